@@ -1,0 +1,344 @@
+"""Every default of the project, in one place.
+
+The settings are a tree of frozen dataclasses. The CLI, the dashboard and the tests read them
+from here; a user overrides any of them with a TOML file (``posture analyze --config my.toml``)
+whose tables and keys mirror the tree, e.g.::
+
+    [task]
+    load_kg = 12.0
+    [rules.bend_knees]
+    trunk_flexion_deg = 45.0
+
+``posture config`` prints the whole tree with its defaults as a TOML file to start from.
+Each field carries its help text, unit and valid range in its metadata.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from posture.errors import ConfigError
+
+T = TypeVar("T")
+
+
+def setting(
+    default: Any,
+    help: str,  # noqa: A002 - the name reads best in the field definitions
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    unit: str = "",
+) -> Any:
+    """A dataclass field with its help text, unit and valid range as metadata."""
+    meta = {"help": help, "lo": lo, "hi": hi, "choices": choices, "unit": unit}
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class PoseSettings:
+    """The pose model (MediaPipe PoseLandmarker)."""
+
+    model: str = setting(
+        "",
+        "path to a pose_landmarker .task file; empty: an official .task in models/, "
+        "else a bundle built from the weights inside the installed mediapipe",
+    )
+    variant: str = setting(
+        "full",
+        "which official model to prefer when several are in models/",
+        choices=("lite", "full", "heavy"),
+    )
+    num_poses: int = setting(4, "most people detected per frame", lo=1, hi=10)
+    min_detection_confidence: float = setting(
+        0.5, "minimum score for a person to be detected", lo=0.0, hi=1.0
+    )
+    min_presence_confidence: float = setting(
+        0.5, "minimum score for a pose to be kept", lo=0.0, hi=1.0
+    )
+    min_tracking_confidence: float = setting(
+        0.5, "minimum score to keep tracking between frames", lo=0.0, hi=1.0
+    )
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    """Keeping one identity per person across frames."""
+
+    max_match_distance: float = setting(
+        0.25,
+        "largest jump of a person's hip centre between frames still counted as the same "
+        "person, in frame heights (scaled by the time since they were last seen)",
+        lo=0.01,
+        hi=2.0,
+    )
+    max_missing_s: float = setting(
+        2.0, "how long a person may be out of view and keep their identity", lo=0.0, hi=60.0,
+        unit="s",
+    )
+    min_track_s: float = setting(
+        0.3, "shorter tracks are dropped as spurious detections", lo=0.0, hi=10.0, unit="s"
+    )
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """Cleaning landmark trajectories before measuring."""
+
+    min_visibility: float = setting(
+        0.5, "landmarks less visible than this are treated as not seen", lo=0.0, hi=1.0
+    )
+    max_gap_s: float = setting(
+        0.3, "gaps up to this long are interpolated; longer ones stay empty", lo=0.0, hi=5.0,
+        unit="s",
+    )
+    lowpass_cutoff_hz: float = setting(
+        6.0, "cut-off of the zero-phase low-pass filter for recorded video", lo=0.5, hi=30.0,
+        unit="Hz",
+    )
+    lowpass_order: int = setting(2, "order of the Butterworth low-pass filter", lo=1, hi=8)
+    one_euro_min_cutoff_hz: float = setting(
+        1.5, "one-euro filter (live video): cut-off when still", lo=0.01, hi=30.0, unit="Hz"
+    )
+    one_euro_beta: float = setting(
+        0.3, "one-euro filter: how fast the cut-off rises with speed", lo=0.0, hi=10.0
+    )
+    one_euro_d_cutoff_hz: float = setting(
+        1.0, "one-euro filter: cut-off of the speed estimate", lo=0.01, hi=30.0, unit="Hz"
+    )
+
+
+@dataclass(frozen=True)
+class ViewSettings:
+    """Which view the camera has of the person, and how far to trust each measure."""
+
+    hint: str = setting(
+        "auto",
+        "the camera's view of the person if you know it; auto: estimate it per frame",
+        choices=("auto", "side", "front", "back", "oblique"),
+    )
+    front_max_deg: float = setting(
+        25.0, "body yaw (0 = facing the camera) up to which the view counts as front",
+        lo=0.0, hi=90.0, unit="deg",
+    )
+    side_min_deg: float = setting(
+        65.0, "body yaw from which the view counts as side (up to 180 minus it)", lo=0.0,
+        hi=90.0, unit="deg",
+    )
+    min_confidence: float = setting(
+        0.5, "a measure with a lower confidence (0-1) is reported as 'low confidence' and "
+        "raises no confident alarm", lo=0.0, hi=1.0,
+    )
+    correct_tilt: bool = setting(
+        True, "estimate the camera's tilt from moments the person stands upright and correct it"
+    )
+    max_tilt_deg: float = setting(
+        40.0, "a larger tilt estimate is not trusted (camera assumed level)", lo=0.0, hi=90.0,
+        unit="deg",
+    )
+
+
+@dataclass(frozen=True)
+class SubjectSettings:
+    """The person analysed."""
+
+    person: int = setting(
+        0, "track id of the person to analyse; 0: the person most visible over the clip", lo=0,
+        hi=10_000,
+    )
+    height_cm: float = setting(
+        170.0, "the person's standing height, used to turn body proportions into cm", lo=100.0,
+        hi=230.0, unit="cm",
+    )
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    """What the person handles: inputs of REBA, RULA and the NIOSH lifting equation."""
+
+    load_kg: float = setting(
+        0.0, "weight of the load handled; 0: unknown (no lifting index)", lo=0.0, hi=200.0,
+        unit="kg",
+    )
+    lift_frequency_per_min: float = setting(
+        0.0, "lifts per minute for NIOSH; 0: measured from the clip", lo=0.0, hi=20.0,
+        unit="1/min",
+    )
+    duration_h: float = setting(
+        1.0, "how long the task goes on per shift (NIOSH duration: <=1 h, <=2 h, <=8 h)",
+        lo=0.0, hi=8.0, unit="h",
+    )
+    coupling: str = setting(
+        "fair", "how well the hands grip the load (NIOSH, REBA)",
+        choices=("good", "fair", "poor", "unacceptable"),
+    )
+    shock_or_rapid_force: bool = setting(False, "the load is applied with a shock (REBA, RULA)")
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """What `posture analyze` writes."""
+
+    video: bool = setting(True, "write annotated.mp4")
+    video_max_height: int = setting(
+        720, "the annotated video is scaled down to at most this many rows", lo=120, hi=4320,
+        unit="px",
+    )
+    blur_faces: bool = setting(False, "blur faces in the annotated video")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole tree of settings."""
+
+    pose: PoseSettings = field(default_factory=PoseSettings)
+    tracking: TrackingSettings = field(default_factory=TrackingSettings)
+    filter: FilterSettings = field(default_factory=FilterSettings)
+    view: ViewSettings = field(default_factory=ViewSettings)
+    subject: SubjectSettings = field(default_factory=SubjectSettings)
+    task: TaskSettings = field(default_factory=TaskSettings)
+    output: OutputSettings = field(default_factory=OutputSettings)
+
+
+DEFAULTS = Settings()
+
+
+# ---------------------------------------------------------------------------------------------
+# checking, overriding, loading and dumping
+# ---------------------------------------------------------------------------------------------
+def _field_type(cls: type, name: str) -> Any:
+    return typing.get_type_hints(cls)[name]
+
+
+def _coerce(path: str, f: dataclasses.Field[Any], ftype: Any, value: Any) -> Any:
+    """Check one value against its field's type and range; return it in the field's type."""
+    if isinstance(ftype, types.UnionType) or typing.get_origin(ftype) is typing.Union:
+        args = [a for a in typing.get_args(ftype) if a is not type(None)]
+        if value is None:
+            return None
+        ftype = args[0]
+    if ftype is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path} must be true or false, got {value!r}")
+        return value
+    if ftype in (int, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{path} must be a number, got {value!r}")
+        if ftype is int and float(value) != int(value):
+            raise ConfigError(f"{path} must be a whole number, got {value!r}")
+        value = ftype(value)
+        if not math.isfinite(value):
+            raise ConfigError(f"{path} must be a finite number, got {value!r}")
+        lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise ConfigError(f"{path} = {value} is outside its valid range [{lo}, {hi}]")
+        return value
+    if ftype is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{path} must be text, got {value!r}")
+        choices = f.metadata.get("choices")
+        if choices and value not in choices:
+            raise ConfigError(f"{path} = {value!r} is not one of {', '.join(choices)}")
+        return value
+    return value
+
+
+def override(obj: T, changes: dict[str, Any], *, prefix: str = "") -> T:
+    """A copy of a settings dataclass with ``changes`` applied, every value checked.
+
+    ``changes`` is nested like the tree (``{"task": {"load_kg": 12}}``); unknown keys, wrong
+    types and out-of-range values raise :class:`ConfigError` naming the setting.
+    """
+    if not is_dataclass(obj) or isinstance(obj, type):
+        raise TypeError("override() needs a settings dataclass instance")
+    by_name = {f.name: f for f in fields(obj)}
+    new: dict[str, Any] = {}
+    for key, value in changes.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if key not in by_name:
+            known = ", ".join(sorted(by_name))
+            raise ConfigError(f"unknown setting {path!r}; known here: {known}")
+        f = by_name[key]
+        ftype = _field_type(type(obj), key)
+        if is_dataclass(ftype):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path} must be a table of settings, got {value!r}")
+            new[key] = override(getattr(obj, key), value, prefix=path)
+        else:
+            new[key] = _coerce(path, f, ftype, value)
+    return replace(obj, **new)  # type: ignore[type-var]
+
+
+def load_config(path: str | Path | None, base: Settings = DEFAULTS) -> Settings:
+    """Settings from a TOML file laid over ``base`` (the defaults); ``None`` gives ``base``."""
+    if path is None:
+        return base
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p} is not valid TOML: {exc}") from exc
+    return override(base, data)
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """A settings tree as plain nested dicts (for summary.json and reports)."""
+    return dataclasses.asdict(obj)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def dump_toml(obj: Any, prefix: str = "") -> str:
+    """The settings tree as commented TOML: every key with its help, unit and range."""
+    lines: list[str] = []
+    tables: list[tuple[str, Any]] = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if is_dataclass(value):
+            tables.append((f"{prefix}{f.name}", value))
+            continue
+        meta = f.metadata
+        note = meta.get("help", "")
+        extra = []
+        if meta.get("unit"):
+            extra.append(meta["unit"])
+        if meta.get("choices"):
+            extra.append("one of " + ", ".join(meta["choices"]))
+        elif meta.get("lo") is not None:
+            extra.append(f"{meta['lo']}..{meta['hi']}")
+        if extra:
+            note += f" [{'; '.join(extra)}]"
+        lines.append(f"# {note}")
+        lines.append(f"{f.name} = {_toml_value(value)}")
+    out = "\n".join(lines)
+    for name, sub in tables:
+        doc = (type(sub).__doc__ or "").strip().splitlines()[0]
+        body = dump_toml(sub, prefix=f"{name}.")
+        out += f"\n\n[{name}]\n# {doc}\n{body}" if body.strip() else ""
+    return out.strip() + "\n"
+
+
+def help_for(cls: type, name: str) -> str:
+    """Help text of one field with its default, for CLI ``--help`` and dashboard tooltips."""
+    f = {f.name: f for f in fields(cls)}[name]
+    default = f.default
+    unit = f.metadata.get("unit", "")
+    return f"{f.metadata.get('help', '')} (default: {default}{' ' + unit if unit else ''})"
