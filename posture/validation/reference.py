@@ -1,0 +1,126 @@
+"""Reference values computed directly from the markers, independent of ``posture``'s measures.
+
+Every quantity here is a ``(T,)`` float64 series on the trial's time base. Definitions:
+
+* ``trunk_flexion_deg``: inclination of the trunk line from the **pelvis centre** (mean of
+  ASIS_R, ASIS_L, PSIS_R, PSIS_L) to the **thorax top** (mid IJ-C7, the superior point of the ISB
+  thorax, Wu et al. 2005) against the true vertical (lab ``+Y``), measured in the subject's
+  sagittal plane (spanned by the forward and up axes of :func:`~.mocap.body_axes`, fixed at
+  quiet standing). Degrees, 0 = upright, positive = leaning forward, negative = backward.
+  This is the pelvis-to-thorax inclination of the dataset description (peak near 93 deg at
+  about 3.1 s).
+* ``trunk_inclination_deg``: the same line's total 3D angle to the vertical, unsigned.
+* ``trunk_line_flexion_deg``: as ``trunk_flexion_deg`` but for the line our landmarks can see,
+  mid hip-joint-centre -> mid glenohumeral centre (see :mod:`.mocap`). The difference between
+  the two is the definition gap between a pelvis-thorax angle and a hip-shoulder angle.
+* ``knee_flexion_left_deg`` / ``_right_deg``: ``180 - angle(hip - knee, ankle - knee)`` in 3D
+  with the hip joint centre (Harrington 2007), knee (mid LC-MC) and ankle (mid LM-MM) centres.
+  0 = straight, positive = flexed. ``knee_flexion_deg`` is their mean.
+* ``hand_height_cm``: height above the floor of the midpoint of the two wrist centres (mid
+  RS-US), centimetres. The floor is the lowest foot marker (MM, LM, CC, BT of both feet)
+  averaged over quiet standing: 4.4 cm above the lab floor for this trial.
+* ``hand_centre_height_cm``: the same for the mean of the four extrapolated knuckle landmarks
+  (index and pinky of both hands), i.e. the middle of the grasp that NIOSH's ``V`` refers to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from posture.landmarks import LM
+from posture.validation.mocap import (
+    BodyAxes,
+    MocapTrial,
+    body_axes,
+    hip_joint_centres,
+    landmarks_lab,
+    shoulder_centre,
+    stature_m,
+)
+
+FOOT_MARKERS = ("MM_R", "MM_L", "LM_R", "LM_L", "CC_R", "CC_L", "BT_R", "BT_L")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Marker-based reference series, each ``(T,)`` float64; see the module docstring."""
+
+    t_s: np.ndarray
+    trunk_flexion_deg: np.ndarray
+    trunk_inclination_deg: np.ndarray
+    trunk_line_flexion_deg: np.ndarray
+    knee_flexion_left_deg: np.ndarray
+    knee_flexion_right_deg: np.ndarray
+    knee_flexion_deg: np.ndarray
+    hand_height_cm: np.ndarray
+    hand_centre_height_cm: np.ndarray
+    floor_y_m: float
+    stature_m: float
+
+    def series(self) -> dict[str, np.ndarray]:
+        """Every ``(T,)`` series by name (``t_s`` included)."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
+
+
+def sagittal_inclination_deg(vec: np.ndarray, axes: BodyAxes) -> np.ndarray:
+    """Signed angle ``(T,)`` of ``vec`` ``(T, 3)`` from vertical in the sagittal plane.
+
+    ``vec`` is projected onto the plane of ``axes.forward`` and ``axes.up``; 0 = pointing up,
+    +90 = pointing forward, -90 = pointing backward.
+    """
+    return np.degrees(np.arctan2(vec @ axes.forward, vec @ axes.up))
+
+
+def inclination_deg(vec: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """Unsigned 3D angle ``(T,)`` between ``vec`` ``(T, 3)`` and the unit vector ``up``."""
+    cos = (vec @ up) / np.linalg.norm(vec, axis=1)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def flexion_deg(prox: np.ndarray, joint: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """``180 - angle(prox - joint, dist - joint)``, ``(T,)`` degrees: 0 = straight limb."""
+    a, b = prox - joint, dist - joint
+    cos = np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    return 180.0 - np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def floor_height_m(trial: MocapTrial) -> float:
+    """Lab ``Y`` of the floor: the lowest foot marker, averaged over quiet standing."""
+    feet = np.stack([trial[m][trial.standing, 1] for m in FOOT_MARKERS], axis=1)
+    return float(feet.min(axis=1).mean())
+
+
+def compute_reference(trial: MocapTrial) -> Reference:
+    """All marker-based reference series of a trial (definitions in the module docstring)."""
+    axes = body_axes(trial)
+    pelvis = 0.25 * (trial["ASIS_R"] + trial["ASIS_L"] + trial["PSIS_R"] + trial["PSIS_L"])
+    trunk = trial.mid("IJ", "C7") - pelvis
+    hip_l, hip_r = hip_joint_centres(trial)
+    gh_mid = 0.5 * (shoulder_centre(trial, "L") + shoulder_centre(trial, "R"))
+    knee = {s: trial.mid(f"LC_{s}", f"MC_{s}") for s in "LR"}
+    ankle = {s: trial.mid(f"LM_{s}", f"MM_{s}") for s in "LR"}
+    knee_l = flexion_deg(hip_l, knee["L"], ankle["L"])
+    knee_r = flexion_deg(hip_r, knee["R"], ankle["R"])
+    floor = floor_height_m(trial)
+    wrists = 0.25 * (trial["RS_L"] + trial["US_L"] + trial["RS_R"] + trial["US_R"])
+    lms = landmarks_lab(trial)
+    knuckles = lms[:, [LM.LEFT_INDEX, LM.LEFT_PINKY, LM.RIGHT_INDEX, LM.RIGHT_PINKY]].mean(axis=1)
+    return Reference(
+        t_s=trial.t_s.copy(),
+        trunk_flexion_deg=sagittal_inclination_deg(trunk, axes),
+        trunk_inclination_deg=inclination_deg(trunk, axes.up),
+        trunk_line_flexion_deg=sagittal_inclination_deg(gh_mid - 0.5 * (hip_l + hip_r), axes),
+        knee_flexion_left_deg=knee_l,
+        knee_flexion_right_deg=knee_r,
+        knee_flexion_deg=0.5 * (knee_l + knee_r),
+        hand_height_cm=100.0 * (wrists[:, 1] - floor),
+        hand_centre_height_cm=100.0 * (knuckles[:, 1] - floor),
+        floor_y_m=floor,
+        stature_m=stature_m(trial),
+    )

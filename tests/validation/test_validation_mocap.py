@@ -1,0 +1,173 @@
+"""Marker loading, joint centres, landmark mapping and the marker-based reference values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posture.errors import InputError
+from posture.landmarks import LM, MIRROR
+from posture.validation.mocap import (
+    MocapTrial,
+    body_axes,
+    hip_joint_centres,
+    landmarks_lab,
+    load_trial,
+    pelvis_frame,
+)
+from posture.validation.reference import (
+    Reference,
+    flexion_deg,
+    inclination_deg,
+    sagittal_inclination_deg,
+)
+
+
+def _pelvis_trial(yaw_deg: float, n: int = 3) -> MocapTrial:
+    """A rigid pelvis facing lab direction ``yaw_deg`` about ``Y``: PW 0.25 m, PD 0.16 m."""
+    yaw = np.radians(yaw_deg)
+    fw = np.array([np.cos(yaw), 0.0, -np.sin(yaw)])
+    right = np.cross(fw, [0.0, 1.0, 0.0])
+    origin = np.array([0.2, 1.0, -0.4])
+
+    def marker(f: float, r: float) -> np.ndarray:
+        return np.tile(origin + f * fw + r * right, (n, 1))
+
+    markers = {
+        "ASIS_R": marker(0.0, 0.125),
+        "ASIS_L": marker(0.0, -0.125),
+        "PSIS_R": marker(-0.16, 0.05),
+        "PSIS_L": marker(-0.16, -0.05),
+    }
+    return MocapTrial(t_s=np.arange(n) / 60.0, markers_m=markers)
+
+
+@pytest.mark.parametrize("yaw_deg", [0.0, 37.0, 180.0, -90.0])
+def test_harrington_hip_centres_in_the_pelvis_frame(yaw_deg: float) -> None:
+    trial = _pelvis_trial(yaw_deg)
+    x, y, z = pelvis_frame(trial)
+    left, right = hip_joint_centres(trial)
+    rel = right[0] - trial.mid("ASIS_R", "ASIS_L")[0]
+    # Harrington et al. 2007 with PW = 0.25 m, PD = 0.16 m, in metres.
+    assert rel @ x[0] == pytest.approx(-0.24 * 0.16 - 0.0099)
+    assert rel @ y[0] == pytest.approx(-0.30 * 0.25 - 0.0109)
+    assert rel @ z[0] == pytest.approx(0.33 * 0.25 + 0.0073)
+    assert (left[0] - right[0]) @ z[0] == pytest.approx(-2 * (0.33 * 0.25 + 0.0073))
+    assert y[0] == pytest.approx([0.0, 1.0, 0.0])
+
+
+@pytest.mark.parametrize("yaw_deg", [0.0, 90.0, 215.0])
+def test_body_axes_follow_the_pelvis(yaw_deg: float) -> None:
+    axes = body_axes(_pelvis_trial(yaw_deg))
+    yaw = np.radians(yaw_deg)
+    assert axes.forward == pytest.approx([np.cos(yaw), 0.0, -np.sin(yaw)])
+    assert np.cross(axes.forward, axes.left) == pytest.approx(axes.up)
+
+
+def test_backwards_pelvis_markers_are_rejected() -> None:
+    trial = _pelvis_trial(0.0)
+    swapped = dict(trial.markers_m)
+    swapped["PSIS_R"], swapped["PSIS_L"] = (
+        trial["PSIS_R"] + [0.32, 0, 0],
+        trial["PSIS_L"] + [0.32, 0, 0],
+    )
+    with pytest.raises(InputError, match="forward direction"):
+        body_axes(MocapTrial(t_s=trial.t_s, markers_m=swapped))
+
+
+def test_missing_trial_names_the_folder(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="motion-capture file not found"):
+        load_trial(tmp_path)
+
+
+def test_missing_marker_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="'C7' missing"):
+        _pelvis_trial(0.0)["C7"]
+
+
+@pytest.mark.parametrize(
+    ("vec", "signed", "unsigned"),
+    [
+        ([0.0, 1.0, 0.0], 0.0, 0.0),
+        ([1.0, 1.0, 0.0], 45.0, 45.0),
+        ([1.0, 0.0, 0.0], 90.0, 90.0),
+        ([1.0, -1.0, 0.0], 135.0, 135.0),
+        ([-1.0, 1.0, 0.0], -45.0, 45.0),
+        ([0.0, 1.0, 1.0], 0.0, 45.0),  # pure side bend: no sagittal flexion
+    ],
+)
+def test_trunk_angle_definitions(vec: list[float], signed: float, unsigned: float) -> None:
+    axes = body_axes(_pelvis_trial(0.0))  # forward = +X, up = +Y
+    v = np.array([vec])
+    assert sagittal_inclination_deg(v, axes)[0] == pytest.approx(signed)
+    assert inclination_deg(v, axes.up)[0] == pytest.approx(unsigned)
+
+
+@pytest.mark.parametrize("bend_deg", [0.0, 30.0, 90.0, 120.0])
+def test_flexion_is_zero_for_a_straight_limb(bend_deg: float) -> None:
+    b = np.radians(bend_deg)
+    hip, knee = np.array([[0.0, 1.0, 0.0]]), np.array([[0.0, 0.5, 0.0]])
+    ankle = knee + 0.4 * np.array([[np.sin(b), -np.cos(b), 0.0]])
+    assert flexion_deg(hip, knee, ankle)[0] == pytest.approx(bend_deg)
+
+
+# --- the real trial (../shared/mocap) --------------------------------------------------------
+def test_trial_layout(trial: MocapTrial) -> None:
+    assert trial.n_frames == 385
+    assert len(trial.markers_m) == 37
+    assert np.diff(trial.t_s) == pytest.approx(1 / 60)
+    assert trial["FH"][0, 1] > 1.5  # metres, Y up
+
+
+def test_trunk_reference_peaks_as_the_dataset_says(reference: Reference) -> None:
+    i = int(np.argmax(reference.trunk_flexion_deg))
+    assert 88.0 <= reference.trunk_flexion_deg[i] <= 98.0
+    assert 2.9 <= reference.t_s[i] <= 3.4
+    standing = reference.t_s < 1.0
+    assert np.all(np.abs(reference.trunk_flexion_deg[standing]) < 6.0)
+    # A symmetric lift: the total inclination and its sagittal part agree at the peak.
+    assert reference.trunk_inclination_deg[i] == pytest.approx(
+        reference.trunk_flexion_deg[i], abs=2.0
+    )
+
+
+def test_knee_reference_is_straight_standing_and_deeply_flexed_at_the_bottom(
+    reference: Reference,
+) -> None:
+    standing = reference.t_s < 1.0
+    for knee in (reference.knee_flexion_left_deg, reference.knee_flexion_right_deg):
+        assert np.all(knee[standing] < 10.0)
+        assert 70.0 <= knee.max() <= 100.0
+        assert 3.2 <= reference.t_s[np.argmax(knee)] <= 3.7
+
+
+def test_hand_height_reference_from_hanging_to_lifted(reference: Reference) -> None:
+    standing = reference.t_s < 1.0
+    assert 75.0 < np.mean(reference.hand_height_cm[standing]) < 95.0  # wrists at the thighs
+    assert reference.hand_height_cm.min() < 30.0  # at the box on the floor
+    assert 100.0 < reference.hand_height_cm[-1] < 125.0  # box held at ~1.1 m
+    assert reference.floor_y_m == pytest.approx(0.044, abs=0.005)
+    assert 1.70 < reference.stature_m < 1.90
+
+
+def test_landmarks_are_complete_and_on_the_right_sides(trial: MocapTrial) -> None:
+    lab = landmarks_lab(trial)
+    assert lab.shape == (385, 33, 3)
+    assert np.isfinite(lab).all()
+    axes = body_axes(trial)
+    q = trial.standing
+    for lm in LM:
+        if lm.name.startswith("LEFT"):
+            # The subject stands a little asymmetric (head 2 cm left of the mid-hip point):
+            # compare each left point with its right twin, not with the midline.
+            side = (lab[q, lm] - lab[q, MIRROR[lm]]) @ axes.left
+            assert np.all(side > 0.02), lm.name
+    # Segment lengths at quiet standing are adult-sized and the head is on top.
+    thigh = np.linalg.norm(lab[q, LM.LEFT_HIP] - lab[q, LM.LEFT_KNEE], axis=1)
+    shank = np.linalg.norm(lab[q, LM.LEFT_KNEE] - lab[q, LM.LEFT_ANKLE], axis=1)
+    assert np.all((thigh > 0.38) & (thigh < 0.52))
+    assert np.all((shank > 0.33) & (shank < 0.45))
+    assert np.all(lab[q, LM.NOSE, 1] > lab[q, LM.LEFT_SHOULDER, 1])
+    assert np.all(lab[q, LM.LEFT_SHOULDER, 1] > lab[q, LM.LEFT_HIP, 1])
