@@ -1,0 +1,254 @@
+"""The body's own frame: one skeleton per frame, gravity-aligned, with the person's forward.
+
+Which landmarks are used, and why (see also the README, "What the camera can see"):
+
+* **Image landmarks** locate joints in the picture to a few pixels; the world landmarks'
+  in-plane coordinates are a separate, noisier regression. On the project's clips the image
+  landmarks read upright people as upright (trunk within ~6 deg of the legs) where the world
+  landmarks lean them by 6-14 deg.
+* **World landmarks** are the only source of depth (the image landmarks' ``z`` is far worse:
+  it read upright people as 25-50 deg bent).
+* So, when both exist, the skeleton is **fused**: image ``x, y`` (centred on the mid-hip,
+  scaled to metres by the world landmarks' in-plane size) plus world ``z``. Motion capture
+  (world only) uses the world landmarks; the 2D path (image only) has no depth (``z = 0``)
+  and every measure that needs depth is reported with low confidence.
+
+Camera tilt: a tilted or high camera tilts the whole body in the camera's axes. Moments when
+the person stands upright (knees straight, trunk in line with the legs, feet seen) show where
+"up" is: the mean ankle-to-shoulder direction over those frames. The skeleton is rotated so
+that this direction is vertical. Without such moments the camera is assumed level.
+
+Axes after correction: ``x`` right, ``y`` down (gravity), ``z`` away from the camera; origin
+at the mid-hip; ``UP = (0, -1, 0)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from posture.config import ViewSettings
+from posture.geometry import angle_between_deg, dot, joint_angle_deg, unit
+from posture.landmarks import LM, PoseSequence
+
+UP = np.array([0.0, -1.0, 0.0])
+#: Segment lengths as fractions of stature (Drillis & Contini 1966, via Winter 2009, Fig 4.1):
+#: thigh (hip-knee) 0.245, shank (knee-ankle) 0.246, hip-shoulder 0.288 -> 0.779 together.
+STATURE_FRACTION_LEG_TRUNK = 0.779
+
+_HIPS = [LM.LEFT_HIP, LM.RIGHT_HIP]
+_SHOULDERS = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]
+_ANKLES = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
+#: Torso segments (always in view when a pose is) used to scale image landmarks to metres.
+_SEGMENTS = [
+    (LM.LEFT_SHOULDER, LM.LEFT_HIP), (LM.RIGHT_SHOULDER, LM.RIGHT_HIP),
+    (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER), (LM.LEFT_HIP, LM.RIGHT_HIP),
+]
+
+
+def mid(p: np.ndarray, idx: list[LM]) -> np.ndarray:
+    """NaN-aware midpoint of landmarks ``idx`` of ``(T, 33, 3)`` points: ``(T, 3)``."""
+    sub = p[:, idx, :]
+    n = np.isfinite(sub[..., 0]).sum(axis=1)
+    s = np.nansum(sub, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n[:, None] > 0, s / np.maximum(n, 1)[:, None], np.nan)
+
+
+def horizontal(v: np.ndarray) -> np.ndarray:
+    """The horizontal part of vectors (perpendicular to ``UP``)."""
+    return v - dot(v, UP)[..., None] * UP
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """``points`` ``(T, 33, 3)`` in camera axes (before tilt correction), origin mid-hip."""
+
+    points: np.ndarray
+    source: str  # "fused", "world" or "image-2d"
+    has_depth: bool
+
+
+def build_skeleton(seq: PoseSequence) -> Skeleton:
+    """The skeleton the measures use; see the module docstring for the choice of source."""
+    world = seq.world_xyz_m.astype(np.float64)
+    has_world = bool(np.isfinite(world).any())
+    if not seq.has_image:
+        return Skeleton(world, "world", True)
+    xy = seq.image_xy_px_scaled()
+    xy = xy - mid(np.concatenate([xy, np.zeros_like(xy[..., :1])], -1), _HIPS)[:, None, :2]
+    if not has_world:
+        return Skeleton(np.concatenate([xy, np.zeros_like(xy[..., :1])], -1), "image-2d", False)
+    # metres per frame height, per frame: world in-plane size over image size of the torso
+    num = np.nansum([np.linalg.norm(world[:, a, :2] - world[:, b, :2], axis=-1)
+                     for a, b in _SEGMENTS], axis=0)
+    den = np.nansum([np.linalg.norm(xy[:, a] - xy[:, b], axis=-1) for a, b in _SEGMENTS], axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(den > 1e-6, num / den, np.nan)
+    fused = np.concatenate([xy * scale[:, None, None], world[..., 2:3]], axis=-1)
+    return Skeleton(fused, "fused", True)
+
+
+def knee_flexion_sides(p: np.ndarray) -> np.ndarray:
+    """``(T, 2)`` knee flexion (0 = straight), left and right, degrees."""
+    left = 180.0 - joint_angle_deg(p[:, LM.LEFT_HIP], p[:, LM.LEFT_KNEE], p[:, LM.LEFT_ANKLE])
+    right = 180.0 - joint_angle_deg(p[:, LM.RIGHT_HIP], p[:, LM.RIGHT_KNEE],
+                                    p[:, LM.RIGHT_ANKLE])
+    return np.stack([left, right], axis=1)
+
+
+@dataclass(frozen=True)
+class Tilt:
+    """The camera tilt found and the rotation that undoes it."""
+
+    rotation: np.ndarray  # (3, 3), applied as p @ rotation.T
+    angle_deg: float
+    source: str
+    n_frames: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"angle_deg": round(self.angle_deg, 2), "source": self.source,
+                "upright_frames_used": self.n_frames}
+
+
+LEVEL = Tilt(np.eye(3), 0.0, "camera assumed level", 0)
+
+
+def upright_frames(p: np.ndarray) -> np.ndarray:
+    """``(T,)`` bool: the person stands upright (knees straight, trunk in line with legs)."""
+    knees = knee_flexion_sides(p)
+    knees_ok = np.all(np.where(np.isfinite(knees), knees < 25.0, True), axis=1) & np.any(
+        np.isfinite(knees), axis=1)
+    hip, sh, ank = mid(p, _HIPS), mid(p, _SHOULDERS), mid(p, _ANKLES)
+    aligned = angle_between_deg(sh - hip, hip - ank) < 20.0
+    return knees_ok & aligned & np.isfinite(ank).all(axis=1)
+
+
+def _rot_x(deg: float) -> np.ndarray:
+    c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
+def _rot_z(deg: float) -> np.ndarray:
+    c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def estimate_tilt(p: np.ndarray, t_s: np.ndarray, settings: ViewSettings,
+                  *, min_frames: int = 5, min_duration_s: float = 0.15,
+                  deadband_deg: float = 8.0) -> Tilt:
+    """Camera tilt from the moments the person stands upright, as two rotations.
+
+    * **Roll** (in the picture's plane): the ankle-to-shoulder line leans in the picture by
+      the camera's roll. It comes from image coordinates, which are precise.
+    * **Pitch** (a high camera looking down): the trunk leans toward the camera by the pitch.
+      Depth comes only from the pose model's estimate, which is biased by several degrees in
+      front views, so the trunk at upright moments serves as the reference (the same bias
+      then cancels in every frame).
+
+    A person's upright posture itself leans by up to ~8 deg (measured on the project's upright
+    clips filmed with a level camera), so a smaller estimate is not told from posture and is
+    not corrected (``deadband_deg``).
+    """
+    if not settings.correct_tilt:
+        return Tilt(np.eye(3), 0.0, "tilt correction off", 0)
+    ok = upright_frames(p)
+    n = int(ok.sum())
+    if n < min_frames or (n and (t_s[ok][-1] - t_s[ok][0]) < min_duration_s):
+        return LEVEL
+    body = mid(p[ok], _SHOULDERS) - mid(p[ok], _ANKLES)
+    # roll: angle of the body axis from the picture's vertical (positive counter-clockwise)
+    roll = float(np.degrees(np.median(np.arctan2(body[:, 0], -body[:, 1]))))
+    roll_rot = _rot_z(-roll) if abs(roll) >= deadband_deg else np.eye(3)
+    trunk = (mid(p[ok], _SHOULDERS) - mid(p[ok], _HIPS)) @ roll_rot.T
+    pitch = float(np.degrees(np.median(np.arctan2(trunk[:, 2], -trunk[:, 1]))))
+    pitch_rot = _rot_x(pitch) if abs(pitch) >= deadband_deg else np.eye(3)
+    rotation = pitch_rot @ roll_rot
+    angle = float(angle_between_deg(UP @ rotation, UP))  # the tilt undone
+    if max(abs(roll), abs(pitch)) > settings.max_tilt_deg:
+        return Tilt(np.eye(3), 0.0, f"estimate (roll {roll:.0f}, pitch {pitch:.0f} deg) not "
+                    "trusted; camera assumed level", n)
+    if angle == 0.0:
+        return Tilt(np.eye(3), 0.0, f"camera level (within {deadband_deg:.0f} deg)", n)
+    return Tilt(rotation, angle, f"upright moments (roll {roll:.0f}, pitch {pitch:.0f} deg)", n)
+
+
+@dataclass(frozen=True)
+class BodyFrame:
+    """Per-frame body axes in the tilt-corrected frame (all ``(T, 3)`` unit vectors).
+
+    ``forward`` and ``right`` are horizontal; ``yaw_deg`` is the body's turn from facing the
+    camera (0 front, +-180 back, +-90 side; positive when the person's front points to the
+    image's right).
+    """
+
+    points: np.ndarray
+    forward: np.ndarray
+    right: np.ndarray
+    yaw_deg: np.ndarray
+    tilt: Tilt
+    source: str
+    has_depth: bool
+
+
+def forward_direction(p: np.ndarray) -> np.ndarray:
+    """The person's horizontal forward direction, ``(T, 3)`` unit vectors.
+
+    Sum of: the pelvis and shoulder lines crossed with up (these depend on MediaPipe's
+    left/right labels, which can swap in a side view), and the feet (heel to toe) and face
+    (ears to nose) directions, which do not depend on labels. The label-based part is flipped
+    to agree with the label-free part whenever the latter is clear. Unnormalised terms weight
+    each cue by how long it looks in the picture, so a side view (hips overlapping, feet long)
+    trusts the feet and a front view the hips.
+    """
+    lr = horizontal(np.cross(UP, p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP])
+                    + 0.5 * np.cross(UP, p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER]))
+    feet = horizontal(mid(p, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX])
+                      - mid(p, [LM.LEFT_HEEL, LM.RIGHT_HEEL]))
+    face = horizontal(p[:, LM.NOSE] - mid(p, [LM.LEFT_EAR, LM.RIGHT_EAR]))
+    ref = np.nan_to_num(feet) + 0.7 * np.nan_to_num(face)
+    ref_len = np.linalg.norm(ref, axis=-1)
+    lr0 = np.nan_to_num(lr)
+    agree = np.sign(dot(lr0, ref))
+    lr_len = np.linalg.norm(lr0, axis=-1)
+    # flip the label-based cue where the label-free cue is clear and disagrees
+    flip = (agree < 0) & (ref_len > 0.25 * np.maximum(lr_len, 1e-9))
+    lr0 = np.where(flip[:, None], -lr0, lr0)
+    f = unit(horizontal(lr0 + ref))
+    bad = ~np.isfinite(p[:, _HIPS + _SHOULDERS]).all(axis=(1, 2))
+    f[bad] = np.nan
+    return f
+
+
+def body_frame(seq: PoseSequence, settings: ViewSettings, tilt: Tilt | None = None) -> BodyFrame:
+    """Skeleton, tilt correction and body axes for a (cleaned) pose sequence."""
+    sk = build_skeleton(seq)
+    if tilt is None:
+        tilt = estimate_tilt(sk.points, seq.t_s, settings)
+    p = sk.points @ tilt.rotation.T
+    fwd = forward_direction(p)
+    right = unit(np.cross(fwd, UP))
+    fwd_cam = fwd @ tilt.rotation  # back to camera axes for the view
+    yaw = np.degrees(np.arctan2(fwd_cam[:, 0], -fwd_cam[:, 2]))
+    return BodyFrame(p, fwd, right, yaw, tilt, sk.source, sk.has_depth)
+
+
+def body_length_units(p: np.ndarray) -> float:
+    """Thigh + shank + trunk length in the skeleton's units (90th percentile over frames:
+    foreshortening only ever shortens a segment)."""
+    def seg(a: LM, b: LM) -> np.ndarray:
+        return np.linalg.norm(p[:, a] - p[:, b], axis=-1)
+
+    thigh = np.nanmean(np.stack([seg(LM.LEFT_HIP, LM.LEFT_KNEE),
+                                 seg(LM.RIGHT_HIP, LM.RIGHT_KNEE)]), axis=0)
+    shank = np.nanmean(np.stack([seg(LM.LEFT_KNEE, LM.LEFT_ANKLE),
+                                 seg(LM.RIGHT_KNEE, LM.RIGHT_ANKLE)]), axis=0)
+    trunk = np.linalg.norm(mid(p, _SHOULDERS) - mid(p, _HIPS), axis=-1)
+    total = thigh + shank + trunk
+    total = total[np.isfinite(total)]
+    if total.size == 0:
+        trunk_only = trunk[np.isfinite(trunk)]
+        return float(np.percentile(trunk_only, 90) / 0.288 * STATURE_FRACTION_LEG_TRUNK) \
+            if trunk_only.size else float("nan")
+    return float(np.percentile(total, 90))

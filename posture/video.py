@@ -1,0 +1,371 @@
+"""Video in and out, in one module.
+
+Reading: files through PyAV (real presentation timestamps, so variable frame rate is kept;
+phone rotation metadata applied; decoding on a background thread into a small bounded queue,
+so memory stays flat however long the video), cameras through OpenCV by index.
+Writing: H.264 in MP4 through PyAV's libx264 (plays in every browser), VP9 WebM through
+OpenCV as a fallback. Frames are RGB ``uint8`` arrays ``(H, W, 3)`` everywhere.
+
+A source that breaks halfway stops iterating and says why in ``source.error``; what was read
+before stays valid, so the caller can keep and write its results.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posture.errors import CameraError, VideoError
+
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv")
+_END = object()
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame: its index in the source, its timestamp and its RGB pixels."""
+
+    index: int
+    t_s: float
+    rgb: np.ndarray
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a source says about itself before decoding (counts and rates may be estimates)."""
+
+    source: str
+    width: int
+    height: int
+    fps: float
+    n_frames: int  # 0 when unknown (cameras, some containers)
+    duration_s: float
+    codec: str
+    rotation_deg: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "width": self.width, "height": self.height,
+            "fps": round(self.fps, 3), "n_frames_declared": self.n_frames,
+            "duration_s_declared": round(self.duration_s, 3), "codec": self.codec,
+            "rotation_deg": self.rotation_deg,
+        }
+
+
+def _rotate(rgb: np.ndarray, rotation_deg: int) -> np.ndarray:
+    """Apply display rotation: PyAV reports the counter-clockwise angle of the display matrix."""
+    k = round(rotation_deg / 90) % 4
+    return np.ascontiguousarray(np.rot90(rgb, k)) if k else rgb
+
+
+class VideoFile:
+    """Frames of a video file, decoded ahead on a background thread.
+
+    Iterate once; ``error`` is set if the stream broke before its end. Use as a context
+    manager (or call ``close``) so the decoder thread stops when the caller stops early.
+    """
+
+    def __init__(self, path: str | Path, *, prefetch: int = 8) -> None:
+        import av
+
+        self.path = Path(path)
+        if not self.path.exists():
+            raise VideoError(f"video file not found: {self.path}")
+        if self.path.is_dir():
+            raise VideoError(f"{self.path} is a folder, not a video file")
+        if self.path.stat().st_size == 0:
+            raise VideoError(f"{self.path} is empty (0 bytes)")
+        try:
+            self._container = av.open(str(self.path))
+        except (av.error.FFmpegError, UnicodeDecodeError, OSError) as exc:
+            raise VideoError(f"{self.path.name} is not a video we can read ({exc})") from exc
+        if not self._container.streams.video:
+            self._container.close()
+            raise VideoError(f"{self.path.name} is not a video (no video stream found in it)")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self._decoder = self._container.decode(self._stream)
+        try:  # decode the first frame now: proves the file is usable and gives its rotation
+            self._first = next(self._decoder)
+        except StopIteration:
+            self._container.close()
+            raise VideoError(f"{self.path.name} contains no video frames") from None
+        except (av.error.FFmpegError, ValueError) as exc:
+            self._container.close()
+            raise VideoError(f"{self.path.name} cannot be decoded ({exc})") from exc
+        self.info = self._probe(int(self._first.rotation or 0))
+        self.error: str | None = None
+        self.frames_read = 0
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=prefetch)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _probe(self, rotation: int) -> VideoInfo:
+        s = self._stream
+        rate = s.average_rate or s.guessed_rate or s.base_rate
+        fps = float(rate) if rate else 0.0
+        duration = float(s.duration * s.time_base) if s.duration and s.time_base else 0.0
+        if not duration and self._container.duration:
+            duration = self._container.duration / 1_000_000
+        n = int(s.frames or 0) or (round(duration * fps) if duration and fps else 0)
+        w, h = self._first.width, self._first.height
+        if round(rotation / 90) % 2:
+            w, h = h, w
+        return VideoInfo(str(self.path), w, h, fps, n, duration, s.codec_context.name, rotation)
+
+    def _decode(self) -> None:
+        import av
+
+        index = 0
+        last_t = -1.0
+        start = self._stream.start_time or 0
+        tb = self._stream.time_base
+        fps = self.info.fps or 30.0
+        try:
+            for frame in itertools.chain([self._first], self._decoder):
+                if self._stop.is_set():
+                    return
+                if frame.pts is not None and tb is not None:
+                    t = float((frame.pts - start) * tb)
+                else:
+                    t = index / fps
+                if t <= last_t:  # repeated or missing timestamps: keep time moving forward
+                    t = last_t + 1e-3
+                last_t = t
+                rgb = _rotate(frame.to_ndarray(format="rgb24"), int(frame.rotation or 0))
+                self._put(Frame(index, t, rgb))
+                index += 1
+        except (av.error.FFmpegError, ValueError, MemoryError) as exc:
+            self.error = f"the video stopped decoding after {index} frames ({exc})"
+        finally:
+            self._put(_END)
+
+    def _put(self, item: Any) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._thread is not None:
+            raise VideoError("a VideoFile can be iterated only once")
+        self._thread = threading.Thread(target=self._decode, name="posture-decode", daemon=True)
+        self._thread.start()
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                break
+            self.frames_read += 1
+            yield item
+        if self.frames_read == 0 and self.error is None:
+            self.error = "the video contains no decodable frames"
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._container.close()
+
+    def __enter__(self) -> VideoFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Camera:
+    """Frames of a camera by index (OpenCV), with wall-clock timestamps from the first frame.
+
+    Stops iterating, with ``error`` set, when the camera stops delivering frames.
+    """
+
+    def __init__(self, index: int, *, width: int = 0, height: int = 0,
+                 max_failures: int = 30) -> None:
+        import cv2
+
+        if index < 0:
+            raise CameraError(f"camera index must be 0 or more, got {index}")
+        self._cv2 = cv2
+        self._cap = cv2.VideoCapture(index)
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise CameraError(f"camera {index} cannot be opened (is it connected and free?)")
+        if width and height:
+            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        ok, first = self._cap.read()
+        if not ok or first is None:
+            self._cap.release()
+            raise CameraError(f"camera {index} opened but delivers no frames")
+        self._first: np.ndarray | None = first
+        h, w = first.shape[:2]
+        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.info = VideoInfo(f"camera {index}", w, h, fps, 0, 0.0, "camera", 0)
+        self.error: str | None = None
+        self.frames_read = 0
+        self._max_failures = max_failures
+        self._stopped = False
+
+    def __iter__(self) -> Iterator[Frame]:
+        t0 = time.monotonic()
+        failures = 0
+        last_t = -1.0
+        while not self._stopped:
+            if self._first is not None:
+                bgr, self._first = self._first, None
+                ok = True
+            else:
+                ok, bgr = self._cap.read()
+            if not ok or bgr is None:
+                failures += 1
+                if failures >= self._max_failures:
+                    self.error = f"the camera stopped delivering frames after {self.frames_read}"
+                    return
+                time.sleep(0.01)
+                continue
+            failures = 0
+            t = max(time.monotonic() - t0, last_t + 1e-3)
+            last_t = t
+            rgb = self._cv2.cvtColor(bgr, self._cv2.COLOR_BGR2RGB)
+            yield Frame(self.frames_read, t, rgb)
+            self.frames_read += 1
+
+    def stop(self) -> None:
+        self._stopped = True
+
+    def close(self) -> None:
+        self._stopped = True
+        self._cap.release()
+
+    def __enter__(self) -> Camera:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_video(path: str | Path) -> VideoFile:
+    """Open a video file, with a readable :class:`VideoError` for anything unusable."""
+    return VideoFile(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------------------------
+def _even(n: int) -> int:
+    return n - (n % 2)
+
+
+class VideoWriter:
+    """Browser-playable video from RGB frames, encoded on a background thread.
+
+    MP4/H.264 (libx264, yuv420p, fast start) when ``path`` ends in ``.mp4``; VP9 WebM through
+    OpenCV when it ends in ``.webm``. Timestamps are kept (variable frame rate survives).
+    """
+
+    def __init__(self, path: str | Path, size: tuple[int, int], fps: float) -> None:
+        self.path = Path(path)
+        self.width, self.height = _even(size[0]), _even(size[1])
+        self.fps = fps if fps and fps > 0 else 30.0
+        self.frames_written = 0
+        self.error: str | None = None
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=16)
+        self._last_pts = -1
+        if self.path.suffix.lower() == ".webm":
+            self._open_webm()
+        else:
+            self._open_mp4()
+        self._thread = threading.Thread(target=self._run, name="posture-encode", daemon=True)
+        self._thread.start()
+
+    def _open_mp4(self) -> None:
+        import av
+
+        self._kind = "mp4"
+        self._container = av.open(str(self.path), mode="w", options={"movflags": "faststart"})
+        stream = self._container.add_stream("libx264", rate=Fraction(self.fps).limit_denominator(
+            1001))
+        stream.width, stream.height = self.width, self.height
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        stream.options = {"crf": "23", "preset": "veryfast"}
+        self._stream = stream
+
+    def _open_webm(self) -> None:
+        import cv2
+
+        self._kind = "webm"
+        self._cv = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"VP90"), self.fps,
+                                   (self.width, self.height))
+        if not self._cv.isOpened():
+            raise VideoError(f"cannot write VP9 video to {self.path}")
+
+    def write(self, rgb: np.ndarray, t_s: float) -> None:
+        """Queue one frame (``(H, W, 3)`` RGB, cropped to even size) shown at ``t_s``."""
+        if self.error:
+            return
+        self._queue.put((rgb[: self.height, : self.width], t_s))
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                return
+            if self.error:
+                continue
+            try:
+                self._encode(*item)
+                self.frames_written += 1
+            except Exception as exc:  # noqa: BLE001 - reported through self.error
+                self.error = f"writing {self.path.name} failed: {exc}"
+
+    def _encode(self, rgb: np.ndarray, t_s: float) -> None:
+        if self._kind == "webm":
+            import cv2
+
+            self._cv.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+            return
+        import av
+
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        pts = max(round(t_s * 1000), self._last_pts + 1)
+        self._last_pts = pts
+        frame.pts = pts
+        frame.time_base = Fraction(1, 1000)
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def close(self) -> None:
+        """Finish the file; safe to call twice."""
+        if self._thread.is_alive():
+            self._queue.put(_END)
+            self._thread.join()
+        if self._kind == "webm":
+            self._cv.release()
+            return
+        if getattr(self, "_container", None) is None:
+            return
+        try:
+            for packet in self._stream.encode(None):
+                self._container.mux(packet)
+        except Exception as exc:  # noqa: BLE001 - reported through self.error
+            self.error = self.error or f"finishing {self.path.name} failed: {exc}"
+        self._container.close()
+        self._container = None
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
