@@ -16,11 +16,12 @@ Every quantity here is a ``(T,)`` float64 series on the trial's time base. Defin
 * ``knee_flexion_left_deg`` / ``_right_deg``: ``180 - angle(hip - knee, ankle - knee)`` in 3D
   with the hip joint centre (Harrington 2007), knee (mid LC-MC) and ankle (mid LM-MM) centres.
   0 = straight, positive = flexed. ``knee_flexion_deg`` is their mean.
-* ``hand_height_cm``: height above the floor of the midpoint of the two wrist centres (mid
-  RS-US), centimetres. The floor is the lowest foot marker (MM, LM, CC, BT of both feet)
+* ``hand_height_cm`` (NIOSH ``V``, the middle of the grasp): height above the floor of the mean
+  of the wrist centre (mid RS-US) and the index and little-finger knuckle points of both hands,
+  centimetres. The knuckles have no markers: they are extrapolated from the wrist along the
+  forearm (:mod:`.mocap`). The floor is the lowest foot marker (MM, LM, CC, BT of both feet)
   averaged over quiet standing: 4.4 cm above the lab floor for this trial.
-* ``hand_centre_height_cm``: the same for the mean of the four extrapolated knuckle landmarks
-  (index and pinky of both hands), i.e. the middle of the grasp that NIOSH's ``V`` refers to.
+* ``wrist_height_cm``: the same for the midpoint of the two wrist centres alone (markers only).
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ from posture.validation.mocap import (
     stature_m,
 )
 
+HAND_POINTS = [
+    LM.LEFT_WRIST,
+    LM.LEFT_INDEX,
+    LM.LEFT_PINKY,
+    LM.RIGHT_WRIST,
+    LM.RIGHT_INDEX,
+    LM.RIGHT_PINKY,
+]
 FOOT_MARKERS = ("MM_R", "MM_L", "LM_R", "LM_L", "CC_R", "CC_L", "BT_R", "BT_L")
 
 
@@ -55,7 +64,7 @@ class Reference:
     knee_flexion_right_deg: np.ndarray
     knee_flexion_deg: np.ndarray
     hand_height_cm: np.ndarray
-    hand_centre_height_cm: np.ndarray
+    wrist_height_cm: np.ndarray
     floor_y_m: float
     stature_m: float
 
@@ -109,8 +118,7 @@ def compute_reference(trial: MocapTrial) -> Reference:
     knee_r = flexion_deg(hip_r, knee["R"], ankle["R"])
     floor = floor_height_m(trial)
     wrists = 0.25 * (trial["RS_L"] + trial["US_L"] + trial["RS_R"] + trial["US_R"])
-    lms = landmarks_lab(trial)
-    knuckles = lms[:, [LM.LEFT_INDEX, LM.LEFT_PINKY, LM.RIGHT_INDEX, LM.RIGHT_PINKY]].mean(axis=1)
+    hands = landmarks_lab(trial)[:, HAND_POINTS].mean(axis=1)
     return Reference(
         t_s=trial.t_s.copy(),
         trunk_flexion_deg=sagittal_inclination_deg(trunk, axes),
@@ -119,8 +127,8 @@ def compute_reference(trial: MocapTrial) -> Reference:
         knee_flexion_left_deg=knee_l,
         knee_flexion_right_deg=knee_r,
         knee_flexion_deg=0.5 * (knee_l + knee_r),
-        hand_height_cm=100.0 * (wrists[:, 1] - floor),
-        hand_centre_height_cm=100.0 * (knuckles[:, 1] - floor),
+        hand_height_cm=100.0 * (hands[:, 1] - floor),
+        wrist_height_cm=100.0 * (wrists[:, 1] - floor),
         floor_y_m=floor,
         stature_m=stature_m(trial),
     )

@@ -50,6 +50,7 @@ def reference_summary(ref: Reference) -> str:
     """A few Markdown bullets that pin the reference itself (peaks, stature, floor)."""
     i = int(np.argmax(ref.trunk_flexion_deg))
     gap = ref.trunk_line_flexion_deg - ref.trunk_flexion_deg
+    hand_gap = float(np.mean(ref.wrist_height_cm - ref.hand_height_cm))
     return "\n".join(
         [
             f"- trunk flexion (pelvis -> thorax) peaks at {ref.trunk_flexion_deg[i]:.1f} deg at "
@@ -57,8 +58,9 @@ def reference_summary(ref: Reference) -> str:
             f"{np.mean(gap):+.1f} deg on average (largest {np.max(np.abs(gap)):.1f} deg)",
             f"- knee flexion peaks at {ref.knee_flexion_left_deg.max():.1f} deg (left) and "
             f"{ref.knee_flexion_right_deg.max():.1f} deg (right)",
-            f"- hand (mid-wrist) height from {ref.hand_height_cm.min():.1f} to "
-            f"{ref.hand_height_cm.max():.1f} cm; floor = lowest foot marker at quiet standing, "
+            f"- hand height from {ref.hand_height_cm.min():.1f} to "
+            f"{ref.hand_height_cm.max():.1f} cm (the wrists alone: {hand_gap:+.1f} cm higher on "
+            f"average); floor = lowest foot marker at quiet standing, "
             f"{100 * ref.floor_y_m:.1f} cm above the lab floor",
             f"- stature from the markers {100 * ref.stature_m:.1f} cm (passed as `--height-cm`)",
         ]

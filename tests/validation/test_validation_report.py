@@ -67,7 +67,7 @@ def _reference(n: int) -> Reference:
         knee_flexion_right_deg=z + 20,
         knee_flexion_deg=z + 15,
         hand_height_cm=z + 80,
-        hand_centre_height_cm=z + 72,
+        wrist_height_cm=z + 72,
         floor_y_m=0.04,
         stature_m=1.8,
     )
