@@ -15,7 +15,7 @@ from posture.errors import PostureError
 from posture.validation.compare import validate
 from posture.validation.mocap import default_shared_dir, load_trial
 from posture.validation.reference import compute_reference
-from posture.validation.report import error_table, reference_summary, write_docs
+from posture.validation.report import generated_block, write_docs
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "validation.md"
 
@@ -49,9 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="posture-validation-") as tmp:
             work = args.out if args.out is not None else Path(tmp)
             scores = validate(trial, ref, work)
-        print(reference_summary(ref))
-        print()
-        print(error_table(scores))
+        print(generated_block(scores, ref))
         if args.write_docs:
             write_docs(DOC, scores, ref)
             print(f"\nwrote {DOC}")

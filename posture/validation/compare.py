@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posture.config import Settings
 from posture.errors import PostureError
 from posture.landmarks import LM, save_npz
 from posture.validation.camera import VirtualCamera, camera_pose, render_view
@@ -33,6 +34,8 @@ VIEWS: tuple[VirtualCamera, ...] = tuple(
     VirtualCamera(yaw_deg=y, height_m=h) for h in HEIGHTS_M for y in YAWS_DEG
 )
 PATHS = ("3d", "2d")
+#: The confidence from which the tool itself trusts a measure (the default settings).
+MIN_CONFIDENCE = Settings().view.min_confidence
 
 #: ``frames.csv`` column -> (reference series, unit) it is scored against.
 MEASURES: dict[str, tuple[str, str]] = {
@@ -50,7 +53,13 @@ class ValidationError(PostureError):
 
 @dataclass(frozen=True)
 class Score:
-    """Errors of one measure in one view and path; NaN where the measure gave no value."""
+    """Errors of one measure in one view and path; NaN where the measure gave no value.
+
+    ``mae``, ``max_abs`` and ``bias`` (mean signed error, measured minus reference) are over the
+    frames with a value; ``coverage`` is their share of all frames. ``trusted_share`` is the
+    share of all frames whose confidence reaches ``view.min_confidence`` (the tool's own claim
+    that the value can be trusted) and ``max_abs_trusted`` the largest error among those.
+    """
 
     view: str
     yaw_deg: float
@@ -62,6 +71,9 @@ class Score:
     bias: float
     coverage: float
     mean_conf: float
+    trusted_share: float = float("nan")
+    max_abs_trusted: float = float("nan")
+    note: str = ""
 
 
 def score_series(measured: np.ndarray, reference: np.ndarray) -> tuple[float, float, float, float]:
@@ -132,17 +144,23 @@ def cli_options() -> set[str]:
     return set(re.findall(r"--[a-z][a-z0-9-]*", text))
 
 
-def analyze(npz: Path, out_dir: Path, height_cm: float | None) -> dict[str, np.ndarray]:
-    """``posture analyze --landmarks npz --out out_dir [--height-cm H]``; ``frames.csv`` back."""
+def analyze(
+    npz: Path, out_dir: Path, options: set[str], height_cm: float | None
+) -> dict[str, np.ndarray]:
+    """``posture analyze --landmarks npz --out out_dir [--height-cm H]``; ``frames.csv`` back.
+
+    ``options`` are the CLI's long options (:func:`cli_options`): ``--height-cm``, ``--no-video``
+    and ``--quiet`` are passed only when the CLI offers them.
+    """
     args = ["analyze", "--landmarks", str(npz), "--out", str(out_dir)]
-    if height_cm is not None:
+    if height_cm is not None and "--height-cm" in options:
         args += ["--height-cm", f"{height_cm:.1f}"]
+    args += [flag for flag in ("--no-video", "--quiet") if flag in options]
     code, text = _cli(args)
     frames = out_dir / "frames.csv"
     if code != 0 or not frames.is_file():
-        raise ValidationError(
-            f"`posture {' '.join(args)}` failed (exit {code}): {text.strip()[-800:]}"
-        )
+        last = text.strip().splitlines()[-1] if text.strip() else "no output"
+        raise ValidationError(f"`posture {' '.join(args)}` failed (exit {code}): {last}")
     return read_frames_csv(frames)
 
 
@@ -171,7 +189,11 @@ def write_views(
 
 
 def score_view(
-    cam: VirtualCamera, path: str, columns: dict[str, np.ndarray], ref: Reference
+    cam: VirtualCamera,
+    path: str,
+    columns: dict[str, np.ndarray],
+    ref: Reference,
+    min_confidence: float = MIN_CONFIDENCE,
 ) -> list[Score]:
     """One :class:`Score` per entry of :data:`MEASURES` for one analysed view."""
     scores = []
@@ -180,12 +202,33 @@ def score_view(
         measured = aligned(columns, ref.t_s, column)
         mae, worst, bias, coverage = score_series(measured, series[ref_name])
         conf = aligned(columns, ref.t_s, f"{column}_conf")
-        mean_conf = float(np.nanmean(conf)) if np.isfinite(conf).any() else float("nan")
+        trusted = np.isfinite(measured) & (conf >= min_confidence)
+        worst_trusted = score_series(np.where(trusted, measured, np.nan), series[ref_name])[1]
         scores.append(
-            Score(cam.name, cam.yaw_deg, cam.height_m, path, column, mae, worst, bias, coverage,
-                  mean_conf)
-        )  # fmt: skip
+            Score(
+                view=cam.name,
+                yaw_deg=cam.yaw_deg,
+                height_m=cam.height_m,
+                path=path,
+                measure=column,
+                mae=mae,
+                max_abs=worst,
+                bias=bias,
+                coverage=coverage,
+                mean_conf=float(np.nanmean(conf)) if np.isfinite(conf).any() else float("nan"),
+                trusted_share=float(trusted.mean()),
+                max_abs_trusted=worst_trusted,
+            )
+        )
     return scores
+
+
+def _failed(cam: VirtualCamera, path: str, reason: str) -> list[Score]:
+    nan = float("nan")
+    return [
+        Score(cam.name, cam.yaw_deg, cam.height_m, path, m, nan, nan, nan, 0.0, nan, note=reason)
+        for m in MEASURES
+    ]
 
 
 def validate(
@@ -197,13 +240,18 @@ def validate(
 ) -> list[Score]:
     """Write, analyse and score every view and path; landmark files and outputs in ``work_dir``.
 
-    ``--height-cm`` (the marker-based stature) is passed when the CLI offers it.
+    The marker-based stature is passed as ``--height-cm``. A view the CLI rejects is scored as
+    NaN with the CLI's message in :attr:`Score.note` (the other views still run).
     """
-    height_cm = 100.0 * ref.stature_m if "--height-cm" in cli_options() else None
+    options = cli_options()
     scores: list[Score] = []
     for cam, path, npz in write_views(trial, work_dir, views):
         if path not in paths:
             continue
-        columns = analyze(npz, work_dir / npz.stem, height_cm)
+        try:
+            columns = analyze(npz, work_dir / npz.stem, options, 100.0 * ref.stature_m)
+        except ValidationError as exc:
+            scores.extend(_failed(cam, path, str(exc).rsplit(": ", 1)[-1]))
+            continue
         scores.extend(score_view(cam, path, columns, ref))
     return scores

@@ -9,17 +9,15 @@ from posture.validation.reference import Reference, compute_reference
 
 MOCAP_DIR = default_mocap_dir()
 HAVE_MOCAP = (MOCAP_DIR / f"{TRIAL}_trc.mat").is_file()
-needs_mocap = pytest.mark.skipif(
-    not HAVE_MOCAP,
-    reason=f"MOPED25 trial {TRIAL}_trc.mat not found in {MOCAP_DIR.resolve()} "
-    "(../shared/mocap next to the repository)",
-)
 
 
 @pytest.fixture(scope="session")
 def trial() -> MocapTrial:
     if not HAVE_MOCAP:
-        pytest.skip(f"MOPED25 trial not found in {MOCAP_DIR.resolve()}")
+        pytest.skip(
+            f"MOPED25 trial {TRIAL}_trc.mat not found in {MOCAP_DIR.resolve()} "
+            "(../shared/mocap next to the repository)"
+        )
     return load_trial(MOCAP_DIR)
 
 

@@ -18,7 +18,7 @@ from posture.validation.compare import (
     score_view,
 )
 from posture.validation.reference import Reference
-from posture.validation.report import BEGIN, END, error_table, write_docs
+from posture.validation.report import BEGIN, END, error_table, failures, trust_table, write_docs
 
 NAN = float("nan")
 
@@ -90,19 +90,32 @@ def test_score_view_scores_every_measure() -> None:
     assert scores["hand_height_cm"].coverage == 0.0
 
 
-def _score(measure: str, mae: float, coverage: float = 1.0) -> Score:
-    return Score("yaw0_h1m", 0.0, 1.0, "3d", measure, mae, 2 * mae, -mae, coverage, NAN)
+def _score(measure: str, mae: float, coverage: float = 1.0, path: str = "3d") -> Score:
+    return Score("yaw0_h1m", 0.0, 1.0, path, measure, mae, 2 * mae, -mae, coverage, 0.9, 0.8, mae)
 
 
-def test_error_table_has_one_row_per_view_and_path() -> None:
-    table = error_table(
-        [_score("trunk_flexion_deg", 1.25), _score("hand_height_cm", 3.0, coverage=0.5)]
-    )
-    lines = table.splitlines()
+def test_error_table_has_one_row_per_view() -> None:
+    scores = [
+        _score("trunk_flexion_deg", 1.25),
+        _score("hand_height_cm", 3.0, coverage=0.5),
+        _score("trunk_flexion_deg", 7.0, path="2d"),
+    ]
+    lines = error_table(scores, "3d").splitlines()
     assert len(lines) == 3
     assert "1.2 / 2.5 (-1.2)" in lines[2]
     assert "50 % of frames" in lines[2]
     assert "| - |" in lines[2]  # knee columns: not scored
+    assert "7.0" not in lines[2]  # the 2D path has its own table
+
+
+def test_trust_table_and_failures() -> None:
+    failed = Score("yaw90_h1m", 90.0, 1.0, "2d", "trunk_flexion_deg", *[NAN] * 3, 0.0, NAN,
+                   note="no pose")  # fmt: skip
+    scores = [_score("trunk_flexion_deg", 2.0), failed]
+    trust = trust_table(scores).splitlines()
+    assert "0.90 / 80 % / 2.0" in trust[2]
+    assert len(trust) == 3  # the failed view has no row
+    assert failures(scores) == "- `posture analyze` failed (yaw90_h1m 2D): no pose"
 
 
 def test_write_docs_replaces_only_the_generated_block(tmp_path: Path) -> None:
