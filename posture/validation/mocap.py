@@ -115,26 +115,30 @@ class MocapTrial:
 
 
 def _read_markers(path: Path, key: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """``(frame numbers, {name: (T, 3) metres})`` from one MOPED25 ``*_trc.mat`` file."""
+    """``(t_s, {name: (T, 3) metres})`` from one MOPED25 ``*_trc.mat`` file.
+
+    The cell ``key`` holds frame numbers, a millisecond-rounded time column and ``(name, xyz)``
+    pairs. Time is rebuilt from the frame numbers at the rate the time column implies (60 Hz).
+    """
     try:
         cell = scipy.io.loadmat(path)[key]
         frames = np.asarray(cell[0, 0], dtype=np.int64).ravel()
-        pairs = cell[2, 0]
+        time_col = np.asarray(cell[1, 0], dtype=np.float64).ravel()
         markers = {
             str(np.asarray(name).ravel()[0]): np.asarray(xyz, dtype=np.float64) / 1000.0
-            for name, xyz in pairs
+            for name, xyz in cell[2, 0]
         }
-    except (OSError, KeyError, IndexError, ValueError) as exc:
+    except (OSError, KeyError, IndexError, ValueError, TypeError) as exc:
         raise InputError(f"{path} is not a MOPED25 marker file with {key!r} ({exc})") from exc
-    return frames, markers
+    span = time_col[-1] - time_col[0] if time_col.size > 1 else 0.0
+    rate_hz = round((time_col.size - 1) / span) if span > 0 else 60
+    return (frames - frames[0]) / float(rate_hz), markers
 
 
 def load_trial(mocap_dir: str | Path | None = None, trial: str = TRIAL) -> MocapTrial:
     """Read ``<trial>_trc.mat`` (and ``<trial>_box_trc.mat`` if present) from ``mocap_dir``.
 
-    The time base is the frame number at the capture rate (60 Hz for MOPED25), estimated from
-    the file's own (millisecond-rounded) time column. Raises :class:`InputError` if the file is
-    missing or not in the MOPED25 layout.
+    Raises :class:`InputError` if the file is missing or not in the MOPED25 layout.
     """
     folder = Path(mocap_dir) if mocap_dir is not None else default_mocap_dir()
     path = folder / f"{trial}_trc.mat"
@@ -142,11 +146,7 @@ def load_trial(mocap_dir: str | Path | None = None, trial: str = TRIAL) -> Mocap
         raise InputError(
             f"motion-capture file not found: {path} (expected the MOPED25 trial in ../shared/mocap)"
         )
-    frames, markers = _read_markers(path, "xyz_all")
-    time_col = np.asarray(scipy.io.loadmat(path)["xyz_all"][1, 0], dtype=np.float64).ravel()
-    span = time_col[-1] - time_col[0]
-    rate_hz = round((len(time_col) - 1) / span) if span > 0 else 60
-    t_s = (frames - frames[0]) / float(rate_hz)
+    t_s, markers = _read_markers(path, "xyz_all")
     box_path = folder / f"{trial}_box_trc.mat"
     box = _read_markers(box_path, "box_xyz_all")[1] if box_path.is_file() else {}
     return MocapTrial(t_s=t_s, markers_m=markers, box_m=box, source=str(path))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.io
 
 from posture.errors import InputError
 from posture.landmarks import LM, MIRROR
@@ -174,3 +175,9 @@ def test_landmarks_are_complete_and_on_the_right_sides(trial: MocapTrial) -> Non
     assert np.all((shank > 0.33) & (shank < 0.45))
     assert np.all(lab[q, LM.NOSE, 1] > lab[q, LM.LEFT_SHOULDER, 1])
     assert np.all(lab[q, LM.LEFT_SHOULDER, 1] > lab[q, LM.LEFT_HIP, 1])
+
+
+def test_a_mat_file_of_another_layout_is_an_input_error(tmp_path: Path) -> None:
+    scipy.io.savemat(tmp_path / "sub07_09_01_trc.mat", {"something_else": np.zeros(3)})
+    with pytest.raises(InputError, match="not a MOPED25 marker file"):
+        load_trial(tmp_path)
