@@ -99,9 +99,12 @@ def check_choice(name: str, value: str, choices: tuple[str, ...] | list[str]) ->
     return value
 
 
-def check_load(load_kg: float) -> float:
-    """A load in kg: NaN (unknown) or a number >= 0."""
-    v = float(load_kg)
+def check_load(load_kg: float | None) -> float:
+    """A load in kg: a number >= 0, or NaN (also for ``None``) when unknown."""
+    try:
+        v = float("nan") if load_kg is None else float(load_kg)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"load_kg must be a number of kg, got {load_kg!r}") from exc
     if v < 0 or v == float("inf"):
         raise InputError(f"load_kg must be 0 or more kg (NaN if unknown), got {load_kg!r}")
     return v

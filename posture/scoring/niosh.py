@@ -384,11 +384,13 @@ def _duration_frequency_reasons(
         return ["the lifting duration is unknown: enter how long the lifting goes on (hours)"]
     if duration_h > limit:
         return [f"lifting for {duration_h:g} h: the equation gives no limit beyond {limit:g} h"]
-    f = np.atleast_1d(np.asarray(frequency_per_min, dtype=np.float64))
+    f, v = np.broadcast_arrays(
+        np.atleast_1d(np.asarray(frequency_per_min, dtype=np.float64)),
+        np.asarray(v_origin_cm, dtype=np.float64),
+    )
     if np.any(~np.isfinite(f)) or np.any(f < 0):
         return ["the lift frequency is unknown: enter it (lifts per minute)"]
     col = int(duration_column(duration_h, tb))
-    v = np.broadcast_to(np.asarray(v_origin_cm, dtype=np.float64), f.shape)
     over = []
     for fi, vi in zip(f, v, strict=True):
         c = 2 * col + int(vi >= tb.constants["v_split_cm"])

@@ -204,7 +204,7 @@ class RebaInputs:
     static_hold: Frames = None  # a body part held still > 1 min
     repeated_small_range: Frames = None  # small-range action repeated > 4 times/min
     rapid_large_change: Frames = None  # rapid large change of posture or unstable base
-    load_kg: float = 0.0
+    load_kg: float | None = 0.0  # kg; NaN or None = unknown (assumed 0, flagged)
     shock: bool = False
     coupling: str = "good"
     n_frames: int = field(init=False, default=0)
@@ -329,7 +329,7 @@ def _group_a(
 
 def _load_score(x: RebaInputs, tb: RebaTables, assumptions: dict[str, BoolArray]) -> FloatArray:
     n = x.n_frames
-    load_kg = x.load_kg
+    load_kg = inp.check_load(x.load_kg)
     if np.isnan(load_kg):
         assumptions["load_kg"] = np.ones(n, dtype=bool)
         load_kg = 0.0

@@ -196,7 +196,7 @@ class RulaInputs:
     wrist_twist_end_of_range_right: Frames = None  # right wrist twisted near the end of range
     static_hold: Frames = None  # posture mainly static, held > 1 min
     repeated: Frames = None  # action repeated 4 times/min or more
-    load_kg: float = 0.0
+    load_kg: float | None = 0.0  # kg; NaN or None = unknown (assumed 0, flagged)
     load_static_or_repeated: bool = False
     shock: bool = False
     n_frames: int = field(init=False, default=0)
@@ -306,7 +306,7 @@ def _group_b(
 
 def _force_score(x: RulaInputs, tb: RulaTables, assumptions: dict[str, BoolArray]) -> float:
     """Force/load score 0-3 of the task (one value for every frame)."""
-    load_kg = x.load_kg
+    load_kg = inp.check_load(x.load_kg)
     if np.isnan(load_kg):
         assumptions["load_kg"] = np.ones(x.n_frames, dtype=bool)
         load_kg = 0.0

@@ -314,6 +314,14 @@ def test_reasons_accumulate_and_count_the_lifts() -> None:
     assert any("in 2 of 5 measurements (worst 80 cm)" in r for r in reasons)
 
 
+def test_frequency_limits_are_checked_lift_by_lift_at_each_origin_height() -> None:
+    # 13/min for <= 1 h is within the table from 75 cm up, beyond it below 75 cm.
+    ok = {**GOOD_LIFT, "frequency_per_min": [1, 13], "v_origin_cm": [40, 80]}
+    assert check_applicable(**ok) == []  # type: ignore[arg-type]
+    bad = {**ok, "v_origin_cm": [80, 40]}
+    assert any("13 lifts/min" in r for r in check_applicable(**bad))  # type: ignore[arg-type]
+
+
 def test_an_unknown_posture_name_is_an_input_error() -> None:
     with pytest.raises(InputError, match="posture"):
         check_applicable(**{**GOOD_LIFT, "posture": "lying"})  # type: ignore[arg-type]

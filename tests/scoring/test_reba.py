@@ -304,8 +304,9 @@ def test_unset_inputs_are_assumed_in_every_frame() -> None:
     assert r.neck.tolist() == [1, 1] and r.right.lower_arm.tolist() == [1, 1]
 
 
-def test_unknown_load_is_assumed_zero_and_flagged() -> None:
-    r = score(load_kg=float("nan"))
+@pytest.mark.parametrize("unknown", [float("nan"), None])
+def test_unknown_load_is_assumed_zero_and_flagged(unknown: float | None) -> None:
+    r = score(load_kg=unknown)
     assert r.load[0] == 0 and r.assumptions["load_kg"].all() and r.assumed.all()
 
 
