@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from posture.config import ViewSettings
-from posture.geometry import angle_between_deg, dot, joint_angle_deg, unit
+from posture.geometry import angle_between_deg, dot, joint_angle_deg, nanmean, unit
 from posture.landmarks import LM, PoseSequence
 
 UP = np.array([0.0, -1.0, 0.0])
@@ -42,8 +42,10 @@ _SHOULDERS = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]
 _ANKLES = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
 #: Torso segments (always in view when a pose is) used to scale image landmarks to metres.
 _SEGMENTS = [
-    (LM.LEFT_SHOULDER, LM.LEFT_HIP), (LM.RIGHT_SHOULDER, LM.RIGHT_HIP),
-    (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER), (LM.LEFT_HIP, LM.RIGHT_HIP),
+    (LM.LEFT_SHOULDER, LM.LEFT_HIP),
+    (LM.RIGHT_SHOULDER, LM.RIGHT_HIP),
+    (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER),
+    (LM.LEFT_HIP, LM.RIGHT_HIP),
 ]
 
 
@@ -81,8 +83,9 @@ def build_skeleton(seq: PoseSequence) -> Skeleton:
     if not has_world:
         return Skeleton(np.concatenate([xy, np.zeros_like(xy[..., :1])], -1), "image-2d", False)
     # metres per frame height, per frame: world in-plane size over image size of the torso
-    num = np.nansum([np.linalg.norm(world[:, a, :2] - world[:, b, :2], axis=-1)
-                     for a, b in _SEGMENTS], axis=0)
+    num = np.nansum(
+        [np.linalg.norm(world[:, a, :2] - world[:, b, :2], axis=-1) for a, b in _SEGMENTS], axis=0
+    )
     den = np.nansum([np.linalg.norm(xy[:, a] - xy[:, b], axis=-1) for a, b in _SEGMENTS], axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(den > 1e-6, num / den, np.nan)
@@ -93,36 +96,70 @@ def build_skeleton(seq: PoseSequence) -> Skeleton:
 def knee_flexion_sides(p: np.ndarray) -> np.ndarray:
     """``(T, 2)`` knee flexion (0 = straight), left and right, degrees."""
     left = 180.0 - joint_angle_deg(p[:, LM.LEFT_HIP], p[:, LM.LEFT_KNEE], p[:, LM.LEFT_ANKLE])
-    right = 180.0 - joint_angle_deg(p[:, LM.RIGHT_HIP], p[:, LM.RIGHT_KNEE],
-                                    p[:, LM.RIGHT_ANKLE])
+    right = 180.0 - joint_angle_deg(p[:, LM.RIGHT_HIP], p[:, LM.RIGHT_KNEE], p[:, LM.RIGHT_ANKLE])
     return np.stack([left, right], axis=1)
 
 
 @dataclass(frozen=True)
 class Tilt:
-    """The camera tilt found and the rotation that undoes it."""
+    """The camera tilt found and the rotation that undoes it, and the person's size seen at
+    the same upright moments (``body_length``: thigh + shank + trunk in skeleton units, NaN
+    when there were none)."""
 
     rotation: np.ndarray  # (3, 3), applied as p @ rotation.T
     angle_deg: float
     source: str
     n_frames: int
+    body_length: float = float("nan")
 
     def as_dict(self) -> dict[str, object]:
-        return {"angle_deg": round(self.angle_deg, 2), "source": self.source,
-                "upright_frames_used": self.n_frames}
+        return {
+            "angle_deg": round(self.angle_deg, 2),
+            "source": self.source,
+            "upright_frames_used": self.n_frames,
+        }
 
 
 LEVEL = Tilt(np.eye(3), 0.0, "camera assumed level", 0)
 
 
-def upright_frames(p: np.ndarray) -> np.ndarray:
-    """``(T,)`` bool: the person stands upright (knees straight, trunk in line with legs)."""
+def still_frames(seq: PoseSequence, p: np.ndarray) -> np.ndarray:
+    """``(T,)`` bool: the person stands still (not walking).
+
+    With image landmarks: the mid-hip moves in the picture by less than half a torso length
+    per second. Without (motion capture, origin at the mid-hip): the feet move relative to the
+    hips by less than 0.3 body lengths per second.
+    """
+    t = seq.t_s
+    if len(t) < 3:
+        return np.ones(len(t), bool)
+    dt = np.gradient(t)
+    if seq.has_image:
+        xy = seq.image_xy_px_scaled()
+        hip = xy[:, _HIPS].mean(axis=1)
+        torso = np.linalg.norm(xy[:, _SHOULDERS].mean(axis=1) - hip, axis=-1)
+        speed = np.linalg.norm(np.gradient(hip, axis=0), axis=-1) / dt / torso
+        limit = 0.5
+    else:
+        feet = mid(p, _ANKLES)
+        size = np.nanmedian(leg_trunk_length(p))
+        speed = np.linalg.norm(np.gradient(feet, axis=0), axis=-1) / dt / size
+        limit = 0.3
+    with np.errstate(invalid="ignore"):
+        return np.nan_to_num(speed, nan=np.inf) < limit
+
+
+def upright_frames(p: np.ndarray, still: np.ndarray | None = None) -> np.ndarray:
+    """``(T,)`` bool: the person stands upright and still (knees straight, trunk in line with
+    the legs, feet seen, not walking)."""
     knees = knee_flexion_sides(p)
     knees_ok = np.all(np.where(np.isfinite(knees), knees < 25.0, True), axis=1) & np.any(
-        np.isfinite(knees), axis=1)
+        np.isfinite(knees), axis=1
+    )
     hip, sh, ank = mid(p, _HIPS), mid(p, _SHOULDERS), mid(p, _ANKLES)
     aligned = angle_between_deg(sh - hip, hip - ank) < 20.0
-    return knees_ok & aligned & np.isfinite(ank).all(axis=1)
+    ok = knees_ok & aligned & np.isfinite(ank).all(axis=1)
+    return ok & still if still is not None else ok
 
 
 def _rot_x(deg: float) -> np.ndarray:
@@ -135,10 +172,41 @@ def _rot_z(deg: float) -> np.ndarray:
     return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
 
 
-def estimate_tilt(p: np.ndarray, t_s: np.ndarray, settings: ViewSettings,
-                  *, min_frames: int = 5, min_duration_s: float = 0.15,
-                  deadband_deg: float = 8.0) -> Tilt:
-    """Camera tilt from the moments the person stands upright, as two rotations.
+def calibration_frames(
+    p: np.ndarray, t_s: np.ndarray, settings: ViewSettings, still: np.ndarray | None = None
+) -> np.ndarray:
+    """``(T,)`` bool: the first upright frames of the clip, ``view.calibration_s`` of them.
+
+    Only the *first* upright moments are used, so the estimate is fixed as soon as they have
+    been seen: a live stream and a recorded clip, or an early and a final look at the same
+    clip, get the same calibration.
+    """
+    ok = upright_frames(p, still)
+    idx = np.flatnonzero(ok)
+    if idx.size == 0:
+        return ok
+    first = np.zeros_like(ok)
+    first[idx[: calibration_size(t_s, settings)]] = True
+    return first
+
+
+def calibration_size(t_s: np.ndarray, settings: ViewSettings) -> int:
+    """How many upright frames make a complete calibration (``view.calibration_s`` worth)."""
+    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 1 / 30
+    return max(1, int(np.ceil(settings.calibration_s / max(dt, 1e-3))))
+
+
+def estimate_tilt(
+    p: np.ndarray,
+    t_s: np.ndarray,
+    settings: ViewSettings,
+    *,
+    still: np.ndarray | None = None,
+    min_frames: int = 5,
+    min_duration_s: float = 0.15,
+    deadband_deg: float = 8.0,
+) -> Tilt:
+    """Camera tilt from the first moments the person stands upright, as two rotations.
 
     * **Roll** (in the picture's plane): the ankle-to-shoulder line leans in the picture by
       the camera's roll. It comes from image coordinates, which are precise.
@@ -149,29 +217,39 @@ def estimate_tilt(p: np.ndarray, t_s: np.ndarray, settings: ViewSettings,
 
     A person's upright posture itself leans by up to ~8 deg (measured on the project's upright
     clips filmed with a level camera), so a smaller estimate is not told from posture and is
-    not corrected (``deadband_deg``).
+    not corrected (``deadband_deg``). The person's size (thigh + shank + trunk) is measured at
+    the same moments, when no segment is foreshortened by a bend.
     """
-    if not settings.correct_tilt:
-        return Tilt(np.eye(3), 0.0, "tilt correction off", 0)
-    ok = upright_frames(p)
+    ok = calibration_frames(p, t_s, settings, still)
     n = int(ok.sum())
     if n < min_frames or (n and (t_s[ok][-1] - t_s[ok][0]) < min_duration_s):
         return LEVEL
-    body = mid(p[ok], _SHOULDERS) - mid(p[ok], _ANKLES)
+    length = float(np.nanmedian(leg_trunk_length(p[ok])))
+    if not settings.correct_tilt:
+        return Tilt(np.eye(3), 0.0, "tilt correction off", n, length)
+    up = p[ok]
+    body = mid(up, _SHOULDERS) - mid(up, _ANKLES)
     # roll: angle of the body axis from the picture's vertical (positive counter-clockwise)
     roll = float(np.degrees(np.median(np.arctan2(body[:, 0], -body[:, 1]))))
     roll_rot = _rot_z(-roll) if abs(roll) >= deadband_deg else np.eye(3)
-    trunk = (mid(p[ok], _SHOULDERS) - mid(p[ok], _HIPS)) @ roll_rot.T
+    trunk = (mid(up, _SHOULDERS) - mid(up, _HIPS)) @ roll_rot.T
     pitch = float(np.degrees(np.median(np.arctan2(trunk[:, 2], -trunk[:, 1]))))
     pitch_rot = _rot_x(pitch) if abs(pitch) >= deadband_deg else np.eye(3)
     rotation = pitch_rot @ roll_rot
     angle = float(angle_between_deg(UP @ rotation, UP))  # the tilt undone
     if max(abs(roll), abs(pitch)) > settings.max_tilt_deg:
-        return Tilt(np.eye(3), 0.0, f"estimate (roll {roll:.0f}, pitch {pitch:.0f} deg) not "
-                    "trusted; camera assumed level", n)
+        return Tilt(
+            np.eye(3),
+            0.0,
+            f"estimate (roll {roll:.0f}, pitch {pitch:.0f} deg) not trusted; camera assumed level",
+            n,
+            length,
+        )
     if angle == 0.0:
-        return Tilt(np.eye(3), 0.0, f"camera level (within {deadband_deg:.0f} deg)", n)
-    return Tilt(rotation, angle, f"upright moments (roll {roll:.0f}, pitch {pitch:.0f} deg)", n)
+        return Tilt(np.eye(3), 0.0, f"camera level (within {deadband_deg:.0f} deg)", n, length)
+    return Tilt(
+        rotation, angle, f"upright moments (roll {roll:.0f}, pitch {pitch:.0f} deg)", n, length
+    )
 
 
 @dataclass(frozen=True)
@@ -202,10 +280,13 @@ def forward_direction(p: np.ndarray) -> np.ndarray:
     each cue by how long it looks in the picture, so a side view (hips overlapping, feet long)
     trusts the feet and a front view the hips.
     """
-    lr = horizontal(np.cross(UP, p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP])
-                    + 0.5 * np.cross(UP, p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER]))
-    feet = horizontal(mid(p, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX])
-                      - mid(p, [LM.LEFT_HEEL, LM.RIGHT_HEEL]))
+    lr = horizontal(
+        np.cross(UP, p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP])
+        + 0.5 * np.cross(UP, p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER])
+    )
+    feet = horizontal(
+        mid(p, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]) - mid(p, [LM.LEFT_HEEL, LM.RIGHT_HEEL])
+    )
     face = horizontal(p[:, LM.NOSE] - mid(p, [LM.LEFT_EAR, LM.RIGHT_EAR]))
     ref = np.nan_to_num(feet) + 0.7 * np.nan_to_num(face)
     ref_len = np.linalg.norm(ref, axis=-1)
@@ -225,7 +306,7 @@ def body_frame(seq: PoseSequence, settings: ViewSettings, tilt: Tilt | None = No
     """Skeleton, tilt correction and body axes for a (cleaned) pose sequence."""
     sk = build_skeleton(seq)
     if tilt is None:
-        tilt = estimate_tilt(sk.points, seq.t_s, settings)
+        tilt = estimate_tilt(sk.points, seq.t_s, settings, still=still_frames(seq, sk.points))
     p = sk.points @ tilt.rotation.T
     fwd = forward_direction(p)
     right = unit(np.cross(fwd, UP))
@@ -234,21 +315,39 @@ def body_frame(seq: PoseSequence, settings: ViewSettings, tilt: Tilt | None = No
     return BodyFrame(p, fwd, right, yaw, tilt, sk.source, sk.has_depth)
 
 
-def body_length_units(p: np.ndarray) -> float:
-    """Thigh + shank + trunk length in the skeleton's units (90th percentile over frames:
-    foreshortening only ever shortens a segment)."""
+def leg_trunk_length(p: np.ndarray) -> np.ndarray:
+    """``(T,)`` thigh + shank + trunk length in the skeleton's units (legs: mean of the sides
+    seen)."""
+
     def seg(a: LM, b: LM) -> np.ndarray:
         return np.linalg.norm(p[:, a] - p[:, b], axis=-1)
 
-    thigh = np.nanmean(np.stack([seg(LM.LEFT_HIP, LM.LEFT_KNEE),
-                                 seg(LM.RIGHT_HIP, LM.RIGHT_KNEE)]), axis=0)
-    shank = np.nanmean(np.stack([seg(LM.LEFT_KNEE, LM.LEFT_ANKLE),
-                                 seg(LM.RIGHT_KNEE, LM.RIGHT_ANKLE)]), axis=0)
+    # a side not seen: the other side's length
+    thigh = nanmean(np.stack([seg(LM.LEFT_HIP, LM.LEFT_KNEE), seg(LM.RIGHT_HIP, LM.RIGHT_KNEE)]), 0)
+    shank = nanmean(
+        np.stack([seg(LM.LEFT_KNEE, LM.LEFT_ANKLE), seg(LM.RIGHT_KNEE, LM.RIGHT_ANKLE)]), 0
+    )
     trunk = np.linalg.norm(mid(p, _SHOULDERS) - mid(p, _HIPS), axis=-1)
-    total = thigh + shank + trunk
+    return thigh + shank + trunk
+
+
+def body_length_units(p: np.ndarray, tilt: Tilt | None = None) -> float:
+    """The person's thigh + shank + trunk length in the skeleton's units.
+
+    From the upright calibration moments when there were some; otherwise the 90th percentile
+    over the clip (foreshortening only ever shortens a segment), or the trunk alone scaled by
+    body proportions when the legs are never seen.
+    """
+    if tilt is not None and np.isfinite(tilt.body_length):
+        return tilt.body_length
+    total = leg_trunk_length(p)
     total = total[np.isfinite(total)]
-    if total.size == 0:
-        trunk_only = trunk[np.isfinite(trunk)]
-        return float(np.percentile(trunk_only, 90) / 0.288 * STATURE_FRACTION_LEG_TRUNK) \
-            if trunk_only.size else float("nan")
-    return float(np.percentile(total, 90))
+    if total.size:
+        return float(np.percentile(total, 90))
+    trunk = np.linalg.norm(mid(p, _SHOULDERS) - mid(p, _HIPS), axis=-1)
+    trunk = trunk[np.isfinite(trunk)]
+    return (
+        float(np.percentile(trunk, 90) / 0.288 * STATURE_FRACTION_LEG_TRUNK)
+        if trunk.size
+        else float("nan")
+    )

@@ -31,7 +31,7 @@ T = TypeVar("T")
 
 def setting(
     default: Any,
-    help: str,  # noqa: A002 - the name reads best in the field definitions
+    help: str,
     *,
     lo: float | None = None,
     hi: float | None = None,
@@ -81,7 +81,10 @@ class TrackingSettings:
         hi=2.0,
     )
     max_missing_s: float = setting(
-        2.0, "how long a person may be out of view and keep their identity", lo=0.0, hi=60.0,
+        2.0,
+        "how long a person may be out of view and keep their identity",
+        lo=0.0,
+        hi=60.0,
         unit="s",
     )
     min_track_s: float = setting(
@@ -97,11 +100,17 @@ class FilterSettings:
         0.5, "landmarks less visible than this are treated as not seen", lo=0.0, hi=1.0
     )
     max_gap_s: float = setting(
-        0.3, "gaps up to this long are interpolated; longer ones stay empty", lo=0.0, hi=5.0,
+        0.3,
+        "gaps up to this long are interpolated; longer ones stay empty",
+        lo=0.0,
+        hi=5.0,
         unit="s",
     )
     lowpass_cutoff_hz: float = setting(
-        6.0, "cut-off of the zero-phase low-pass filter for recorded video", lo=0.5, hi=30.0,
+        6.0,
+        "cut-off of the zero-phase low-pass filter for recorded video",
+        lo=0.5,
+        hi=30.0,
         unit="Hz",
     )
     lowpass_order: int = setting(2, "order of the Butterworth low-pass filter", lo=1, hi=8)
@@ -126,22 +135,42 @@ class ViewSettings:
         choices=("auto", "side", "front", "back", "oblique"),
     )
     front_max_deg: float = setting(
-        25.0, "body yaw (0 = facing the camera) up to which the view counts as front",
-        lo=0.0, hi=90.0, unit="deg",
+        25.0,
+        "body yaw (0 = facing the camera) up to which the view counts as front",
+        lo=0.0,
+        hi=90.0,
+        unit="deg",
     )
     side_min_deg: float = setting(
-        65.0, "body yaw from which the view counts as side (up to 180 minus it)", lo=0.0,
-        hi=90.0, unit="deg",
+        65.0,
+        "body yaw from which the view counts as side (up to 180 minus it)",
+        lo=0.0,
+        hi=90.0,
+        unit="deg",
     )
     min_confidence: float = setting(
-        0.5, "a measure with a lower confidence (0-1) is reported as 'low confidence' and "
-        "raises no confident alarm", lo=0.0, hi=1.0,
+        0.5,
+        "a measure with a lower confidence (0-1) is reported as 'low confidence' and "
+        "raises no confident alarm",
+        lo=0.0,
+        hi=1.0,
     )
     correct_tilt: bool = setting(
         True, "estimate the camera's tilt from moments the person stands upright and correct it"
     )
+    calibration_s: float = setting(
+        1.0,
+        "upright time, from the first upright moments, used to estimate the camera tilt "
+        "and the person's size",
+        lo=0.1,
+        hi=60.0,
+        unit="s",
+    )
     max_tilt_deg: float = setting(
-        40.0, "a larger tilt estimate is not trusted (camera assumed level)", lo=0.0, hi=90.0,
+        40.0,
+        "a larger tilt estimate is not trusted (camera assumed level)",
+        lo=0.0,
+        hi=90.0,
         unit="deg",
     )
 
@@ -151,12 +180,17 @@ class SubjectSettings:
     """The person analysed."""
 
     person: int = setting(
-        0, "track id of the person to analyse; 0: the person most visible over the clip", lo=0,
+        0,
+        "track id of the person to analyse; 0: the person most visible over the clip",
+        lo=0,
         hi=10_000,
     )
     height_cm: float = setting(
-        170.0, "the person's standing height, used to turn body proportions into cm", lo=100.0,
-        hi=230.0, unit="cm",
+        170.0,
+        "the person's standing height, used to turn body proportions into cm",
+        lo=100.0,
+        hi=230.0,
+        unit="cm",
     )
 
 
@@ -165,22 +199,227 @@ class TaskSettings:
     """What the person handles: inputs of REBA, RULA and the NIOSH lifting equation."""
 
     load_kg: float = setting(
-        0.0, "weight of the load handled; 0: unknown (no lifting index)", lo=0.0, hi=200.0,
+        0.0,
+        "weight of the load handled; 0: unknown (no lifting index)",
+        lo=0.0,
+        hi=200.0,
         unit="kg",
     )
     lift_frequency_per_min: float = setting(
-        0.0, "lifts per minute for NIOSH; 0: measured from the clip", lo=0.0, hi=20.0,
+        0.0,
+        "lifts per minute for NIOSH; 0: measured from the clip",
+        lo=0.0,
+        hi=20.0,
         unit="1/min",
     )
     duration_h: float = setting(
-        1.0, "how long the task goes on per shift (NIOSH duration: <=1 h, <=2 h, <=8 h)",
-        lo=0.0, hi=8.0, unit="h",
+        1.0,
+        "how long the task goes on per shift (NIOSH duration: <=1 h, <=2 h, <=8 h)",
+        lo=0.0,
+        hi=8.0,
+        unit="h",
     )
     coupling: str = setting(
-        "fair", "how well the hands grip the load (NIOSH, REBA)",
+        "fair",
+        "how well the hands grip the load (NIOSH, REBA)",
         choices=("good", "fair", "poor", "unacceptable"),
     )
     shock_or_rapid_force: bool = setting(False, "the load is applied with a shock (REBA, RULA)")
+
+
+@dataclass(frozen=True)
+class BendKneesRule:
+    """Bending at the back instead of the knees (seeds 000, 001, 002)."""
+
+    trunk_flexion_deg: float = setting(
+        30.0, "trunk flexion from which bending counts (medium)", lo=0.0, hi=120.0, unit="deg"
+    )
+    trunk_flexion_high_deg: float = setting(
+        60.0, "trunk flexion that is high risk (REBA's >60 band)", lo=0.0, hi=150.0, unit="deg"
+    )
+    knee_flexion_max_deg: float = setting(
+        45.0, "the knees count as not bent below this flexion", lo=0.0, hi=150.0, unit="deg"
+    )
+
+
+@dataclass(frozen=True)
+class TwistRule:
+    """Twisting combined with lifting, and sudden twisting (seeds 000, 001, 003)."""
+
+    twist_deg: float = setting(
+        20.0,
+        "trunk twist (shoulders vs. hips) that counts while handling a load",
+        lo=0.0,
+        hi=90.0,
+        unit="deg",
+    )
+    twist_high_deg: float = setting(
+        35.0, "trunk twist that is high risk", lo=0.0, hi=90.0, unit="deg"
+    )
+    side_bend_deg: float = setting(
+        20.0, "trunk side bend that counts while handling a load", lo=0.0, hi=90.0, unit="deg"
+    )
+    velocity_deg_s: float = setting(
+        90.0, "twist speed that counts as sudden twisting", lo=0.0, hi=1000.0, unit="deg/s"
+    )
+    loaded_hand_height_cm: float = setting(
+        80.0,
+        "hands below this height (about knuckle height) count as handling a load",
+        lo=0.0,
+        hi=250.0,
+        unit="cm",
+    )
+    loaded_hand_distance_cm: float = setting(
+        40.0,
+        "hands farther than this from the ankles count as handling a load",
+        lo=0.0,
+        hi=150.0,
+        unit="cm",
+    )
+
+
+@dataclass(frozen=True)
+class ShouldersRule:
+    """Shoulders rolled forward / rounded upper back (seed 000)."""
+
+    shoulders_forward_deg: float = setting(
+        20.0, "forward-rolled shoulders from this angle (medium)", lo=0.0, hi=90.0, unit="deg"
+    )
+    shoulders_forward_high_deg: float = setting(
+        35.0, "forward-rolled shoulders that are high risk", lo=0.0, hi=90.0, unit="deg"
+    )
+    min_duration_s: float = setting(
+        2.0, "held at least this long before it is raised", lo=0.0, hi=600.0, unit="s"
+    )
+
+
+@dataclass(frozen=True)
+class LoadFarRule:
+    """Load far from the body (seed 000 lifting mechanics; NIOSH horizontal distance)."""
+
+    hand_distance_cm: float = setting(
+        40.0,
+        "hands this far from the ankles while lifting or bent (NIOSH HM 0.63)",
+        lo=0.0,
+        hi=150.0,
+        unit="cm",
+    )
+    hand_distance_high_cm: float = setting(
+        55.0, "hand distance that is high risk (NIOSH HM 0.45)", lo=0.0, hi=150.0, unit="cm"
+    )
+    bent_trunk_deg: float = setting(
+        20.0,
+        "outside a lift, the rule applies when the trunk is flexed beyond this",
+        lo=0.0,
+        hi=90.0,
+        unit="deg",
+    )
+
+
+@dataclass(frozen=True)
+class StaticRule:
+    """Sustained static or prolonged flexed posture, long sitting (seeds 001, 003)."""
+
+    static_s: float = setting(
+        60.0,
+        "a posture held this long without change counts as static (REBA)",
+        lo=1.0,
+        hi=3600.0,
+        unit="s",
+    )
+    still_range_deg: float = setting(
+        10.0,
+        "the trunk staying within this range counts as unchanged",
+        lo=1.0,
+        hi=90.0,
+        unit="deg",
+    )
+    flexed_deg: float = setting(
+        20.0, "trunk flexion that counts as a flexed posture", lo=0.0, hi=90.0, unit="deg"
+    )
+    flexed_s: float = setting(
+        30.0, "a flexed trunk held this long is prolonged flexion", lo=1.0, hi=3600.0, unit="s"
+    )
+    sitting_s: float = setting(
+        1800.0,
+        "sitting this long without a break counts as long sitting",
+        lo=10.0,
+        hi=28800.0,
+        unit="s",
+    )
+
+
+@dataclass(frozen=True)
+class RepetitionRule:
+    """Repetitive lifting (seed 001 'constant lifting'; REBA activity, NIOSH frequency)."""
+
+    lifts_per_min: float = setting(
+        4.0,
+        "lifts per minute that count as repetitive (REBA: more than 4/min)",
+        lo=0.1,
+        hi=60.0,
+        unit="1/min",
+    )
+    lifts_per_min_high: float = setting(
+        9.0, "lifts per minute that are high risk", lo=0.1, hi=60.0, unit="1/min"
+    )
+    window_s: float = setting(
+        60.0, "the rate is counted over this trailing window", lo=5.0, hi=3600.0, unit="s"
+    )
+
+
+@dataclass(frozen=True)
+class AsymmetryRule:
+    """Left/right asymmetry: weight on one leg, uneven knees (seed 000 'body asymmetries')."""
+
+    knee_difference_deg: float = setting(
+        25.0,
+        "left and right knee flexion differing by this much while loaded",
+        lo=0.0,
+        hi=180.0,
+        unit="deg",
+    )
+    hip_shift: float = setting(
+        0.6,
+        "mid-hip shifted sideways over one foot by this share of the feet's spacing",
+        lo=0.0,
+        hi=5.0,
+    )
+    min_duration_s: float = setting(
+        1.0, "held at least this long before it is raised", lo=0.0, hi=600.0, unit="s"
+    )
+
+
+@dataclass(frozen=True)
+class CueSettings:
+    """How cues turn on and off, so they do not flicker."""
+
+    on_s: float = setting(
+        0.3, "a finding must last this long before its cue shows", lo=0.0, hi=10.0, unit="s"
+    )
+    off_s: float = setting(
+        1.0, "a cue stays this long after its finding ends", lo=0.0, hi=10.0, unit="s"
+    )
+    margin: float = setting(
+        0.1,
+        "a finding ends only below its threshold minus this share of it (hysteresis)",
+        lo=0.0,
+        hi=0.5,
+    )
+
+
+@dataclass(frozen=True)
+class RulesSettings:
+    """The risk factors from the source documents, as rules with thresholds."""
+
+    bend_knees: BendKneesRule = field(default_factory=BendKneesRule)
+    twist: TwistRule = field(default_factory=TwistRule)
+    shoulders: ShouldersRule = field(default_factory=ShouldersRule)
+    load_far: LoadFarRule = field(default_factory=LoadFarRule)
+    static: StaticRule = field(default_factory=StaticRule)
+    repetition: RepetitionRule = field(default_factory=RepetitionRule)
+    asymmetry: AsymmetryRule = field(default_factory=AsymmetryRule)
+    cues: CueSettings = field(default_factory=CueSettings)
 
 
 @dataclass(frozen=True)
@@ -189,7 +428,10 @@ class OutputSettings:
 
     video: bool = setting(True, "write annotated.mp4")
     video_max_height: int = setting(
-        720, "the annotated video is scaled down to at most this many rows", lo=120, hi=4320,
+        720,
+        "the annotated video is scaled down to at most this many rows",
+        lo=120,
+        hi=4320,
         unit="px",
     )
     blur_faces: bool = setting(False, "blur faces in the annotated video")
@@ -205,6 +447,7 @@ class Settings:
     view: ViewSettings = field(default_factory=ViewSettings)
     subject: SubjectSettings = field(default_factory=SubjectSettings)
     task: TaskSettings = field(default_factory=TaskSettings)
+    rules: RulesSettings = field(default_factory=RulesSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
 
 
@@ -274,7 +517,7 @@ def override(obj: T, changes: dict[str, Any], *, prefix: str = "") -> T:
             new[key] = override(getattr(obj, key), value, prefix=path)
         else:
             new[key] = _coerce(path, f, ftype, value)
-    return replace(obj, **new)  # type: ignore[type-var]
+    return replace(obj, **new)
 
 
 def load_config(path: str | Path | None, base: Settings = DEFAULTS) -> Settings:

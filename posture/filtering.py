@@ -8,6 +8,7 @@ All parameters come from :class:`posture.config.FilterSettings`.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -56,7 +57,7 @@ def fill_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray:
         if v.all() or v.sum() < 2:
             continue
         good = np.flatnonzero(v)
-        for a, b in zip(good[:-1], good[1:], strict=True):
+        for a, b in itertools.pairwise(good):
             if b - a > 1 and t_s[b] - t_s[a] <= max_gap_s + 1e-9:
                 w = (t_s[a + 1 : b] - t_s[a]) / (t_s[b] - t_s[a])
                 out[a + 1 : b, cols] = flat[a, cols] + w[:, None] * (flat[b, cols] - flat[a, cols])
@@ -133,10 +134,14 @@ class OneEuroFilter:
 
 def one_euro(x: np.ndarray, t_s: np.ndarray, settings: FilterSettings) -> np.ndarray:
     """The one-euro filter run over a whole sequence ``(T, ...)`` (what live mode computes)."""
-    f = OneEuroFilter(settings.one_euro_min_cutoff_hz, settings.one_euro_beta,
-                      settings.one_euro_d_cutoff_hz)
-    return np.stack([f(x[i], float(t_s[i])) for i in range(x.shape[0])]).astype(x.dtype) \
-        if x.shape[0] else x
+    f = OneEuroFilter(
+        settings.one_euro_min_cutoff_hz, settings.one_euro_beta, settings.one_euro_d_cutoff_hz
+    )
+    return (
+        np.stack([f(x[i], float(t_s[i])) for i in range(x.shape[0])]).astype(x.dtype)
+        if x.shape[0]
+        else x
+    )
 
 
 def clean(seq: PoseSequence, settings: FilterSettings, *, live: bool = False) -> PoseSequence:
@@ -153,7 +158,6 @@ def clean(seq: PoseSequence, settings: FilterSettings, *, live: bool = False) ->
         if live:
             arr = one_euro(arr, s.t_s, settings)
         else:
-            arr = lowpass_zero_phase(arr, s.t_s, settings.lowpass_cutoff_hz,
-                                     settings.lowpass_order)
+            arr = lowpass_zero_phase(arr, s.t_s, settings.lowpass_cutoff_hz, settings.lowpass_order)
         out[name] = arr
     return replace(s, **out)

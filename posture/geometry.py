@@ -5,6 +5,8 @@ Nothing here knows about bodies; :mod:`posture.measures` gives the anatomy.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 EPS = 1e-9
@@ -65,6 +67,13 @@ def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return 2.0 * np.outer(p, p) - np.eye(3)
     vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
     return np.eye(3) + vx + vx @ vx / (1.0 + c)
+
+
+def nanmean(a: np.ndarray, axis: int) -> np.ndarray:
+    """Mean ignoring NaN, NaN (without a warning) where every value is NaN."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(a, axis=axis)
 
 
 def wrap_deg(a: np.ndarray, period: float = 360.0) -> np.ndarray:

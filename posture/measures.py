@@ -34,7 +34,14 @@ from posture.body import (
     mid,
 )
 from posture.config import Settings, ViewSettings
-from posture.geometry import dot, joint_angle_deg, signed_angle_about_deg, unit, wrap_deg
+from posture.geometry import (
+    dot,
+    joint_angle_deg,
+    nanmean,
+    signed_angle_about_deg,
+    unit,
+    wrap_deg,
+)
 from posture.landmarks import LM, PoseSequence
 
 # Neutral offsets of the pose model's landmarks, so that an upright person holding the head
@@ -46,16 +53,38 @@ NECK_NEUTRAL_DEG = -10.0
 SHOULDERS_FORWARD_NEUTRAL_DEG = 15.0
 
 _L, _R = 0, 1
-SIDES = (("left", LM.LEFT_SHOULDER, LM.LEFT_ELBOW, LM.LEFT_WRIST, LM.LEFT_HIP, LM.LEFT_KNEE,
-          LM.LEFT_ANKLE),
-         ("right", LM.RIGHT_SHOULDER, LM.RIGHT_ELBOW, LM.RIGHT_WRIST, LM.RIGHT_HIP,
-          LM.RIGHT_KNEE, LM.RIGHT_ANKLE))
+SIDES = (
+    (
+        "left",
+        LM.LEFT_SHOULDER,
+        LM.LEFT_ELBOW,
+        LM.LEFT_WRIST,
+        LM.LEFT_HIP,
+        LM.LEFT_KNEE,
+        LM.LEFT_ANKLE,
+    ),
+    (
+        "right",
+        LM.RIGHT_SHOULDER,
+        LM.RIGHT_ELBOW,
+        LM.RIGHT_WRIST,
+        LM.RIGHT_HIP,
+        LM.RIGHT_KNEE,
+        LM.RIGHT_ANKLE,
+    ),
+)
 _HIPS = [LM.LEFT_HIP, LM.RIGHT_HIP]
 _SHOULDERS = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]
 _EARS = [LM.LEFT_EAR, LM.RIGHT_EAR]
 _EYES = [LM.LEFT_EYE, LM.RIGHT_EYE]
-_FEET = [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX, LM.LEFT_ANKLE,
-         LM.RIGHT_ANKLE]
+_FEET = [
+    LM.LEFT_HEEL,
+    LM.RIGHT_HEEL,
+    LM.LEFT_FOOT_INDEX,
+    LM.RIGHT_FOOT_INDEX,
+    LM.LEFT_ANKLE,
+    LM.RIGHT_ANKLE,
+]
 _HANDS_L = [LM.LEFT_WRIST, LM.LEFT_INDEX, LM.LEFT_PINKY]
 _HANDS_R = [LM.RIGHT_WRIST, LM.RIGHT_INDEX, LM.RIGHT_PINKY]
 
@@ -67,7 +96,7 @@ MEASURE_SPECS: dict[str, tuple[str, list[LM]]] = {
     "shoulders_forward_deg": ("sagittal", _SHOULDERS + _EARS),
     "neck_flexion_deg": ("sagittal", _SHOULDERS + _EARS + _EYES),
     "hip_flexion_deg": ("sagittal", _HIPS + _SHOULDERS + [LM.LEFT_KNEE, LM.RIGHT_KNEE]),
-    "knee_flexion_deg": ("sagittal", _HIPS + [LM.LEFT_KNEE, LM.RIGHT_KNEE] + _FEET[4:]),
+    "knee_flexion_deg": ("sagittal", [*_HIPS, LM.LEFT_KNEE, LM.RIGHT_KNEE, *_FEET[4:]]),
     "knee_flexion_left_deg": ("sagittal", [LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE]),
     "knee_flexion_right_deg": ("sagittal", [LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE]),
     "upper_arm_flexion_left_deg": ("sagittal", [LM.LEFT_SHOULDER, LM.LEFT_ELBOW]),
@@ -79,6 +108,7 @@ MEASURE_SPECS: dict[str, tuple[str, list[LM]]] = {
     "hand_height_cm": ("any", _HANDS_L + _HANDS_R + _FEET),
     "hand_distance_cm": ("sagittal", _HANDS_L + _HANDS_R + _FEET[4:]),
     "hand_asymmetry_deg": ("twist", _HANDS_L + _HANDS_R + _FEET[4:]),
+    "hip_shift": ("frontal", _HIPS + _FEET[4:]),
     "trunk_twist_velocity_deg_s": ("twist", _HIPS + _SHOULDERS),
     "trunk_flexion_velocity_deg_s": ("sagittal", _HIPS + _SHOULDERS),
 }
@@ -127,8 +157,11 @@ def trunk_angles(bf: BodyFrame) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore"):
         side = np.degrees(np.arcsin(np.clip(dot(unit(u), bf.right), -1, 1)))
     axis = unit(u)
-    twist = signed_angle_about_deg(p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP],
-                                   p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER], axis)
+    twist = signed_angle_about_deg(
+        p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP],
+        p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER],
+        axis,
+    )
     twist = wrap_deg(twist, 180.0)
     return {"trunk_flexion_deg": flex, "trunk_side_bend_deg": side, "trunk_twist_deg": twist}
 
@@ -156,8 +189,9 @@ def head_and_neck(bf: BodyFrame) -> dict[str, np.ndarray]:
     p = bf.points
     axis, fwd_t = _trunk_sagittal_axes(bf)
     neck = mid(p, _EARS) - mid(p, _SHOULDERS)
-    forward_head = (np.degrees(np.arctan2(dot(neck, fwd_t), dot(neck, axis)))
-                    - SHOULDERS_FORWARD_NEUTRAL_DEG)
+    forward_head = (
+        np.degrees(np.arctan2(dot(neck, fwd_t), dot(neck, axis))) - SHOULDERS_FORWARD_NEUTRAL_DEG
+    )
     head = mid(p, _EYES) - mid(p, _EARS)
     pitch = np.degrees(np.arctan2(-dot(head, axis), dot(head, fwd_t))) - NECK_NEUTRAL_DEG
     return {"shoulders_forward_deg": forward_head, "neck_flexion_deg": pitch}
@@ -186,15 +220,17 @@ def limbs(bf: BodyFrame) -> dict[str, np.ndarray]:
         hips.append(np.degrees(np.arctan2(dot(thigh, fwd_t), dot(thigh, -axis))))
         arm = p[:, el] - p[:, sh]
         out[f"upper_arm_flexion_{side}_deg"] = np.degrees(
-            np.arctan2(dot(arm, fwd_t), dot(arm, -axis)))
+            np.arctan2(dot(arm, fwd_t), dot(arm, -axis))
+        )
         lateral = unit(np.cross(fwd_t, axis)) * (1.0 if side == "right" else -1.0)
         with np.errstate(invalid="ignore"):
             out[f"upper_arm_abduction_{side}_deg"] = np.degrees(
-                np.arcsin(np.clip(dot(unit(arm), lateral), -1, 1)))
+                np.arcsin(np.clip(dot(unit(arm), lateral), -1, 1))
+            )
         out[f"elbow_flexion_{side}_deg"] = 180.0 - joint_angle_deg(p[:, sh], p[:, el], p[:, wr])
     with np.errstate(invalid="ignore"):
-        out["knee_flexion_deg"] = np.nanmean(knees, axis=1) if knees.size else knees[:, 0]
-        out["hip_flexion_deg"] = np.nanmean(np.stack(hips, axis=1), axis=1)
+        out["knee_flexion_deg"] = nanmean(knees, axis=1)
+        out["hip_flexion_deg"] = nanmean(np.stack(hips, axis=1), axis=1)
     return out
 
 
@@ -210,10 +246,14 @@ def hands(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
     Centimetres come from the person's own size (``subject.height_cm`` and body proportions).
     """
     p = bf.points
-    hand = mid(np.stack([mid(p, _HANDS_L), mid(p, _HANDS_R)], axis=1), [0, 1])
+    both = np.stack([mid(p, _HANDS_L), mid(p, _HANDS_R)], axis=1)
+    hand = nanmean(both, axis=1)  # one hand not seen: the other
     feet_h = -p[:, _FEET, 1]
-    floor = np.where(np.isfinite(feet_h).any(axis=1),
-                     np.nanmin(np.where(np.isfinite(feet_h), feet_h, np.inf), axis=1), np.nan)
+    floor = np.where(
+        np.isfinite(feet_h).any(axis=1),
+        np.nanmin(np.where(np.isfinite(feet_h), feet_h, np.inf), axis=1),
+        np.nan,
+    )
     height = (-hand[:, 1] - floor) / units_per_cm
     ankles = mid(p, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE])
     reach = hand - ankles
@@ -223,6 +263,18 @@ def hands(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
     sin = dot(np.cross(bf.forward, unit(reach_h)), UP)
     asym = np.abs(np.degrees(np.arctan2(sin, cos)))
     return {"hand_height_cm": height, "hand_distance_cm": dist, "hand_asymmetry_deg": asym}
+
+
+def weight_shift(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
+    """``hip_shift``: sideways offset of the mid-hip from the mid-ankle point, along the
+    person's right, as a share of half the ankles' sideways spacing (that spacing floored at
+    10 cm): 0 centred between the feet, +1 over the right foot, -1 over the left."""
+    p = bf.points
+    ankles = mid(p, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE])
+    offset = dot(mid(p, _HIPS) - ankles, bf.right)
+    spacing = np.abs(dot(p[:, LM.RIGHT_ANKLE] - p[:, LM.LEFT_ANKLE], bf.right))
+    half = np.maximum(spacing / 2, 5.0 * units_per_cm)
+    return {"hip_shift": offset / half}
 
 
 def velocities(values: dict[str, np.ndarray], t_s: np.ndarray) -> dict[str, np.ndarray]:
@@ -288,25 +340,37 @@ def _hint_yaw(settings: ViewSettings, yaw: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-def compute_measures(seq: PoseSequence, settings: Settings, *,
-                     body: BodyFrame | None = None) -> Measures:
+def compute_measures(
+    seq: PoseSequence, settings: Settings, *, body: BodyFrame | None = None
+) -> Measures:
     """Every measure of a cleaned pose sequence, with its confidence and the view."""
     bf = body if body is not None else body_frame(seq, settings.view)
-    length = body_length_units(bf.points)
+    length = body_length_units(bf.points, bf.tilt)
     units_per_cm = length / (STATURE_FRACTION_LEG_TRUNK * settings.subject.height_cm)
     values: dict[str, np.ndarray] = {}
-    parts: list[Callable[[BodyFrame], dict[str, np.ndarray]]] = [trunk_angles, head_and_neck,
-                                                                  limbs]
+    parts: list[Callable[[BodyFrame], dict[str, np.ndarray]]] = [trunk_angles, head_and_neck, limbs]
     for part in parts:
         values.update(part(bf))
     values.update(hands(bf, units_per_cm))
+    values.update(weight_shift(bf, units_per_cm))
     values.update(velocities(values, seq.t_s))
     yaw = _hint_yaw(settings.view, bf.yaw_deg)
     conf = {}
     for name, (family, idx) in MEASURE_SPECS.items():
         c = view_factor(family, yaw, bf.has_depth) * visibility_factor(seq.visibility, idx)
         conf[name] = np.where(np.isfinite(values[name]), c, 0.0)
-    info = {"skeleton": bf.source, "tilt": bf.tilt.as_dict(),
-            "body_length_units": round(float(length), 4) if np.isfinite(length) else None}
-    return Measures(seq.t_s, {k: values[k] for k in MEASURE_SPECS}, conf,
-                    classify_view(yaw, settings.view), yaw, bf, float(units_per_cm), info)
+    info: dict[str, object] = {
+        "skeleton": bf.source,
+        "tilt": bf.tilt.as_dict(),
+        "body_length_units": round(float(length), 4) if np.isfinite(length) else None,
+    }
+    return Measures(
+        seq.t_s,
+        {k: values[k] for k in MEASURE_SPECS},
+        conf,
+        classify_view(yaw, settings.view),
+        yaw,
+        bf,
+        float(units_per_cm),
+        info,
+    )

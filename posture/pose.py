@@ -60,8 +60,12 @@ class ModelInfo:
     sha256: str
 
     def as_dict(self) -> dict[str, str]:
-        return {"path": str(self.path), "source": self.source, "name": self.name,
-                "sha256": self.sha256}
+        return {
+            "path": str(self.path),
+            "source": self.source,
+            "name": self.name,
+            "sha256": self.sha256,
+        }
 
 
 @dataclass(frozen=True)
@@ -132,8 +136,9 @@ def build_bundle_from_wheel(dest_dir: Path | None = None) -> Path:
     except ImportError as exc:  # pragma: no cover - mediapipe is a hard dependency
         raise ModelError(f"mediapipe is not installed correctly ({exc})") from exc
     mp_dir = Path(mediapipe.__file__).parent
-    sources = [(name, mp_dir / rel, mean, std, n_out) for name, rel, mean, std, n_out
-               in WHEEL_MODELS]
+    sources = [
+        (name, mp_dir / rel, mean, std, n_out) for name, rel, mean, std, n_out in WHEEL_MODELS
+    ]
     missing = [str(p) for _, p, *_ in sources if not p.is_file()]
     if missing:
         raise ModelError(
@@ -177,8 +182,9 @@ def resolve_model(settings: PoseSettings) -> ModelInfo:
     if official is not None:
         return ModelInfo(official, "official", official.name, _sha256(official))
     built = build_bundle_from_wheel()
-    return ModelInfo(built, "built from the mediapipe wheel", "blazepose_full (wheel)",
-                     _sha256(built))
+    return ModelInfo(
+        built, "built from the mediapipe wheel", "blazepose_full (wheel)", _sha256(built)
+    )
 
 
 class PoseEstimator:
@@ -214,11 +220,14 @@ class PoseEstimator:
     def detect(self, rgb: np.ndarray, t_ms: int) -> list[DetectedPose]:
         ms = max(int(t_ms), self._last_ms + 1)
         self._last_ms = ms
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB,
-                               data=np.ascontiguousarray(rgb))
+        image = self._mp.Image(
+            image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)
+        )
         result = self._landmarker.detect_for_video(image, ms)
-        return [_to_arrays(w, i) for w, i in
-                zip(result.pose_world_landmarks, result.pose_landmarks, strict=True)]
+        return [
+            _to_arrays(w, i)
+            for w, i in zip(result.pose_world_landmarks, result.pose_landmarks, strict=True)
+        ]
 
     def close(self) -> None:
         self._landmarker.close()
@@ -233,8 +242,9 @@ class PoseEstimator:
 def _to_arrays(world: list[Any], image: list[Any]) -> DetectedPose:
     w = np.array([(p.x, p.y, p.z) for p in world], dtype=np.float32)
     i = np.array([(p.x, p.y, p.z) for p in image], dtype=np.float32)
-    v = np.array([p.visibility if p.visibility is not None else np.nan for p in image],
-                 dtype=np.float32)
+    v = np.array(
+        [p.visibility if p.visibility is not None else np.nan for p in image], dtype=np.float32
+    )
     if w.shape != (N_LANDMARKS, 3):  # pragma: no cover - guards a future model change
         raise ModelError(f"pose model returned {w.shape[0]} landmarks, expected {N_LANDMARKS}")
     return DetectedPose(w, i, v)

@@ -19,6 +19,7 @@ from scipy.optimize import linear_sum_assignment
 
 from posture.config import TrackingSettings
 from posture.errors import NoPersonError
+from posture.geometry import nanmean
 from posture.landmarks import LM, N_LANDMARKS, PoseRecording, PoseSequence
 from posture.pose import DetectedPose
 
@@ -64,9 +65,11 @@ class TrackSummary:
 
     def describe(self) -> str:
         where = "left" if self.mean_x < 0.4 else "right" if self.mean_x > 0.6 else "centre"
-        return (f"person {self.person_id}: in {self.share_of_clip:.0%} of frames, {where} of "
-                f"the picture, torso {self.mean_size:.2f} frame heights, "
-                f"visibility {self.visibility:.2f}")
+        return (
+            f"person {self.person_id}: in {self.share_of_clip:.0%} of frames, {where} of "
+            f"the picture, torso {self.mean_size:.2f} frame heights, "
+            f"visibility {self.visibility:.2f}"
+        )
 
 
 class PersonTracker:
@@ -100,8 +103,9 @@ class PersonTracker:
                 if cost[r, c] < 1.0:
                     ids[c] = live[r].track_id
         # new tracks for unmatched people, numbered left to right
-        unmatched = sorted((i for i, tid in enumerate(ids) if tid == 0),
-                           key=lambda i: anchors[i][0][0])
+        unmatched = sorted(
+            (i for i, tid in enumerate(ids) if tid == 0), key=lambda i: anchors[i][0][0]
+        )
         for i in unmatched:
             c, s = anchors[i]
             self._tracks.append(_Track(self._next_id, c, s, np.zeros(2), t_s, t_s))
@@ -137,15 +141,17 @@ class PersonTracker:
         out = []
         for tr in self._tracks:
             img = np.array(tr.image)
-            out.append(TrackSummary(
-                person_id=tr.track_id,
-                frames=len(tr.frames),
-                share_of_clip=len(tr.frames) / n,
-                mean_x=float(np.nanmean(img[:, list(_TORSO), 0])),
-                mean_size=float(np.mean([torso_anchor(i, self.aspect)[1] for i in img[::10]])),
-                visibility=float(np.nanmean(np.array(tr.vis))),
-                score=tr.weight,
-            ))
+            out.append(
+                TrackSummary(
+                    person_id=tr.track_id,
+                    frames=len(tr.frames),
+                    share_of_clip=len(tr.frames) / n,
+                    mean_x=float(np.nanmean(img[:, list(_TORSO), 0])),
+                    mean_size=float(np.mean([torso_anchor(i, self.aspect)[1] for i in img[::10]])),
+                    visibility=float(np.nanmean(np.array(tr.vis))),
+                    score=tr.weight,
+                )
+            )
         return out
 
     def kept_ids(self) -> list[int]:
@@ -157,8 +163,12 @@ class PersonTracker:
                 keep.append(tr.track_id)
         return keep
 
-    def recording(self, subject: int = 0, image_size_px: tuple[int, int] = (0, 0),
-                  meta: dict[str, object] | None = None) -> PoseRecording:
+    def recording(
+        self,
+        subject: int = 0,
+        image_size_px: tuple[int, int] = (0, 0),
+        meta: dict[str, object] | None = None,
+    ) -> PoseRecording:
         """All kept tracks on the clip's full timeline (NaN where a person was not seen)."""
         t = np.array(self._t, dtype=np.float64)
         fi = np.array(self._frame_index, dtype=np.int64)
@@ -172,20 +182,34 @@ class PersonTracker:
             vis = np.full((n, N_LANDMARKS), np.nan, dtype=np.float32)
             rows = np.array(tr.frames, dtype=np.int64)
             world[rows], image[rows], vis[rows] = tr.world, tr.image, tr.vis
-            people.append(PoseSequence(t_s=t, world_xyz_m=world, image_xyz=image,
-                                       visibility=vis, frame_index=fi,
-                                       image_size_px=image_size_px, person_id=tr.track_id))
+            people.append(
+                PoseSequence(
+                    t_s=t,
+                    world_xyz_m=world,
+                    image_xyz=image,
+                    visibility=vis,
+                    frame_index=fi,
+                    image_size_px=image_size_px,
+                    person_id=tr.track_id,
+                )
+            )
         if not people:
             raise NoPersonError("no person was found in the video")
         chosen = subject if subject else self.most_visible()
         ids = [p.person_id for p in people]
-        return PoseRecording(people=tuple(people), subject_id=chosen if chosen in ids else ids[0],
-                             meta=dict(meta or {}))
+        return PoseRecording(
+            people=tuple(people),
+            subject_id=chosen if chosen in ids else ids[0],
+            meta=dict(meta or {}),
+        )
 
     def most_visible(self) -> int:
         kept = self.kept_ids()
-        best = max((tr for tr in self._tracks if tr.track_id in kept),
-                   key=lambda tr: tr.weight, default=None)
+        best = max(
+            (tr for tr in self._tracks if tr.track_id in kept),
+            key=lambda tr: tr.weight,
+            default=None,
+        )
         return best.track_id if best else 0
 
 
@@ -198,9 +222,10 @@ def most_visible_person(rec: PoseRecording) -> int:
         else:
             img = p.image_xyz.astype(np.float64)
             torso = img[:, list(_TORSO), :2] * np.array([p.aspect, 1.0])
-            size = (np.linalg.norm(torso[:, :2].mean(1) - torso[:, 2:].mean(1), axis=-1)
-                    + np.linalg.norm(torso[:, 0] - torso[:, 1], axis=-1))
-            vis = np.nanmean(p.visibility[:, list(_TORSO)], axis=1)
+            size = np.linalg.norm(
+                torso[:, :2].mean(1) - torso[:, 2:].mean(1), axis=-1
+            ) + np.linalg.norm(torso[:, 0] - torso[:, 1], axis=-1)
+            vis = nanmean(p.visibility[:, list(_TORSO)], axis=1)
             score = float(np.nansum(size * np.nan_to_num(vis, nan=1.0)))
         if score > best_score:
             best, best_score = p.person_id, score

@@ -54,9 +54,13 @@ class VideoInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "source": self.source, "width": self.width, "height": self.height,
-            "fps": round(self.fps, 3), "n_frames_declared": self.n_frames,
-            "duration_s_declared": round(self.duration_s, 3), "codec": self.codec,
+            "source": self.source,
+            "width": self.width,
+            "height": self.height,
+            "fps": round(self.fps, 3),
+            "n_frames_declared": self.n_frames,
+            "duration_s_declared": round(self.duration_s, 3),
+            "codec": self.codec,
             "rotation_deg": self.rotation_deg,
         }
 
@@ -190,8 +194,9 @@ class Camera:
     Stops iterating, with ``error`` set, when the camera stops delivering frames.
     """
 
-    def __init__(self, index: int, *, width: int = 0, height: int = 0,
-                 max_failures: int = 30) -> None:
+    def __init__(
+        self, index: int, *, width: int = 0, height: int = 0, max_failures: int = 30
+    ) -> None:
         import cv2
 
         if index < 0:
@@ -282,6 +287,7 @@ class VideoWriter:
         self.error: str | None = None
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=16)
         self._last_pts = -1
+        self._closed = False
         if self.path.suffix.lower() == ".webm":
             self._open_webm()
         else:
@@ -294,8 +300,9 @@ class VideoWriter:
 
         self._kind = "mp4"
         self._container = av.open(str(self.path), mode="w", options={"movflags": "faststart"})
-        stream = self._container.add_stream("libx264", rate=Fraction(self.fps).limit_denominator(
-            1001))
+        stream = self._container.add_stream(
+            "libx264", rate=Fraction(self.fps).limit_denominator(1001)
+        )
         stream.width, stream.height = self.width, self.height
         stream.pix_fmt = "yuv420p"
         stream.codec_context.time_base = Fraction(1, 1000)
@@ -306,8 +313,9 @@ class VideoWriter:
         import cv2
 
         self._kind = "webm"
-        self._cv = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"VP90"), self.fps,
-                                   (self.width, self.height))
+        self._cv = cv2.VideoWriter(
+            str(self.path), cv2.VideoWriter.fourcc(*"VP90"), self.fps, (self.width, self.height)
+        )
         if not self._cv.isOpened():
             raise VideoError(f"cannot write VP9 video to {self.path}")
 
@@ -327,7 +335,7 @@ class VideoWriter:
             try:
                 self._encode(*item)
                 self.frames_written += 1
-            except Exception as exc:  # noqa: BLE001 - reported through self.error
+            except Exception as exc:
                 self.error = f"writing {self.path.name} failed: {exc}"
 
     def _encode(self, rgb: np.ndarray, t_s: float) -> None:
@@ -354,15 +362,15 @@ class VideoWriter:
         if self._kind == "webm":
             self._cv.release()
             return
-        if getattr(self, "_container", None) is None:
+        if self._closed:
             return
         try:
             for packet in self._stream.encode(None):
                 self._container.mux(packet)
-        except Exception as exc:  # noqa: BLE001 - reported through self.error
+        except Exception as exc:
             self.error = self.error or f"finishing {self.path.name} failed: {exc}"
         self._container.close()
-        self._container = None
+        self._closed = True
 
     def __enter__(self) -> VideoWriter:
         return self

@@ -1,0 +1,342 @@
+"""The ``posture`` command line. Every failure the user can fix is one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from posture import __version__
+from posture.config import (
+    DEFAULTS,
+    SubjectSettings,
+    TaskSettings,
+    ViewSettings,
+    dump_toml,
+    help_for,
+    load_config,
+    override,
+)
+from posture.errors import PostureError
+
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+EXIT_BUG = 70
+
+ANALYZE_EPILOG = """\
+examples:
+  posture analyze lifting.mp4 --out results/
+      analyse a recorded video; writes frames.csv, summary.json, landmarks.npz and
+      annotated.mp4 into results/
+  posture analyze lifting.mp4 --out results/ --person 2 --load-kg 12
+      analyse person 2 (the people found are listed at the end of a run and in
+      summary.json), lifting a 12 kg box
+  posture analyze --landmarks results/landmarks.npz --out rescored/ --config my.toml
+      score a previous run again with other settings, without the pose model
+  posture analyze --camera 0 --out session/
+      analyse the webcam until you press Ctrl-C
+
+The outputs and every column of frames.csv are described in the README.
+"""
+
+
+def _add_analysis_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("the person and the task")
+    g.add_argument("--person", type=int, metavar="ID", help=help_for(SubjectSettings, "person"))
+    g.add_argument(
+        "--height-cm", type=float, metavar="CM", help=help_for(SubjectSettings, "height_cm")
+    )
+    g.add_argument("--load-kg", type=float, metavar="KG", help=help_for(TaskSettings, "load_kg"))
+    g.add_argument(
+        "--lift-frequency",
+        type=float,
+        metavar="PER_MIN",
+        help=help_for(TaskSettings, "lift_frequency_per_min"),
+    )
+    g.add_argument(
+        "--duration-h", type=float, metavar="HOURS", help=help_for(TaskSettings, "duration_h")
+    )
+    g.add_argument(
+        "--coupling",
+        choices=("good", "fair", "poor", "unacceptable"),
+        help=help_for(TaskSettings, "coupling"),
+    )
+    g.add_argument(
+        "--view",
+        choices=("auto", "side", "front", "back", "oblique"),
+        help=help_for(ViewSettings, "hint"),
+    )
+    s = p.add_argument_group("settings and model")
+    s.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        help="settings file; `posture config` prints one with every default",
+    )
+    s.add_argument(
+        "--model",
+        metavar="FILE.task",
+        help="pose model to use (default: an official .task in models/, else one "
+        "built from the installed mediapipe)",
+    )
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    o: dict[str, dict[str, Any]] = {}
+
+    def put(section: str, key: str, value: Any) -> None:
+        if value is not None:
+            o.setdefault(section, {})[key] = value
+
+    put("subject", "person", getattr(args, "person", None))
+    put("subject", "height_cm", getattr(args, "height_cm", None))
+    put("task", "load_kg", getattr(args, "load_kg", None))
+    put("task", "lift_frequency_per_min", getattr(args, "lift_frequency", None))
+    put("task", "duration_h", getattr(args, "duration_h", None))
+    put("task", "coupling", getattr(args, "coupling", None))
+    put("view", "hint", getattr(args, "view", None))
+    put("pose", "model", getattr(args, "model", None))
+    if getattr(args, "no_video", False):
+        put("output", "video", False)
+    if getattr(args, "blur_faces", False):
+        put("output", "blur_faces", True)
+    return o
+
+
+def settings_from(args: argparse.Namespace) -> Any:
+    return override(load_config(getattr(args, "config", None)), _overrides(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posture",
+        description="Ergonomics and lifting-risk analysis from video: trunk bending, twisting "
+        "under load, rounded shoulders, REBA/RULA/NIOSH/OWAS scores and plain-word "
+        "cues. Runs offline; nothing is sent anywhere.",
+    )
+    parser.add_argument("--version", action="version", version=f"posture {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show full error tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser(
+        "analyze",
+        help="analyse a video, a camera or a landmark file",
+        description="Analyse one person's posture in a video file, a webcam, or a landmarks.npz "
+        "from an earlier run, and write the results into a folder.",
+        epilog=ANALYZE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    a.add_argument(
+        "input", nargs="?", metavar="VIDEO", help="video file (mp4, mov, avi, webm, mkv ...)"
+    )
+    a.add_argument(
+        "--camera",
+        type=int,
+        metavar="N",
+        help="analyse webcam number N (0 is the first) until Ctrl-C",
+    )
+    a.add_argument(
+        "--landmarks",
+        metavar="FILE.npz",
+        help="re-score landmarks saved by an "
+        "earlier run (or motion capture) without running the pose model",
+    )
+    a.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder for the results (created if needed; files in it are replaced)",
+    )
+    a.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
+    a.add_argument("--blur-faces", action="store_true", help="blur faces in annotated.mp4")
+    a.add_argument(
+        "--max-frames", type=int, default=0, metavar="N", help="stop after N frames (0: all)"
+    )
+    a.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_analysis_options(a)
+
+    c = sub.add_parser(
+        "config",
+        help="print every setting with its default, as TOML",
+        description="Print the settings file with every default; save it, edit "
+        "it and pass it with --config.",
+    )
+    c.add_argument("--config", metavar="FILE.toml", help="show these settings instead")
+
+    sub.add_parser("models", help="show which pose model would be used (builds it if needed)")
+
+    d = sub.add_parser("dashboard", help="open the dashboard in the browser")
+    d.add_argument("--port", type=int, default=8501)
+    d.add_argument("--headless", action="store_true", help="do not open a browser")
+
+    b = sub.add_parser("bench", help="measure speed: whole pipeline vs. pose model alone")
+    b.add_argument(
+        "video", nargs="?", help="clip to measure (default: a clip from ../shared/media)"
+    )
+    b.add_argument("--repeat", type=int, default=1, help="runs of each measurement")
+    b.add_argument("--out", metavar="DIR", help="keep the pipeline's outputs here")
+    return parser
+
+
+def _progress_bar(quiet: bool) -> tuple[Any, Any]:
+    if quiet:
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(
+        unit=" frames",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        leave=False,
+        mininterval=0.5 if sys.stderr.isatty() else 10,
+    )
+
+    def update(done: int, total: int) -> None:
+        if total and bar.total != total:
+            bar.total = total
+        bar.n = done
+        bar.refresh() if done % 10 == 0 else None
+
+    return bar, update
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from posture.pipeline import analyze_landmarks, analyze_source, check_output_dir
+
+    given = [x for x in (args.input, args.camera, args.landmarks) if x is not None]
+    if len(given) != 1:
+        raise PostureError(
+            "give exactly one input: a VIDEO file, --camera N or --landmarks "
+            "FILE.npz (see posture analyze --help)"
+        )
+    if args.max_frames < 0:
+        raise PostureError("--max-frames must be 0 or more")
+    settings = settings_from(args)
+    out = Path(args.out)
+    check_output_dir(out)
+    if args.landmarks is not None:
+        result = analyze_landmarks(args.landmarks, settings, out)
+    else:
+        source: str | int = args.camera if args.camera is not None else args.input
+        if isinstance(source, str) and not Path(source).exists():
+            raise PostureError(f"video file not found: {source}")
+        bar, update = _progress_bar(args.quiet)
+        try:
+            result = analyze_source(
+                source, settings, out, progress=update, max_frames=args.max_frames
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+    _report(result, out)
+    return 0
+
+
+def _report(result: Any, out: Path) -> None:
+    s = result.summary()
+    clip = s["clip"]
+    print(
+        f"Analysed {clip['frames']} frames ({clip['duration_s']} s); a pose in "
+        f"{clip['frames_with_pose']} of them."
+    )
+    if len(s["people"]) > 1:
+        print(
+            f"People tracked ({len(s['people'])}); analysed: person {s['subject']} "
+            "(choose another with --person ID):"
+        )
+        for p in s["people"]:
+            print(f"  {p.get('description', p)}")
+    m = s["measures"]["trunk_flexion_deg"]
+    if m:
+        print(f"Trunk flexion: typical {m['median']} deg, peak {m['peak']} deg.")
+    share = s["risk_time_share"]
+    print("Time at risk: " + ", ".join(f"{k} {v:.0%}" for k, v in share.items() if v))
+    if s["cues"]:
+        print("Cues: " + "; ".join(f"{c['text']} ({c['seconds']} s)" for c in s["cues"][:3]))
+    for w in s["warnings"]:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"Results in {out}/: " + ", ".join(p.name for p in result.outputs.values()))
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    print(dump_toml(load_config(args.config) if args.config else DEFAULTS), end="")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from posture.pose import models_dirs, resolve_model
+
+    info = resolve_model(DEFAULTS.pose)
+    print(f"model: {info.path}\nsource: {info.source}\nsha256: {info.sha256}")
+    print("official .task files are looked for in: " + ", ".join(map(str, models_dirs())))
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    app = Path(__file__).resolve().parent.parent / "app" / "dashboard.py"
+    if not app.is_file():
+        raise PostureError(f"the dashboard is not installed here ({app} is missing)")
+    argv = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(args.port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.headless",
+        "true" if args.headless else "false",
+    ]
+    os.execv(sys.executable, argv)
+    return 0  # pragma: no cover
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from posture.bench import run_bench
+
+    return run_bench(args)
+
+
+COMMANDS = {
+    "analyze": cmd_analyze,
+    "config": cmd_config,
+    "models": cmd_models,
+    "dashboard": cmd_dashboard,
+    "bench": cmd_bench,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    try:
+        return COMMANDS[args.command](args)
+    except PostureError as exc:
+        if args.debug:
+            raise
+        print(f"posture: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("posture: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"posture: internal error: {type(exc).__name__}: {exc} (rerun with --debug "
+            "for details)",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,354 @@
+"""The analysis pipeline: a video, a camera or a landmark file in; results and outputs out.
+
+It composes the parts (video -> pose -> tracker -> analysis -> render -> export) and holds no
+maths. One function runs a recorded source end to end (:func:`analyze_source`); the live
+coaching object lives in :mod:`posture.live` and uses the same parts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from posture import __version__
+from posture.analysis import Analysis, analyze
+from posture.config import Settings, as_dict
+from posture.draw import annotate
+from posture.errors import InputError, NoPersonError, PostureError
+from posture.landmarks import PoseRecording, load_npz, save_npz
+from posture.pose import ModelInfo, PoseEstimator, resolve_model
+from posture.render import LaggedRenderer, Person, Row, output_size
+from posture.tracking import PersonTracker, most_visible_person
+from posture.video import Camera, VideoFile, VideoWriter, open_video
+from posture.views import PeopleAtFrame, frame_view
+
+Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
+
+
+@dataclass
+class Result:
+    """A finished analysis: all tracked people, the subject's analysis, and what was written."""
+
+    recording: PoseRecording
+    analysis: Analysis
+    source: dict[str, Any]
+    model: dict[str, str] | None
+    people: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """summary.json: clip facts, results, and everything needed to reproduce them."""
+        a = self.analysis
+        t = a.t_s
+        found = int(a.pose_found.sum())
+        clip = {
+            **self.source,
+            "frames": a.n_frames,
+            "frames_with_pose": found,
+            "duration_s": round(float(t[-1] - t[0]), 3) if len(t) > 1 else 0.0,
+            "fps": round((len(t) - 1) / float(t[-1] - t[0]), 3)
+            if len(t) > 1 and t[-1] > t[0]
+            else None,
+        }
+        return {
+            "posture_version": __version__,
+            "clip": clip,
+            "people": self.people,
+            "subject": a.raw.person_id,
+            **a.summary(),
+            "warnings": self.warnings,
+            "model": self.model,
+            "settings": as_dict(a.settings),
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+def _person_rows(rec: PoseRecording, row: int) -> PeopleAtFrame:
+    return [
+        (p.person_id, p.image_xyz[row], p.visibility[row]) for p in rec.people if p.pose_found[row]
+    ]
+
+
+def final_views_hash(
+    rec: PoseRecording, analysis: Analysis, size: tuple[int, int], row: int
+) -> int:
+    return hash(frame_view(analysis, row, _person_rows(rec, row), size))
+
+
+def _select_subject(rec: PoseRecording, settings: Settings) -> PoseRecording:
+    wanted = settings.subject.person
+    if wanted:
+        return rec.with_subject(wanted)  # raises a clear InputError if unknown
+    return rec.with_subject(most_visible_person(rec))
+
+
+def _open(source: str | Path | int) -> VideoFile | Camera:
+    if isinstance(source, int):
+        return Camera(source)
+    return open_video(source)
+
+
+def analyze_source(
+    source: str | Path | int,
+    settings: Settings,
+    out_dir: Path | None = None,
+    *,
+    progress: Progress | None = None,
+    model: ModelInfo | None = None,
+    max_frames: int = 0,
+    stop: Callable[[], bool] | None = None,
+) -> Result:
+    """Analyse a video file (path) or a camera (index) end to end and write the outputs.
+
+    Decoding, pose estimation, drawing and encoding run on separate threads. A source that
+    breaks halfway, or an interruption (Ctrl-C, ``stop()``), keeps and writes everything
+    analysed up to then, with a warning saying so.
+    """
+    timings: dict[str, float] = {}
+    t_start = time.perf_counter()
+    src = _open(source)
+    warnings: list[str] = []
+    info = src.info
+    size_out = output_size(info.width, info.height, settings.output.video_max_height)
+    writer = renderer = None
+    tmp_video = None
+    try:
+        est = PoseEstimator(settings.pose, model)
+        tracker = PersonTracker(settings.tracking, aspect=info.width / info.height)
+        if out_dir is not None and settings.output.video:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            tmp_video = out_dir / ".annotated.partial.mp4"
+            writer = VideoWriter(tmp_video, size_out, info.fps)
+            renderer = LaggedRenderer(
+                writer, settings, (info.width, info.height), subject=settings.subject.person
+            )
+        rows = _run_frames(src, est, tracker, renderer, progress, max_frames, stop, warnings)
+        est.close()
+        timings["analyse_frames"] = time.perf_counter() - t_start
+        if getattr(src, "error", None):
+            warnings.append(f"{src.error}; the results cover the frames analysed before it")
+        if not rows:
+            raise InputError(f"{info.source}: no frame could be read")
+        rec = tracker.recording(0, (info.width, info.height), meta={"source": info.source})
+        rec = _select_subject(rec, settings)
+        t0 = time.perf_counter()
+        analysis = analyze(rec.subject, settings)
+        timings["final_analysis"] = time.perf_counter() - t0
+        model_info = est.model.as_dict()
+        result = Result(
+            rec,
+            analysis,
+            info.as_dict(),
+            model_info,
+            [
+                s.__dict__ | {"description": s.describe()}
+                for s in tracker.summaries()
+                if s.person_id in rec.person_ids
+            ],
+            warnings,
+            timings,
+        )
+        if renderer is not None and writer is not None and out_dir is not None:
+            t0 = time.perf_counter()
+            _finish_video(
+                source,
+                rec,
+                analysis,
+                renderer,
+                writer,
+                size_out,
+                settings,
+                out_dir,
+                tmp_video,
+                result,
+            )
+            writer = None
+            timings["finish_video"] = time.perf_counter() - t0
+        if out_dir is not None:
+            write_outputs(result, out_dir)
+        timings["total"] = time.perf_counter() - t_start
+        if out_dir is not None:  # again, now with the total
+            write_outputs(result, out_dir, npz=False)
+        return result
+    finally:
+        src.close()
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.close()
+        if tmp_video is not None and tmp_video.exists():
+            tmp_video.unlink()
+
+
+def _run_frames(
+    src: VideoFile | Camera,
+    est: PoseEstimator,
+    tracker: PersonTracker,
+    renderer: LaggedRenderer | None,
+    progress: Progress | None,
+    max_frames: int,
+    stop: Callable[[], bool] | None,
+    warnings: list[str],
+) -> list[Row]:
+    """Pose and tracking over every frame; returns the rows (people per frame)."""
+    rows: list[Row] = []
+    total = src.info.n_frames
+    try:
+        for frame in src:
+            people = est.detect(frame.rgb, round(frame.t_s * 1000))
+            ids = tracker.update(frame.index, frame.t_s, people)
+            row = Row(
+                len(rows),
+                frame.index,
+                frame.t_s,
+                [
+                    Person(i, p.world_xyz_m, p.image_xyz, p.visibility)
+                    for i, p in zip(ids, people, strict=True)
+                ],
+            )
+            rows.append(Row(row.row, row.frame_index, row.t_s))  # landmarks live in the tracker
+            if renderer is not None:
+                renderer.submit(row, frame.rgb)
+            if progress is not None:
+                progress(len(rows), total)
+            if (max_frames and len(rows) >= max_frames) or (stop is not None and stop()):
+                if isinstance(src, Camera):
+                    src.stop()
+                break
+    except KeyboardInterrupt:
+        warnings.append(f"interrupted after {len(rows)} frames; the results cover those frames")
+    return rows
+
+
+def _finish_video(
+    source: str | Path | int,
+    rec: PoseRecording,
+    analysis: Analysis,
+    renderer: LaggedRenderer,
+    writer: VideoWriter,
+    size: tuple[int, int],
+    settings: Settings,
+    out_dir: Path,
+    tmp: Path | None,
+    result: Result,
+) -> None:
+    """Draw the frames still pending; redraw everything if an early frame differs."""
+    pending = renderer.finish()
+    mismatch = renderer.error is not None or any(
+        final_views_hash(rec, analysis, size, r) != h for r, h in renderer.drawn.items()
+    )
+    if not mismatch:
+        for row, small in pending:
+            view = frame_view(analysis, row.row, _person_rows(rec, row.row), size)
+            writer.write(annotate(small, view, blur=settings.output.blur_faces), row.t_s)
+        writer.close()
+    else:
+        writer.close()
+        if isinstance(source, int):
+            result.warnings.append(
+                "the annotated video was drawn with a provisional analysis "
+                "(a live camera cannot be replayed)"
+            )
+        else:
+            redraw_video(source, rec, analysis, tmp, settings)  # type: ignore[arg-type]
+            result.timings["redrawn"] = 1.0
+    if tmp is not None and tmp.exists():
+        final = out_dir / "annotated.mp4"
+        os.replace(tmp, final)
+        result.outputs["video"] = final
+    if writer.error:
+        result.warnings.append(writer.error)
+
+
+def redraw_video(
+    path: str | Path, rec: PoseRecording, analysis: Analysis, out: Path, settings: Settings
+) -> None:
+    """Draw the annotated video from a finished analysis (second pass over the video)."""
+    with open_video(path) as src:
+        size = output_size(src.info.width, src.info.height, settings.output.video_max_height)
+        with VideoWriter(out, size, src.info.fps) as writer:
+            n = analysis.n_frames
+            for frame in src:
+                if frame.index >= n:
+                    break
+                small = cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
+                view = frame_view(analysis, frame.index, _person_rows(rec, frame.index), size)
+                writer.write(annotate(small, view, blur=settings.output.blur_faces), frame.t_s)
+
+
+# ---------------------------------------------------------------------------------------------
+def analyze_landmarks(path: str | Path, settings: Settings, out_dir: Path | None = None) -> Result:
+    """Re-score a ``landmarks.npz`` (from a previous run, motion capture or synthetic poses)
+    without the pose model; writes the same outputs, the video drawn on a plain background."""
+    t0 = time.perf_counter()
+    rec = _select_subject(load_npz(path), settings)
+    if not rec.subject.pose_found.any():
+        raise NoPersonError(f"{path}: the subject has no pose in any frame")
+    analysis = analyze(rec.subject, settings)
+    source = {
+        "source": str(path),
+        "kind": "landmarks",
+        **{k: v for k, v in rec.meta.items() if k in ("source", "fps")},
+    }
+    people = [{"person_id": p.person_id, "frames": int(p.pose_found.sum())} for p in rec.people]
+    result = Result(
+        rec,
+        analysis,
+        source,
+        rec.meta.get("model"),
+        people,
+        [],
+        {"analysis": time.perf_counter() - t0},
+    )
+    if out_dir is not None:
+        if settings.output.video:
+            from posture.replay import render_replay
+
+            video = out_dir / "annotated.mp4"
+            out_dir.mkdir(parents=True, exist_ok=True)
+            render_replay(rec, analysis, video, settings)
+            result.outputs["video"] = video
+        write_outputs(result, out_dir)
+    return result
+
+
+def write_outputs(result: Result, out_dir: Path, *, npz: bool = True) -> None:
+    """frames.csv, summary.json and landmarks.npz into ``out_dir``."""
+    from posture.export import write_json, write_table_csv
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_table_csv(out_dir / "frames.csv", result.analysis.table())
+    result.outputs["frames"] = out_dir / "frames.csv"
+    if npz:
+        meta = dict(result.recording.meta)
+        meta.update({"model": result.model, "posture_version": __version__})
+        save_npz(
+            out_dir / "landmarks.npz",
+            PoseRecording(result.recording.people, result.recording.subject_id, meta),
+        )
+        result.outputs["landmarks"] = out_dir / "landmarks.npz"
+    result.outputs["summary"] = out_dir / "summary.json"
+    write_json(out_dir / "summary.json", result.summary())
+
+
+def check_output_dir(out_dir: Path) -> None:
+    """Refuse an output path that is a file or cannot be created."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise PostureError(f"--out {out_dir} is a file, not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PostureError(f"cannot create the output folder {out_dir}: {exc.strerror}") from exc
+
+
+def resolve(settings: Settings) -> ModelInfo:
+    return resolve_model(settings.pose)
