@@ -165,13 +165,17 @@ def analyze(
     live: bool = False,
     context: Context | None = None,
     tilt: Tilt | None = None,
+    cleaned: PoseSequence | None = None,
 ) -> Analysis:
     """Clean, measure and judge one person's pose sequence.
 
     ``tilt`` gives a camera calibration found earlier (live streams, windows of a long clip);
-    by default it is estimated from this sequence's first upright moments.
+    by default it is estimated from this sequence's first upright moments. ``cleaned`` gives
+    landmarks already cleaned frame by frame (a live stream filters each frame once, as it
+    arrives); by default ``seq`` is cleaned here.
     """
-    cleaned = clean(seq, settings.filter, live=live)
+    if cleaned is None:
+        cleaned = clean(seq, settings.filter, live=live)
     m = compute_measures(cleaned, settings, body=body_frame(cleaned, settings.view, tilt))
     ctx = context or Context(np.zeros(len(seq), bool), np.zeros(len(seq)), seated(m))
     findings = evaluate(m, ctx, settings)

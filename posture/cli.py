@@ -157,6 +157,41 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_analysis_options(a)
 
+    lv = sub.add_parser(
+        "live",
+        help="coach live on a webcam in a window (shop-floor PC)",
+        description="Show the webcam with the skeleton, the measures and the current cue, live. "
+        "Press q or Esc in the window to stop; a session summary follows.",
+    )
+    lv.add_argument(
+        "--camera", type=int, default=0, metavar="N", help="webcam number (default: 0, the first)"
+    )
+    lv.add_argument(
+        "--replay",
+        metavar="VIDEO",
+        help="play a video file as if it were the "
+        "camera, in real time (for demonstrations and tests)",
+    )
+    lv.add_argument(
+        "--no-window",
+        action="store_true",
+        help="no window: print each new cue in the terminal instead",
+    )
+    lv.add_argument(
+        "--no-mirror",
+        action="store_true",
+        help="show the picture as the camera sees it (default: mirrored, like a mirror)",
+    )
+    lv.add_argument(
+        "--seconds", type=float, default=0.0, help="stop after this many seconds (0: until stopped)"
+    )
+    lv.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write the session's frames.csv, summary.json and landmarks.npz here when it ends",
+    )
+    _add_analysis_options(lv)
+
     c = sub.add_parser(
         "config",
         help="print every setting with its default, as TOML",
@@ -301,8 +336,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_bench(args)
 
 
+def cmd_live(args: argparse.Namespace) -> int:
+    from posture.live_cli import run_live_command
+
+    return run_live_command(args, settings_from(args))
+
+
 COMMANDS = {
     "analyze": cmd_analyze,
+    "live": cmd_live,
     "config": cmd_config,
     "models": cmd_models,
     "dashboard": cmd_dashboard,
