@@ -157,8 +157,10 @@ class PoseSequence:
 
     @property
     def pose_found(self) -> np.ndarray:
-        """``(T,)`` bool: a pose was seen in the frame (any world landmark is finite)."""
-        return np.isfinite(self.world_xyz_m).any(axis=(1, 2))
+        """``(T,)`` bool: a pose was seen in the frame (any world or image landmark is finite)."""
+        return np.isfinite(self.world_xyz_m).any(axis=(1, 2)) | np.isfinite(self.image_xyz).any(
+            axis=(1, 2)
+        )
 
     @property
     def has_image(self) -> bool:
