@@ -1,0 +1,36 @@
+"""A self-contained HTML report of one analysis, the document occupational-health staff file.
+
+One file, no external resources: the CSS is inline and every picture (plots drawn with
+matplotlib's Agg canvas, the worst moments taken from the annotated video) is embedded as a
+base64 PNG, so the report opens offline and survives being e-mailed or archived. Faces are
+blurred in the report's pictures by default (``blur_faces=True``), whatever the annotated video
+shows.
+
+``posture.report.moments`` picks the moments worth showing (peaks, lifts, the worst frames);
+the dashboard uses it too.
+"""
+
+from posture.report.document import render_report, write_report
+from posture.report.moments import (
+    LABELS,
+    Moment,
+    key_moments,
+    lift_low_row,
+    lift_rows,
+    peak_row,
+    row_at,
+    worst_lift,
+)
+
+__all__ = [
+    "LABELS",
+    "Moment",
+    "key_moments",
+    "lift_low_row",
+    "lift_rows",
+    "peak_row",
+    "render_report",
+    "row_at",
+    "worst_lift",
+    "write_report",
+]

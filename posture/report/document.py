@@ -1,0 +1,303 @@
+"""The report as one HTML document: headline figures, plots, worst moments, cues, lifts,
+settings and limits. Inline CSS, pictures embedded, no external resources."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from posture import __version__
+from posture.config import DEFAULTS, as_dict, dump_toml
+from posture.export import atomic_write_text
+from posture.measures import MEASURE_SPECS
+from posture.report.figures import hex_colour, moment_pictures, timeline_png
+from posture.report.moments import (
+    LABELS,
+    flat,
+    key_moments,
+    lift_count,
+    lift_rows,
+    worst_lift_text,
+)
+
+if TYPE_CHECKING:
+    from posture.pipeline import Result
+
+#: Why a family of measures can be hard to trust (``posture.measures`` docstring).
+WHY_LOW = {
+    "sagittal": "a forward/backward angle: clear from the side, only estimated in depth when "
+    "the camera faces the person",
+    "frontal": "a sideways angle: clear from the front or back, hidden from the side",
+    "twist": "a rotation about the spine: it needs depth, so it is never trusted from a pure "
+    "side view",
+    "vertical": "needs the hands and feet in view",
+    "any": "needs the joints in view",
+}
+CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1d2733;
+max-width:980px;margin:24px auto;padding:0 20px;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:0}h2{font-size:1.2em;margin-top:1.8em;
+border-bottom:2px solid #e3e7ec;padding-bottom:4px}.sub{color:#5b6b7b;margin-top:4px}
+table{border-collapse:collapse;width:100%;font-size:.92em}td,th{padding:5px 8px;
+border-bottom:1px solid #e3e7ec;text-align:left;vertical-align:top}th{background:#f4f6f8}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #e3e7ec;border-radius:8px;
+padding:10px 14px;min-width:130px}.card b{display:block;font-size:1.45em}
+.card span{color:#5b6b7b;font-size:.85em}.pill{display:inline-block;border-radius:10px;
+padding:1px 9px;color:#fff;font-size:.85em;font-weight:600}
+.moments{display:grid;grid-template-columns:repeat(2,1fr);gap:14px}
+figure{margin:0}figure img{width:100%;border-radius:6px}figcaption{font-size:.88em;
+color:#33414f}.bar{display:flex;height:18px;border-radius:4px;overflow:hidden;margin:6px 0}
+.note{color:#5b6b7b;font-size:.9em}pre{background:#f4f6f8;padding:10px;font-size:.8em;
+overflow:auto}@media print{.moments{grid-template-columns:repeat(2,1fr)}}
+"""
+
+
+def _e(v: Any) -> str:
+    return html.escape(str(v))
+
+
+def _pill(level: str) -> str:
+    return f'<span class="pill" style="background:{hex_colour(level)}">{_e(level)}</span>'
+
+
+def _table(rows: list[list[Any]], head: list[str] | None = None, *, numeric: bool = True) -> str:
+    """An HTML table; numbers right-aligned unless ``numeric`` is False."""
+    out = ["<table>"]
+    if head:
+        out.append("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>")
+    for r in rows:
+        cells = []
+        for c in r:
+            num = numeric and isinstance(c, int | float) and not isinstance(c, bool)
+            cells.append(f'<td class="n">{_e(_fmt(c))}</td>' if num else f"<td>{_e(_fmt(c))}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    return "".join(out) + "</table>"
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return "-" if not np.isfinite(v) else f"{v:.3g}" if abs(v) < 10 else f"{v:.1f}"
+    return str(v)
+
+
+def _share(x: float | None) -> str:
+    return "-" if x is None else f"{x:.0%}"
+
+
+def _facts(s: dict[str, Any]) -> str:
+    clip = s["clip"]
+    name = Path(str(clip.get("source", "?"))).name
+    size = f"{clip['width']} x {clip['height']} px" if clip.get("width") else "-"
+    rows = [
+        ["Source", name],
+        ["Duration", f"{clip.get('duration_s', 0):.1f} s ({clip.get('frames', 0)} frames)"],
+        ["Frames with a pose", f"{clip.get('frames_with_pose', 0)}"],
+        ["Frame rate", f"{clip['fps']} fps" if clip.get("fps") else "-"],
+        ["Picture", size],
+        ["Person analysed", f"#{s.get('subject')} of {len(s.get('people', []))} tracked"],
+        ["Camera view", ", ".join(f"{k} {v:.0%}" for k, v in s["view_time_share"].items() if v)],
+        ["Pose model", (s.get("model") or {}).get("name", "-")],
+        ["posture version", s.get("posture_version", __version__)],
+    ]
+    return _table(rows)
+
+
+def _headline(result: Result, s: dict[str, Any]) -> str:
+    trunk = (s["measures"].get("trunk_flexion_deg") or {}).get("peak")
+    cards = [
+        ("Lifts", lift_count(s)),
+        ("Lifts per minute", _fmt(s.get("lifts_per_min"))),
+        ("Worst lift", worst_lift_text(result)),
+        ("Deepest trunk bend", f"{trunk:.0f}°" if trunk is not None else "-"),
+        ("Time at high risk", _share(s["risk_time_share"].get("high"))),
+        ("Time at medium risk", _share(s["risk_time_share"].get("medium"))),
+    ]
+    html_cards = "".join(
+        f"<div class=card><span>{_e(k)}</span><b>{_e(v)}</b></div>" for k, v in cards
+    )
+    out = f'<div class="cards">{html_cards}</div>' + _share_bar(
+        s["risk_time_share"], "Posture risk"
+    )
+    reba = s.get("reba_time_share")
+    if isinstance(reba, Mapping):
+        out += _share_bar(reba, "REBA level")
+    return out
+
+
+REBA_COLOURS = {"negligible": "low", "low": "low", "medium": "medium", "high": "high"}
+
+
+def _share_bar(shares: Mapping[str, Any], title: str) -> str:
+    parts, legend = [], []
+    for k, v in shares.items():
+        if not isinstance(v, int | float) or v <= 0:
+            continue
+        colour = "#8c1b2e" if k == "very high" else hex_colour(REBA_COLOURS.get(k, k))
+        parts.append(f'<div style="width:{100 * v:.2f}%;background:{colour}"></div>')
+        legend.append(f'<span style="color:{colour}">■</span> {_e(k)} {v:.0%}')
+    if not parts:
+        return ""
+    return (
+        f'<p class="note">{_e(title)}: {" &nbsp; ".join(legend)}</p>'
+        f'<div class="bar">{"".join(parts)}</div>'
+    )
+
+
+def _moments(result: Result, *, blur_faces: bool) -> str:
+    a = result.analysis
+    moments = key_moments(result)
+    if not moments:
+        return '<p class="note">No pose was seen, so there is no moment to show.</p>'
+    pictures = moment_pictures(result, [m.row for m in moments], blur_faces=blur_faces)
+    figs = []
+    for m in moments:
+        level = str(a.cues.risk_level[m.row])
+        reads = ", ".join(
+            f"{LABELS[k].lower()} {a.measures[k][m.row]:.0f}°"
+            for k in ("trunk_flexion_deg", "trunk_twist_deg", "knee_flexion_deg")
+            if np.isfinite(a.measures[k][m.row])
+        )
+        img = (
+            f'<img alt="frame {m.row}" src="data:image/png;base64,{pictures[m.row]}">'
+            if m.row in pictures
+            else '<p class="note">(no annotated video to take the picture from)</p>'
+        )
+        cap = f"<b>{_e(m.title)}</b> at {m.t_s - a.t_s[0]:.1f} s {_pill(level)}<br>{_e(reads)}"
+        figs.append(f"<figure>{img}<figcaption>{cap}</figcaption></figure>")
+    blur = "Faces are blurred in these pictures." if blur_faces else "Faces are not blurred."
+    return f'<div class="moments">{"".join(figs)}</div><p class="note">{blur}</p>'
+
+
+def _cues(s: dict[str, Any]) -> str:
+    if not s["cues"]:
+        return "<p>No corrective cue was raised with confidence in this clip.</p>"
+    rows = [[c["text"], c["seconds"]] for c in s["cues"]]
+    return _table(rows, ["What to tell the worker", "Time raised (s)"])
+
+
+def _lifts(result: Result) -> str:
+    rows = lift_rows(result)
+    load = result.analysis.settings.task.load_kg
+    if not rows:
+        return (
+            '<p class="note">Lift events are not available for this analysis, so there is no '
+            "per-lift table and no NIOSH lifting index.</p>"
+        )
+    cols = list(rows[0])
+    body = _table([[r.get(c) for c in cols] for r in rows], cols)
+    if not load:
+        body += (
+            '<p class="note">No load weight was entered, so the NIOSH lifting index is not '
+            "computed (enter the weight of the load in the settings).</p>"
+        )
+    return body
+
+
+KEY_SETTINGS = (
+    ("task", "load_kg"),
+    ("task", "lift_frequency_per_min"),
+    ("task", "duration_h"),
+    ("task", "coupling"),
+    ("view", "hint"),
+    ("view", "min_confidence"),
+    ("subject", "height_cm"),
+    ("subject", "person"),
+    ("output", "blur_faces"),
+)
+
+
+def _settings(result: Result) -> str:
+    settings = result.analysis.settings
+    cur, base = flat(as_dict(settings)), flat(as_dict(DEFAULTS))
+    rows: list[list[Any]] = []
+    for section, name in KEY_SETTINGS:
+        key = f"{section}.{name}"
+        rows.append([key, str(cur[key]), "" if cur[key] == base[key] else "changed"])
+    shown = {f"{a}.{b}" for a, b in KEY_SETTINGS}
+    rows += [[k, str(v), "changed"] for k, v in cur.items() if v != base[k] and k not in shown]
+    toml = _e(dump_toml(settings))
+    return (
+        _table(rows, ["Setting", "Value", "vs. default"])
+        + f"<details><summary>Every setting (TOML, loadable with --config)</summary>"
+        f"<pre>{toml}</pre></details>"
+    )
+
+
+def _limits(result: Result, s: dict[str, Any]) -> str:
+    a = result.analysis
+    min_conf = a.settings.view.min_confidence
+    rows = []
+    for name, label in LABELS.items():
+        m = s["measures"].get(name)
+        if m is None:
+            rows.append([label, "-", "never seen (the body parts it needs were out of view)"])
+        elif m["trusted_share"] < 0.8:
+            why = WHY_LOW.get(MEASURE_SPECS[name][0], "")
+            rows.append([label, _share(m["trusted_share"]), why])
+    items = []
+    clip = s["clip"]
+    missing = clip.get("frames", 0) - clip.get("frames_with_pose", 0)
+    if missing:
+        items.append(f"No pose was found in {missing} of {clip.get('frames')} frames.")
+    tilt = (s.get("geometry") or {}).get("tilt") or {}
+    if tilt:
+        items.append(f"Camera tilt: {tilt.get('angle_deg')}° ({tilt.get('source')}).")
+    items += [f"Warning: {w}" for w in s.get("warnings", [])]
+    items.append(
+        "One camera sees the body from one side: each measure carries a confidence (0-1) from "
+        f"the view and the landmarks' visibility; below {min_conf} it is reported but raises no "
+        "confident cue. Angles are estimates from a pose model, not a measurement by a "
+        "specialist; use the report to decide where to look, not as a diagnosis."
+    )
+    table = (
+        _table(rows, ["Measure", "Trusted share of frames", "Why it can be hard to see"])
+        if rows
+        else "<p>Every main measure was trusted in at least 80 % of the frames.</p>"
+    )
+    return table + "<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>"
+
+
+def render_report(result: Result, *, blur_faces: bool = True) -> str:
+    """The report as one HTML document (no external resources)."""
+    s = result.summary()
+    name = Path(str(s["clip"].get("source", "clip"))).name
+    when = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    sections = [
+        ("Headline figures", _headline(result, s)),
+        (
+            "Over time",
+            f'<img alt="timeline" style="width:100%" '
+            f'src="data:image/png;base64,{timeline_png(result)}">'
+            '<p class="note">Solid lines: trusted readings; faint lines: low confidence (the '
+            "camera's view cannot see that angle well). Dotted and dashed lines: the trunk-bend "
+            "thresholds for medium and high risk. The strip below is the risk level.</p>",
+        ),
+        ("Worst moments", _moments(result, blur_faces=blur_faces)),
+        ("Cues raised", _cues(s)),
+        ("Lifts", _lifts(result)),
+        ("The clip", _facts(s)),
+        ("Settings used", _settings(result)),
+        ("Limits of this analysis", _limits(result, s)),
+    ]
+    body = "".join(f"<h2>{_e(title)}</h2>{content}" for title, content in sections)
+    return (
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+        f"<title>Lifting-risk report: {_e(name)}</title><style>{CSS}</style></head><body>"
+        f"<h1>Lifting-risk report</h1><p class=sub>{_e(name)} &middot; created {when} "
+        f"with posture {__version__}</p>{body}</body></html>\n"
+    )
+
+
+def write_report(result: Result, path: str | Path, *, blur_faces: bool = True) -> Path:
+    """Write the HTML report of ``result`` to ``path``; returns the path."""
+    p = Path(path)
+    atomic_write_text(p, render_report(result, blur_faces=blur_faces))
+    return p

@@ -1,0 +1,118 @@
+"""Pictures for the report: frames of the annotated video and the timeline plot, as base64 PNG.
+
+Plots use matplotlib's Agg canvas directly (no pyplot, no global backend switch).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from posture.draw import RISK_RGB
+from posture.report.moments import LABELS, lift_low_row, lift_rows
+
+if TYPE_CHECKING:
+    from posture.pipeline import Result
+
+
+def _png(rgb: np.ndarray, max_width: int = 480) -> str:
+    import cv2
+
+    h, w = rgb.shape[:2]
+    if w > max_width:
+        rgb = cv2.resize(rgb, (max_width, round(h * max_width / w)), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise ValueError("PNG encoding failed")
+    return base64.b64encode(buf.tobytes()).decode("ascii")
+
+
+def moment_pictures(result: Result, rows: Iterable[int], *, blur_faces: bool) -> dict[int, str]:
+    """Base64 PNGs of the annotated video's frames at ``rows`` ({} without a video)."""
+    from posture.draw import blur_faces as blur
+    from posture.video import open_video
+    from posture.views import people_views
+
+    video = result.outputs.get("video")
+    wanted = set(rows)
+    if video is None or not Path(video).is_file() or not wanted:
+        return {}
+    rec = result.recording
+    out: dict[int, str] = {}
+    with open_video(video) as src:
+        for frame in src:
+            if frame.index in wanted:
+                img = frame.rgb.copy()
+                if blur_faces:
+                    at = [
+                        (p.person_id, p.image_xyz[frame.index], p.visibility[frame.index])
+                        for p in rec.people
+                        if frame.index < len(p.t_s) and p.pose_found[frame.index]
+                    ]
+                    blur(img, people_views(at, (img.shape[1], img.shape[0])))
+                out[frame.index] = _png(img)
+            if frame.index >= max(wanted):
+                break
+    return out
+
+
+def hex_colour(level: str) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*RISK_RGB.get(level, RISK_RGB["unknown"]))
+
+
+def risk_runs(level: np.ndarray, t: np.ndarray) -> list[tuple[float, float, str]]:
+    """``(start_s, stop_s, level)`` of each run of one risk level; a run lasts until the next
+    one starts (the last one one frame longer)."""
+    if len(level) == 0:
+        return []
+    change = np.flatnonzero(level[1:] != level[:-1]) + 1
+    starts = np.concatenate([[0], change])
+    step = float(np.median(np.diff(t))) if len(t) > 1 else 1 / 30
+    ends = np.append(t[change], t[-1] + step)
+    return [(float(t[i]), float(e), str(level[i])) for i, e in zip(starts, ends, strict=True)]
+
+
+def timeline_png(result: Result) -> str:
+    """Trunk bend, twist and shoulders over time, the risk level below, lifts shaded."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    a = result.analysis
+    t = a.t_s - a.t_s[0]
+    fig = Figure(figsize=(9.0, 3.6), dpi=110)
+    FigureCanvasAgg(fig)
+    ax, strip = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [5, 1]})
+    min_conf = a.settings.view.min_confidence
+    colours = {"trunk_flexion_deg": "#1f5fbf", "trunk_twist_deg": "#7b3fb5"}
+    colours["shoulders_forward_deg"] = "#2a9d8f"
+    for name, colour in colours.items():
+        v = a.measures[name]
+        trusted = np.where(a.measures.conf[name] >= min_conf, v, np.nan)
+        ax.plot(t, v, color=colour, alpha=0.3, lw=1)
+        ax.plot(t, trusted, color=colour, lw=1.8, label=LABELS[name])
+    r = a.settings.rules.bend_knees
+    for thr, style in ((r.trunk_flexion_deg, ":"), (r.trunk_flexion_high_deg, "--")):
+        ax.axhline(thr, color="#888888", lw=0.8, ls=style)
+    for k, lift in enumerate(lift_rows(result), 1):
+        row = lift_low_row(result, lift)
+        if row is not None:
+            ax.axvline(t[row], color="#333333", lw=0.8)
+            ax.annotate(f"lift {k}", (t[row], 1.0), xycoords=("data", "axes fraction"), size=7)
+    ax.set_ylabel("degrees")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=8, frameon=False, ncol=3)
+    ax.grid(alpha=0.25)
+    for start, stop, lvl in risk_runs(a.cues.risk_level, t):
+        strip.axvspan(start, stop, color=hex_colour(lvl), lw=0)
+    strip.set_xlim(0, max(float(t[-1]), 1e-3))
+    strip.set_yticks([])
+    strip.set_ylabel("risk", rotation=0, ha="right", va="center")
+    strip.set_xlabel("time (s)")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return base64.b64encode(buf.getvalue()).decode("ascii")

@@ -1,0 +1,205 @@
+"""Moments of a clip worth showing: peaks, lifts, the worst frames.
+
+Used by the report and by the dashboard (which holds no maths of its own). Lift events come
+from issue 4's lift detection when it is there (``result.lifts`` or ``lifts.csv``); without
+them every helper degrades to what the analysis alone can say.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from posture.cues import CUE_TEXT
+
+if TYPE_CHECKING:
+    from posture.analysis import Analysis
+    from posture.pipeline import Result
+
+#: Measure -> plain label, in the order reports and the dashboard list them.
+LABELS = {
+    "trunk_flexion_deg": "Trunk bend",
+    "trunk_twist_deg": "Trunk twist",
+    "trunk_side_bend_deg": "Side bend",
+    "shoulders_forward_deg": "Shoulders forward",
+    "knee_flexion_deg": "Knee bend",
+    "neck_flexion_deg": "Neck bend",
+    "hip_flexion_deg": "Hip bend",
+    "hand_height_cm": "Hand height",
+    "hand_distance_cm": "Hand distance from feet",
+    "hand_asymmetry_deg": "Hands to one side",
+}
+#: Keys tried, in order, for the time (s) of a lift's lowest point (issue 4's lift events).
+LIFT_LOW_KEYS = ("lowest_s", "low_s", "bottom_s", "lowest_t_s", "origin_s", "start_s", "t_s")
+LIFT_LOW_FRAME_KEYS = ("lowest_frame", "lowest_row", "bottom_frame", "origin_frame", "frame")
+
+
+# ---------------------------------------------------------------------------------------------
+# moments of a clip
+# ---------------------------------------------------------------------------------------------
+def peak_row(analysis: Analysis, measure: str = "trunk_flexion_deg") -> int | None:
+    """Row of the measure's largest value over frames with a pose, or None if never seen."""
+    v = np.where(analysis.pose_found, analysis.measures[measure], np.nan)
+    if not np.isfinite(v).any():
+        return None
+    return int(np.nanargmax(v))
+
+
+def row_at(analysis: Analysis, t_s: float) -> int:
+    """Row of the frame nearest to time ``t_s`` (clipped to the clip)."""
+    t = analysis.t_s
+    i = int(np.clip(np.searchsorted(t, t_s), 0, len(t) - 1))
+    if i > 0 and abs(t[i - 1] - t_s) <= abs(t[i] - t_s):
+        i -= 1
+    return i
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, Path):
+        return str(v)
+    return v
+
+
+def flat(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, Mapping):
+            out.update(flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = _plain(v)
+    return out
+
+
+def _row_dict(item: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return flat(dataclasses.asdict(item))
+    if hasattr(item, "_asdict"):
+        return flat(item._asdict())
+    if isinstance(item, Mapping):
+        return flat(item)
+    return flat(vars(item))
+
+
+def _number(text: str) -> Any:
+    try:
+        f = float(text)
+    except ValueError:
+        return text
+    return int(f) if f.is_integer() and "." not in text else f
+
+
+def lift_rows(result: Result) -> list[dict[str, Any]]:
+    """The clip's lifts as plain rows (one dict per lift), or [] when lift events are not
+    available: read from ``result.lifts`` (objects, dicts or a column table) or lifts.csv."""
+    lifts = getattr(result, "lifts", None)
+    if lifts is None:
+        path = result.outputs.get("lifts")
+        if path is None or not Path(path).is_file():
+            return []
+        with open(path, encoding="utf-8", newline="") as f:
+            return [{k: _number(v) for k, v in r.items()} for r in csv.DictReader(f)]
+    if callable(getattr(lifts, "table", None)):
+        lifts = lifts.table()
+    if isinstance(lifts, Mapping):
+        cols = {k: list(v) for k, v in lifts.items()}
+        n = len(next(iter(cols.values()))) if cols else 0
+        return [{k: _plain(v[i]) for k, v in cols.items()} for i in range(n)]
+    return [_row_dict(item) for item in lifts]
+
+
+def lift_low_row(result: Result, lift: dict[str, Any]) -> int | None:
+    """Row of a lift's lowest point (or, failing that, its start), or None if unknown."""
+    for key in LIFT_LOW_FRAME_KEYS:
+        if isinstance(lift.get(key), int | float):
+            return int(np.clip(int(lift[key]), 0, result.analysis.n_frames - 1))
+    for key in LIFT_LOW_KEYS:
+        if isinstance(lift.get(key), int | float):
+            return row_at(result.analysis, float(lift[key]))
+    return None
+
+
+def worst_lift(result: Result) -> dict[str, Any] | None:
+    """The summary's ``worst_lift`` as a row (a dict, or a 1-based index into the lifts)."""
+    worst = result.summary().get("worst_lift")
+    if isinstance(worst, Mapping):
+        return flat(worst)
+    lifts = lift_rows(result)
+    if isinstance(worst, int) and 1 <= worst <= len(lifts):
+        return lifts[worst - 1]
+    return None
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A frame worth showing: its row, time and why."""
+
+    row: int
+    t_s: float
+    title: str
+
+
+def key_moments(result: Result, n: int = 4, min_gap_s: float = 0.5) -> list[Moment]:
+    """The worst moments of the clip, in time order: the highest-risk frame, the peak trunk
+    bend, the strongest frame of each cue raised, the worst lift's lowest point."""
+    a = result.analysis
+    found: list[Moment] = []
+    level = a.cues.risk_level
+    flex = np.nan_to_num(np.where(a.pose_found, a.measures["trunk_flexion_deg"], -1e9), nan=-1e9)
+    for lvl in ("high", "medium"):
+        if (level == lvl).any():
+            i = int(np.argmax(np.where(level == lvl, flex, -np.inf)))
+            found.append(Moment(i, float(a.t_s[i]), f"Highest risk ({lvl})"))
+            break
+    for f in a.findings:
+        active = np.array([f.cue in c for c in a.cues.cues], bool)
+        if active.any():
+            score = a.cues.severity[f.rule] * 1000.0 + flex
+            i = int(np.argmax(np.where(active, score, -np.inf)))
+            found.append(Moment(i, float(a.t_s[i]), CUE_TEXT[f.cue]))
+    peak = peak_row(a)
+    if peak is not None:
+        found.append(Moment(peak, float(a.t_s[peak]), "Deepest trunk bend"))
+    worst = worst_lift(result)
+    row = lift_low_row(result, worst) if worst else None
+    if row is not None:
+        found.insert(0, Moment(row, float(a.t_s[row]), "Worst lift, lowest point"))
+    gap = min(min_gap_s, float(a.t_s[-1] - a.t_s[0]) / (2 * n))
+    kept: list[Moment] = []
+    for m in found:
+        near = next((k for k in kept if abs(m.t_s - k.t_s) < gap), None)
+        if near is None:
+            kept.append(m)
+        elif m.title not in near.title:  # one picture, both reasons
+            kept[kept.index(near)] = dataclasses.replace(near, title=f"{near.title}; {m.title}")
+    return sorted(kept[:n], key=lambda m: m.row)
+
+
+def lift_count(summary: Mapping[str, Any]) -> str:
+    """The summary's lift count as text ("-" when lifts are not detected)."""
+    lifts = summary.get("lifts")
+    if isinstance(lifts, list):
+        return str(len(lifts))
+    return "-" if lifts is None else str(lifts)
+
+
+def lift_text(lift: Mapping[str, Any]) -> str:
+    """One line naming a lift and its worst figure, e.g. ``lift 3, LI 1.80``."""
+    num = next((lift[k] for k in ("lift", "index", "number", "id") if k in lift), None)
+    li = next((lift[k] for k in ("lifting_index", "li", "LI", "niosh.li") if k in lift), None)
+    parts = [f"lift {num}" if num is not None else "lift"]
+    if isinstance(li, int | float):
+        parts.append(f"LI {li:.2f}")
+    return ", ".join(parts)
+
+
+def worst_lift_text(result: Result) -> str:
+    worst = worst_lift(result)
+    return "-" if worst is None else lift_text(worst)
