@@ -1,0 +1,233 @@
+"""Cleaning trajectories: visibility mask, short-gap filling, zero-phase and one-euro filters."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from posture import synthetic
+from posture.config import DEFAULTS, FilterSettings
+from posture.filtering import (
+    OneEuroFilter,
+    clean,
+    fill_gaps,
+    lowpass_zero_phase,
+    mask_low_visibility,
+    nan_runs,
+    one_euro,
+)
+from posture.landmarks import LM
+
+FPS = 30.0
+
+
+def timeline(n: int, fps: float = FPS) -> np.ndarray:
+    return np.arange(n) / fps
+
+
+@pytest.mark.parametrize(
+    ("valid", "runs"),
+    [
+        ([], []),
+        ([0, 0], []),
+        ([1, 1, 1], [(0, 3)]),
+        ([1, 0, 1], [(0, 1), (2, 3)]),
+        ([0, 1, 1, 0, 0, 1], [(1, 3), (5, 6)]),
+    ],
+)
+def test_nan_runs(valid: list, runs: list) -> None:
+    got = nan_runs(np.array(valid, dtype=bool))
+    assert [(int(a), int(b)) for a, b in got] == runs
+
+
+# ---------------------------------------------------------------------------------------------
+# gaps
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("gap_frames", "max_gap_s", "filled"),
+    [
+        (1, 0.3, True),
+        (5, 0.3, True),
+        (8, 0.3, True),  # 9 intervals of 1/30 s = 0.3 s: exactly the limit
+        (9, 0.3, False),  # one frame more
+        (20, 0.3, False),
+        (1, 0.0, False),  # filling switched off
+    ],
+)
+def test_fill_gaps_fills_only_short_gaps(gap_frames: int, max_gap_s: float, filled: bool) -> None:
+    n = 40
+    t = timeline(n)
+    x = np.stack([2.0 * t, -t + 1], axis=1)  # two channels, straight lines
+    x[10 : 10 + gap_frames] = np.nan
+    out = fill_gaps(x, t, max_gap_s)
+    gap = slice(10, 10 + gap_frames)
+    if filled:
+        np.testing.assert_allclose(out[gap], np.stack([2.0 * t, -t + 1], axis=1)[gap])
+    else:
+        assert np.isnan(out[gap]).all()
+    np.testing.assert_array_equal(out[:10], x[:10])  # what was seen is never changed
+
+
+def test_fill_gaps_never_fills_leading_or_trailing_gaps() -> None:
+    t = timeline(20)
+    x = t.copy()
+    x[:2] = np.nan
+    x[-3:] = np.nan
+    out = fill_gaps(x[:, None], t, 1.0)[:, 0]
+    assert np.isnan(out[:2]).all() and np.isnan(out[-3:]).all()
+    np.testing.assert_array_equal(out[2:-3], x[2:-3])
+
+
+def test_fill_gaps_uses_real_timestamps() -> None:
+    # a dropped stretch of video: 2 missing rows but 1 s of real time between the neighbours
+    t = np.array([0.0, 0.033, 0.066, 0.5, 0.8, 1.066, 1.1])
+    x = np.array([0.0, 1, 2, np.nan, np.nan, 5, 6])[:, None]
+    assert np.isnan(fill_gaps(x, t, 0.3)[3:5]).all()
+    np.testing.assert_allclose(fill_gaps(x, t, 1.5)[3:5, 0], [2 + 3 * 0.434 / 1.0, 2 + 3 * 0.734])
+
+
+def test_fill_gaps_treats_channels_with_their_own_gaps() -> None:
+    t = timeline(10)
+    x = np.stack([t, t, t], axis=1)
+    x[3, 0] = np.nan
+    x[3:9, 1] = np.nan
+    out = fill_gaps(x, t, 0.1)
+    assert out[3, 0] == pytest.approx(t[3])
+    assert np.isnan(out[3:9, 1]).all()
+    np.testing.assert_array_equal(out[:, 2], t)
+
+
+# ---------------------------------------------------------------------------------------------
+# zero-phase low-pass (recorded video)
+# ---------------------------------------------------------------------------------------------
+def bump(t: np.ndarray) -> np.ndarray:
+    """One smooth peak at 5 s (a bend and back, ~1 s wide), far below the 6 Hz cut-off."""
+    return np.exp(-0.5 * ((t - 5.0) / 0.25) ** 2)[:, None]
+
+
+def test_zero_phase_filter_keeps_the_peak_time() -> None:
+    t = timeline(300)
+    x = bump(t)
+    out = lowpass_zero_phase(x, t, 6.0)
+    assert np.argmax(out[:, 0]) == np.argmax(x[:, 0])
+    np.testing.assert_allclose(out, x, atol=0.01)
+
+
+def test_zero_phase_filter_keeps_a_slow_sine() -> None:
+    t = timeline(300)
+    x = np.sin(2 * np.pi * 1.0 * t)[:, None]
+    out = lowpass_zero_phase(x, t, 6.0)
+    np.testing.assert_allclose(out[30:-30], x[30:-30], atol=0.01)
+
+
+def test_zero_phase_filter_removes_fast_jitter() -> None:
+    t = timeline(300)
+    fast = np.sin(2 * np.pi * 12.0 * t)[:, None]  # 12 Hz jitter, twice the cut-off
+    out = lowpass_zero_phase(fast, t, 6.0)
+    assert np.abs(out[30:-30]).max() < 0.1 * np.abs(fast).max()
+
+
+def test_a_causal_filter_would_lag_where_the_zero_phase_one_does_not() -> None:
+    # the same sine through the one-euro filter peaks late: the test can tell the two apart
+    t = timeline(300)
+    x = bump(t)
+    causal = one_euro(x, t, FilterSettings(one_euro_beta=0.0))
+    assert np.argmax(causal[:, 0]) > np.argmax(x[:, 0])
+
+
+def test_zero_phase_filter_works_per_run_and_keeps_nan() -> None:
+    t = timeline(100)
+    x = np.ones((100, 1))
+    x[50:55] = np.nan
+    x[:50] = 2.0
+    out = lowpass_zero_phase(x, t, 6.0)
+    assert np.isnan(out[50:55]).all()
+    np.testing.assert_allclose(out[:50], 2.0, atol=1e-9)  # nothing leaks across the gap
+    np.testing.assert_allclose(out[55:], 1.0, atol=1e-9)
+
+
+@pytest.mark.parametrize(("n", "cutoff"), [(3, 6.0), (100, 20.0)])
+def test_zero_phase_filter_leaves_what_it_cannot_filter(n: int, cutoff: float) -> None:
+    t = timeline(n)
+    x = np.random.default_rng(0).normal(size=(n, 2))
+    np.testing.assert_array_equal(lowpass_zero_phase(x, t, cutoff), x)  # too short / >= Nyquist
+
+
+# ---------------------------------------------------------------------------------------------
+# one-euro (live video)
+# ---------------------------------------------------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(k=st.integers(1, 58), seed=st.integers(0, 1000))
+def test_one_euro_is_causal(k: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    t = timeline(60)
+    x = rng.normal(size=(60, 3))
+    y = x.copy()
+    y[k + 1 :] = rng.normal(size=(60 - k - 1, 3)) * 10  # change only the future
+    a, b = one_euro(x, t, DEFAULTS.filter), one_euro(y, t, DEFAULTS.filter)
+    np.testing.assert_array_equal(a[: k + 1], b[: k + 1])
+    assert not np.array_equal(a[k + 1 :], b[k + 1 :])
+
+
+def test_one_euro_smooths_jitter_when_still() -> None:
+    t = timeline(200)
+    x = np.random.default_rng(1).normal(scale=0.01, size=(200, 1))
+    out = one_euro(x, t, DEFAULTS.filter)
+    assert out[50:].std() < 0.5 * x[50:].std()
+
+
+def test_one_euro_restarts_after_nan() -> None:
+    f = OneEuroFilter(1.0, 0.0, 1.0)
+    f(np.array([0.0]), 0.0)
+    f(np.array([0.0]), 0.1)
+    assert np.isnan(f(np.array([np.nan]), 0.2))[0]
+    # a person re-entering far away is not dragged from where they left
+    assert f(np.array([5.0]), 0.3)[0] == 5.0
+
+
+def test_one_euro_restarts_when_time_goes_back() -> None:
+    f = OneEuroFilter(1.0, 0.0, 1.0)
+    f(np.array([0.0]), 1.0)
+    assert f(np.array([3.0]), 0.5)[0] == 3.0
+
+
+# ---------------------------------------------------------------------------------------------
+# visibility and the whole cleaning step
+# ---------------------------------------------------------------------------------------------
+def test_low_visibility_landmarks_are_dropped_in_both_landmark_sets() -> None:
+    seq = synthetic.sequence([synthetic.angles(yaw_deg=90)] * 5)
+    vis = seq.visibility.copy()
+    vis[2, LM.LEFT_WRIST] = 0.2
+    vis[3, LM.NOSE] = np.nan  # unknown: kept
+    vis[4, LM.LEFT_KNEE] = 0.5  # exactly the threshold: kept
+    out = mask_low_visibility(replace(seq, visibility=vis), 0.5)
+    assert np.isnan(out.world_xyz_m[2, LM.LEFT_WRIST]).all()
+    assert np.isnan(out.image_xyz[2, LM.LEFT_WRIST]).all()
+    assert np.isfinite(out.world_xyz_m[3, LM.NOSE]).all()
+    assert np.isfinite(out.world_xyz_m[4, LM.LEFT_KNEE]).all()
+    assert np.isnan(out.world_xyz_m).sum() == 3
+    assert mask_low_visibility(seq, 0.5) is seq  # nothing to drop: unchanged
+
+
+@pytest.mark.parametrize(("live", "tol_m"), [(False, 0.02), (True, 0.1)])
+def test_clean_keeps_shape_fills_a_blink_and_keeps_long_gaps(live: bool, tol_m: float) -> None:
+    seq = synthetic.synthetic_lift("squat")
+    vis = seq.visibility.copy()
+    vis[40:42, LM.RIGHT_WRIST] = 0.0  # a blink: filled
+    vis[60:90, LM.LEFT_ANKLE] = 0.0  # a second out of view: stays missing
+    out = clean(replace(seq, visibility=vis), DEFAULTS.filter, live=live)
+    assert out.world_xyz_m.shape == seq.world_xyz_m.shape
+    assert np.isfinite(out.world_xyz_m[40:42, LM.RIGHT_WRIST]).all()
+    assert np.isnan(out.image_xyz[60:90, LM.LEFT_ANKLE]).all()
+    err = np.nanmax(np.abs(out.world_xyz_m - seq.world_xyz_m))
+    assert err < tol_m  # a smooth lift is barely changed (the live filter lags a little)
+
+
+def test_clean_leaves_missing_image_landmarks_missing() -> None:
+    seq = synthetic.synthetic_lift("squat", world_only=True)
+    out = clean(seq, DEFAULTS.filter)
+    assert not out.has_image
