@@ -74,11 +74,18 @@ class TrackingSettings:
     """Keeping one identity per person across frames."""
 
     max_match_distance: float = setting(
-        0.25,
-        "largest jump of a person's hip centre between frames still counted as the same "
-        "person, in frame heights (scaled by the time since they were last seen)",
-        lo=0.01,
-        hi=2.0,
+        2.0,
+        "largest jump of a person's torso centre between frames still counted as the same "
+        "person, in torso sizes",
+        lo=0.05,
+        hi=10.0,
+    )
+    max_speed: float = setting(
+        1.5,
+        "how far a person out of view may have moved per second and keep their identity, in "
+        "torso sizes",
+        lo=0.0,
+        hi=20.0,
     )
     max_missing_s: float = setting(
         2.0,

@@ -149,14 +149,26 @@ def annotate(rgb: np.ndarray, view: FrameView, *, blur: bool = False) -> np.ndar
     return img
 
 
+def _shade(
+    img: np.ndarray, x0: int, y0: int, x1: int, y1: int, color: tuple[int, int, int], alpha: float
+) -> None:
+    """Blend a filled rectangle into ``img`` in place (only the rectangle is touched)."""
+    h, w = img.shape[:2]
+    x0, x1, y0, y1 = max(x0, 0), min(x1, w), max(y0, 0), min(y1, h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    roi = img[y0:y1, x0:x1]
+    fill = np.empty_like(roi)
+    fill[:] = color
+    cv2.addWeighted(fill, alpha, roi, 1 - alpha, 0, dst=roi)
+
+
 def _panel(img: np.ndarray, view: FrameView, color: tuple[int, int, int], unit: float) -> None:
     line = int(24 * unit)
     pad = int(8 * unit)
     rows = 2 + len(view.readings)
     width = int(250 * unit)
-    overlay = img.copy()
-    cv2.rectangle(overlay, (0, 0), (width, pad * 2 + line * rows), (20, 20, 20), -1)
-    cv2.addWeighted(overlay, 0.6, img, 0.4, 0, dst=img)
+    _shade(img, 0, 0, width, pad * 2 + line * rows, (20, 20, 20), 0.6)
     y = pad + int(18 * unit)
     cv2.rectangle(
         img, (pad, y - int(15 * unit)), (pad + int(14 * unit), y - int(1 * unit)), color, -1
@@ -200,7 +212,5 @@ def _banner(img: np.ndarray, cue_text: str, color: tuple[int, int, int], unit: f
         scale *= 0.9
         (tw, th), _ = cv2.getTextSize(cue_text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
     bh = th + int(24 * unit)
-    overlay = img.copy()
-    cv2.rectangle(overlay, (0, h - bh), (w, h), color, -1)
-    cv2.addWeighted(overlay, 0.85, img, 0.15, 0, dst=img)
+    _shade(img, 0, h - bh, w, h, color, 0.85)
     _text(img, cue_text, ((w - tw) // 2, h - bh // 2 + th // 2), scale, (255, 255, 255), thick)

@@ -102,10 +102,10 @@ class LiveSession:
         if self._tracker is None:
             self._tracker = PersonTracker(self.settings.tracking, aspect=w / h)
             self._size = self._size or (w, h)
-        people = self.estimator.detect(rgb, round(t_s * 1000))
-        ids = self._tracker.update(self._n, t_s, people)
+        people = self._tracker.update(self._n, t_s, self.estimator.detect(rgb, round(t_s * 1000)))
+        ids = [pid for pid, _ in people]
         self._n += 1
-        for pid, p in zip(ids, people, strict=True):
+        for pid, p in people:
             self._push(pid, t_s, p.world_xyz_m, p.image_xyz, p.visibility)
         subject = self.settings.subject.person or self._tracker.most_visible()
         for pid in self._tracks:
@@ -113,7 +113,7 @@ class LiveSession:
                 nan3 = np.full((N_LANDMARKS, 3), np.nan, np.float32)
                 self._push(pid, t_s, nan3, nan3, np.full(N_LANDMARKS, np.nan, np.float32))
         analysis = self._analyse(subject) if subject in self._tracks else None
-        at_frame = [(pid, p.image_xyz, p.visibility) for pid, p in zip(ids, people, strict=True)]
+        at_frame = [(pid, p.image_xyz, p.visibility) for pid, p in people]
         shown = np.ascontiguousarray(rgb[:, ::-1]) if self.mirror else rgb
         if self.mirror:
             at_frame = [(pid, _mirror(img), vis) for pid, img, vis in at_frame]

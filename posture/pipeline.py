@@ -204,16 +204,14 @@ def _run_frames(
     total = src.info.n_frames
     try:
         for frame in src:
-            people = est.detect(frame.rgb, round(frame.t_s * 1000))
-            ids = tracker.update(frame.index, frame.t_s, people)
+            people = tracker.update(
+                frame.index, frame.t_s, est.detect(frame.rgb, round(frame.t_s * 1000))
+            )
             row = Row(
                 len(rows),
                 frame.index,
                 frame.t_s,
-                [
-                    Person(i, p.world_xyz_m, p.image_xyz, p.visibility)
-                    for i, p in zip(ids, people, strict=True)
-                ],
+                [Person(i, p.world_xyz_m, p.image_xyz, p.visibility) for i, p in people],
             )
             rows.append(Row(row.row, row.frame_index, row.t_s))  # landmarks live in the tracker
             if renderer is not None:

@@ -102,7 +102,7 @@ class LaggedRenderer:
         *,
         subject: int = 0,
         lag_s: float = 1.0,
-        every: int = 15,
+        every: int = 30,
         window_s: float = 75.0,
     ) -> None:
         self.writer = writer

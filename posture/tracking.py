@@ -41,7 +41,6 @@ class _Track:
     track_id: int
     centre: np.ndarray
     size: float
-    velocity: np.ndarray
     last_t: float
     first_t: float
     frames: list[int] = field(default_factory=list)
@@ -72,6 +71,29 @@ class TrackSummary:
         )
 
 
+def _box(p: DetectedPose) -> np.ndarray:
+    """Bounding box ``(x0, y0, x1, y1)`` of the landmarks seen, normalised coordinates."""
+    seen = np.nan_to_num(p.visibility, nan=1.0) >= 0.5
+    xy = p.image_xyz[seen if seen.sum() >= 4 else slice(None), :2]
+    return np.concatenate([np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)])
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def is_duplicate(
+    a: tuple[np.ndarray, float, np.ndarray], b: tuple[np.ndarray, float, np.ndarray]
+) -> bool:
+    """Two detections of one person: torso centres within a third of a torso size, or body
+    boxes overlapping by more than half (``(centre, size, box)`` of each)."""
+    return bool(np.linalg.norm(a[0] - b[0]) < max(a[1], b[1]) / 3 or _iou(a[2], b[2]) > 0.5)
+
+
 class PersonTracker:
     """Assigns track ids to each frame's detections; stores every track's landmarks.
 
@@ -87,51 +109,62 @@ class PersonTracker:
         self._t: list[float] = []
         self._frame_index: list[int] = []
 
-    def update(self, frame_index: int, t_s: float, people: list[DetectedPose]) -> list[int]:
-        """Match ``people`` to tracks; return the track id of each, in the input order."""
+    def update(
+        self, frame_index: int, t_s: float, detected: list[DetectedPose]
+    ) -> list[tuple[int, DetectedPose]]:
+        """Match a frame's people to tracks; return ``(track id, pose)`` for each person kept,
+        in the input order.
+
+        Known tracks are matched first (Hungarian assignment on torso position and size); a
+        detection left over that duplicates a matched one (:func:`is_duplicate`) is dropped;
+        the rest start new tracks, numbered left to right.
+        """
         row = self._n_frames
         self._n_frames += 1
         self._t.append(t_s)
         self._frame_index.append(frame_index)
-        anchors = [torso_anchor(p.image_xyz, self.aspect) for p in people]
+        marks = [(*torso_anchor(p.image_xyz, self.aspect), _box(p)) for p in detected]
         live = [tr for tr in self._tracks if t_s - tr.last_t <= self.settings.max_missing_s]
-        ids: list[int] = [0] * len(people)
-        if live and people:
-            cost = np.array([[self._cost(tr, c, s, t_s) for (c, s) in anchors] for tr in live])
+        ids: list[int] = [0] * len(detected)
+        if live and detected:
+            cost = np.array([[self._cost(tr, c, s, t_s) for (c, s, _) in marks] for tr in live])
             rows, cols = linear_sum_assignment(cost)
             for r, c in zip(rows, cols, strict=True):
                 if cost[r, c] < 1.0:
                     ids[c] = live[r].track_id
-        # new tracks for unmatched people, numbered left to right
-        unmatched = sorted(
-            (i for i, tid in enumerate(ids) if tid == 0), key=lambda i: anchors[i][0][0]
-        )
-        for i in unmatched:
-            c, s = anchors[i]
-            self._tracks.append(_Track(self._next_id, c, s, np.zeros(2), t_s, t_s))
+        order = sorted(range(len(detected)), key=lambda i: marks[i][0][0])
+        for i in order:
+            if ids[i]:
+                continue
+            taken = [marks[k] for k in range(len(detected)) if ids[k] > 0]
+            if any(is_duplicate(marks[i], m) for m in taken):
+                ids[i] = -1
+                continue
+            c, s, _ = marks[i]
+            self._tracks.append(_Track(self._next_id, c, s, t_s, t_s))
             ids[i] = self._next_id
             self._next_id += 1
         by_id = {tr.track_id: tr for tr in self._tracks}
-        for i, p in enumerate(people):
-            tr = by_id[ids[i]]
-            c, s = anchors[i]
-            dt = t_s - tr.last_t
-            if dt > 0 and tr.frames:
-                tr.velocity = 0.5 * tr.velocity + 0.5 * (c - tr.centre) / dt
+        kept = [(ids[i], p) for i, p in enumerate(detected) if ids[i] > 0]
+        for (tid, p), (c, s, _) in zip(
+            kept, [marks[i] for i in range(len(detected)) if ids[i] > 0], strict=True
+        ):
+            tr = by_id[tid]
             tr.centre, tr.size, tr.last_t = c, 0.8 * tr.size + 0.2 * s, t_s
             tr.frames.append(row)
             tr.world.append(p.world_xyz_m)
             tr.image.append(p.image_xyz)
             tr.vis.append(p.visibility)
             tr.weight += s * float(np.nanmean(p.visibility[list(_TORSO)]))
-        return ids
+        return kept
 
     def _cost(self, tr: _Track, centre: np.ndarray, size: float, t_s: float) -> float:
-        """0 for a perfect match; 1 or more means 'not this track'."""
+        """0 for a perfect match; 1 or more means 'not this track'. No motion model: one
+        glitchy frame would throw a velocity estimate far off, and people move little between
+        frames compared with the gate."""
         dt = max(t_s - tr.last_t, 1e-3)
-        predicted = tr.centre + tr.velocity * min(dt, 0.5)
-        gate = self.settings.max_match_distance * (1.0 + 2.0 * min(dt, 2.0))
-        dist = float(np.linalg.norm(centre - predicted)) / gate
+        gate = tr.size * (self.settings.max_match_distance + self.settings.max_speed * dt)
+        dist = float(np.linalg.norm(centre - tr.centre)) / gate
         size_ratio = abs(np.log(size / tr.size))
         return dist + 0.5 * size_ratio
 

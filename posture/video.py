@@ -306,7 +306,10 @@ class VideoWriter:
         stream.width, stream.height = self.width, self.height
         stream.pix_fmt = "yuv420p"
         stream.codec_context.time_base = Fraction(1, 1000)
-        stream.options = {"crf": "23", "preset": "veryfast"}
+        # superfast: a third of veryfast's CPU for ~2x the bytes; the encoder runs beside the
+        # pose model on a 2-core machine and must not slow it (see posture bench)
+        stream.options = {"crf": "23", "preset": "superfast"}
+        stream.codec_context.thread_count = 1
         self._stream = stream
 
     def _open_webm(self) -> None:
