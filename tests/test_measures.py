@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from posture import synthetic
 from posture.body import STATURE_FRACTION_LEG_TRUNK, mid
 from posture.config import DEFAULTS, override
+from posture.errors import InputError
 from posture.landmarks import LM
 from posture.measures import MEASURE_SPECS, Measures, compute_measures
 
@@ -464,3 +465,37 @@ def test_synthetic_lift_twists_to_place_the_load(twist: float) -> None:
     peak = m["trunk_twist_deg"][np.argmax(np.abs(m["trunk_twist_deg"]))]
     assert peak == pytest.approx(twist, abs=0.5)
     assert m.conf["trunk_twist_deg"][np.argmax(np.abs(m["trunk_twist_deg"]))] >= MIN_CONF
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: synthetic.angles(knee_deg=10), "unknown angle"),
+        (lambda: synthetic.angles(knee_flexion_deg=-1), "knee_flexion_left_deg"),
+        (lambda: synthetic.angles(knee_flexion_right_deg=170), "knee_flexion_right_deg"),
+        (lambda: synthetic.angles(elbow_flexion_deg=171), "elbow_flexion_left_deg"),
+        (lambda: synthetic.angles(trunk_side_bend_deg=90), "trunk_side_bend_deg"),
+        (lambda: synthetic.Camera(projection="fisheye"), "projection"),
+        (lambda: synthetic.sequence([]), "at least one frame"),
+        (lambda: synthetic.sequence([np.zeros((17, 3))]), r"\(33, 3\)"),
+        (lambda: synthetic.sequence([{}], world_only=True, image_only=True), "exclude"),
+        (lambda: synthetic.synthetic_lift("deadlift"), "stoop' or 'squat"),
+        (lambda: synthetic.synthetic_lift("stoop", duration_s=2.0), "needs at least"),
+        (lambda: synthetic.interpolate([(0.0, synthetic.Angles())] * 2, 30), "increasing"),
+    ],
+)
+def test_synthetic_inputs_are_checked(make, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        make()
+
+
+def test_synthetic_paths_hold_what_they_say() -> None:
+    frames = [synthetic.angles(yaw_deg=90)] * 3
+    world = synthetic.sequence(frames, world_only=True)
+    image = synthetic.sequence(frames, image_only=True)
+    both = synthetic.sequence(frames, fps=60)
+    assert not world.has_image and world.image_size_px == (0, 0)
+    assert np.isnan(image.world_xyz_m).all() and image.image_size_px == (1280, 720)
+    assert both.has_image and np.isfinite(both.world_xyz_m).all()
+    np.testing.assert_allclose(both.t_s, [0, 1 / 60, 2 / 60])
+    np.testing.assert_allclose(world.world_xyz_m[0], synthetic.pose(yaw_deg=90), atol=1e-6)
