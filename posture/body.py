@@ -74,24 +74,44 @@ class Skeleton:
     has_depth: bool
 
 
-def build_skeleton(seq: PoseSequence) -> Skeleton:
-    """The skeleton the measures use; see the module docstring for the choice of source."""
+def build_skeleton(seq: PoseSequence, hfov_deg: float = 60.0) -> Skeleton:
+    """The skeleton the measures use; see the module docstring for the choice of source.
+
+    Fusing undoes the picture's perspective with the world landmarks' depth: a point ``z``
+    metres behind the hips looks smaller by ``Z / (Z + z)``, where ``Z`` is the camera's
+    distance to the hips, known from the metres per frame height at the hips and the focal
+    length of a camera of ``hfov_deg`` horizontal field of view (assumed: a picture does not
+    say; errors in it only matter to second order).
+    """
     world = seq.world_xyz_m.astype(np.float64)
     has_world = bool(np.isfinite(world).any())
     if not seq.has_image:
         return Skeleton(world, "world", True)
     xy = seq.image_xy_px_scaled()
-    xy = xy - mid(np.concatenate([xy, np.zeros_like(xy[..., :1])], -1), _HIPS)[:, None, :2]
+    hips = mid(np.concatenate([xy, np.zeros_like(xy[..., :1])], -1), _HIPS)[:, None, :2]
     if not has_world:
-        return Skeleton(np.concatenate([xy, np.zeros_like(xy[..., :1])], -1), "image-2d", False)
-    # metres per frame height, per frame: world in-plane size over image size of the torso
+        return Skeleton(
+            np.concatenate([xy - hips, np.zeros_like(xy[..., :1])], -1), "image-2d", False
+        )
+    rel = xy - hips
+    # metres per frame height at the hips, per frame: world in-plane size over image size
     num = np.nansum(
         [np.linalg.norm(world[:, a, :2] - world[:, b, :2], axis=-1) for a, b in _SEGMENTS], axis=0
     )
-    den = np.nansum([np.linalg.norm(xy[:, a] - xy[:, b], axis=-1) for a, b in _SEGMENTS], axis=0)
+    den = np.nansum([np.linalg.norm(rel[:, a] - rel[:, b], axis=-1) for a, b in _SEGMENTS], axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(den > 1e-6, num / den, np.nan)
-    fused = np.concatenate([xy * scale[:, None, None], world[..., 2:3]], axis=-1)
+    focal = (seq.aspect / 2) / np.tan(np.radians(hfov_deg) / 2)  # frame heights
+    dist = (scale * focal)[:, None]  # metres from the camera to the hips
+    depth = np.clip((dist + world[..., 2]) / dist, 0.2, 5.0)  # perspective undone per point
+    centre = np.array([seq.aspect / 2, 0.5])
+    cam = xy - centre  # frame heights from the picture's centre
+    metric = cam * (scale[:, None, None] * depth[..., None])
+    metric = (
+        metric
+        - mid(np.concatenate([metric, np.zeros_like(metric[..., :1])], -1), _HIPS)[:, None, :2]
+    )
+    fused = np.concatenate([metric, world[..., 2:3]], axis=-1)
     return Skeleton(fused, "fused", True)
 
 
@@ -140,7 +160,8 @@ def still_frames(seq: PoseSequence, p: np.ndarray) -> np.ndarray:
         xy = seq.image_xy_px_scaled()
         hip = xy[:, _HIPS].mean(axis=1)
         torso = np.linalg.norm(xy[:, _SHOULDERS].mean(axis=1) - hip, axis=-1)
-        speed = np.linalg.norm(np.gradient(hip, axis=0), axis=-1) / dt / torso
+        with np.errstate(invalid="ignore", divide="ignore"):  # a torso seen end-on: not still
+            speed = np.linalg.norm(np.gradient(hip, axis=0), axis=-1) / dt / torso
         limit = 0.5
     else:
         feet = mid(p, _ANKLES)
@@ -281,24 +302,38 @@ class BodyFrame:
     has_depth: bool
 
 
+#: Usual lengths of the forward-direction cues in the pose model's landmarks, in trunk lengths
+#: (median over the project's clips, fused skeleton): hip and shoulder width, heel to toe,
+#: ears to nose.
+CUE_LENGTHS = {"hips": 0.42, "shoulders": 0.65, "feet": 0.33, "face": 0.18}
+
+
 def forward_direction(p: np.ndarray) -> np.ndarray:
     """The person's horizontal forward direction, ``(T, 3)`` unit vectors.
 
     Sum of: the pelvis and shoulder lines crossed with up (these depend on MediaPipe's
     left/right labels, which can swap in a side view), and the feet (heel to toe) and face
     (ears to nose) directions, which do not depend on labels. The label-based part is flipped
-    to agree with the label-free part whenever the latter is clear. Unnormalised terms weight
-    each cue by how long it looks in the picture, so a side view (hips overlapping, feet long)
-    trusts the feet and a front view the hips.
+    to agree with the label-free part whenever the latter is clear. Each cue is divided by its
+    usual length (``CUE_LENGTHS``, in trunk lengths), so in a picture without depth the hips'
+    and the feet's foreshortening weigh the two parts in proportion to the turn: a side view
+    (hips overlapping, feet long) trusts the feet, a front view the hips.
     """
-    lr = horizontal(
-        np.cross(UP, p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP])
-        + 0.5 * np.cross(UP, p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER])
-    )
-    feet = horizontal(
-        mid(p, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]) - mid(p, [LM.LEFT_HEEL, LM.RIGHT_HEEL])
-    )
-    face = horizontal(p[:, LM.NOSE] - mid(p, [LM.LEFT_EAR, LM.RIGHT_EAR]))
+    trunk = np.linalg.norm(mid(p, _SHOULDERS) - mid(p, _HIPS), axis=-1)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = {k: trunk * v for k, v in CUE_LENGTHS.items()}
+        lr = horizontal(
+            np.cross(UP, p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP]) / n["hips"]
+            + 0.5 * np.cross(UP, p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER]) / n["shoulders"]
+        )
+        feet = (
+            horizontal(
+                mid(p, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX])
+                - mid(p, [LM.LEFT_HEEL, LM.RIGHT_HEEL])
+            )
+            / n["feet"]
+        )
+        face = horizontal(p[:, LM.NOSE] - mid(p, [LM.LEFT_EAR, LM.RIGHT_EAR])) / n["face"]
     ref = np.nan_to_num(feet) + 0.7 * np.nan_to_num(face)
     ref_len = np.linalg.norm(ref, axis=-1)
     lr0 = np.nan_to_num(lr)
@@ -315,14 +350,18 @@ def forward_direction(p: np.ndarray) -> np.ndarray:
 
 def body_frame(seq: PoseSequence, settings: ViewSettings, tilt: Tilt | None = None) -> BodyFrame:
     """Skeleton, tilt correction and body axes for a (cleaned) pose sequence."""
-    sk = build_skeleton(seq)
+    sk = build_skeleton(seq, settings.camera_hfov_deg)
     if tilt is None:
         tilt = estimate_tilt(sk.points, seq.t_s, settings, still=still_frames(seq, sk.points))
     p = sk.points @ tilt.rotation.T
     fwd = forward_direction(p)
     right = unit(np.cross(fwd, UP))
-    fwd_cam = fwd @ tilt.rotation  # back to camera axes for the view
-    yaw = np.degrees(np.arctan2(fwd_cam[:, 0], -fwd_cam[:, 2]))
+    # the view: the person's forward against the camera's horizontal line of sight, both in the
+    # corrected (level) axes, so a rolled or pitched camera does not turn the person
+    sight = horizontal(tilt.rotation @ np.array([0.0, 0.0, 1.0]))
+    sight = sight / np.linalg.norm(sight) if np.linalg.norm(sight) > 1e-6 else np.array([0, 0, 1.0])
+    side = np.cross(sight, UP)  # the camera's horizontal right, as seen in the picture
+    yaw = np.degrees(np.arctan2(dot(fwd, side), -dot(fwd, sight)))
     return BodyFrame(p, fwd, right, yaw, tilt, sk.source, sk.has_depth)
 
 

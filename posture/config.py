@@ -165,6 +165,14 @@ class ViewSettings:
     correct_tilt: bool = setting(
         True, "estimate the camera's tilt from moments the person stands upright and correct it"
     )
+    camera_hfov_deg: float = setting(
+        60.0,
+        "the camera's horizontal field of view, used to undo perspective (a typical webcam or "
+        "phone: 55-75)",
+        lo=10.0,
+        hi=170.0,
+        unit="deg",
+    )
     calibration_s: float = setting(
         1.0,
         "upright time, from the first upright moments, used to estimate the camera tilt "

@@ -312,14 +312,15 @@ def view_factor(family: str, yaw_deg: np.ndarray, has_depth: bool) -> np.ndarray
     A side view shows sagittal angles in the picture's plane (factor |sin yaw|); a front view
     shows frontal ones (|cos yaw|). With depth from the world landmarks a hidden plane is still
     estimated, but not trusted (the factor is floored at 0.3); without depth (the 2D path) the
-    factors are squared, as the motion-capture views showed errors of 38 deg at 60 deg yaw.
+    factors are raised to the 4th power: the motion-capture views showed errors of 38 deg at
+    60 deg yaw, and an oblique picture turns a forward bend into an apparent side bend.
     Twist needs depth always. Heights (``vertical``) from a picture alone are foreshortened by a
     camera looking down at a person facing it.
     """
     s = np.abs(np.sin(np.radians(yaw_deg)))
     c = np.abs(np.cos(np.radians(yaw_deg)))
-    if not has_depth:  # a plane turned away from the picture is foreshortened: square it
-        s, c = s**2, c**2
+    if not has_depth:  # a plane turned away from the picture is foreshortened, and mixed with
+        s, c = s**4, c**4  # the other plane: only near-pure views are trusted
     floor = 0.3 if has_depth else 0.0
     if family == "sagittal":
         f = floor + (1 - floor) * s
@@ -338,6 +339,21 @@ def visibility_factor(vis: np.ndarray, idx: list[LM]) -> np.ndarray:
     """Mean visibility of the landmarks used, mapped 0.3 -> 0 and 0.8 -> 1 (unknown = 1)."""
     v = np.nan_to_num(vis[:, idx], nan=1.0).mean(axis=1)
     return np.clip((v - 0.3) / 0.5, 0.0, 1.0)
+
+
+def trunk_foreshortening(bf: BodyFrame) -> np.ndarray:
+    """``(T,)`` apparent trunk length over its full length (95th percentile over the clip).
+
+    Without depth, a trunk bending toward or away from the camera only looks shorter, and its
+    sideways part, when the person is turned, looks like a side bend: frontal measures are
+    not trusted while the trunk is foreshortened.
+    """
+    trunk = np.linalg.norm(mid(bf.points, _SHOULDERS) - mid(bf.points, _HIPS), axis=-1)
+    ok = np.isfinite(trunk)
+    if not ok.any():
+        return np.zeros_like(trunk)
+    full = float(np.percentile(trunk[ok], 95))
+    return np.clip(np.nan_to_num(trunk / full if full > 0 else trunk * 0), 0.0, 1.0)
 
 
 def _hint_yaw(settings: ViewSettings, yaw: np.ndarray) -> np.ndarray:
@@ -362,9 +378,12 @@ def compute_measures(
     values.update(weight_shift(bf, units_per_cm))
     values.update(velocities(values, seq.t_s))
     yaw = _hint_yaw(settings.view, bf.yaw_deg)
+    depth_bend = 1.0 if bf.has_depth else trunk_foreshortening(bf) ** 4
     conf = {}
     for name, (family, idx) in MEASURE_SPECS.items():
         c = view_factor(family, yaw, bf.has_depth) * visibility_factor(seq.visibility, idx)
+        if family == "frontal":
+            c = c * depth_bend
         conf[name] = np.where(np.isfinite(values[name]), c, 0.0)
     info: dict[str, object] = {
         "skeleton": bf.source,
