@@ -14,23 +14,29 @@ from posture.report.document import render_report, write_report
 from posture.report.moments import (
     LABELS,
     Moment,
+    candidate_moments,
     key_moments,
+    lift_count,
     lift_low_row,
     lift_rows,
     peak_row,
     row_at,
     worst_lift,
+    worst_lift_text,
 )
 
 __all__ = [
     "LABELS",
     "Moment",
+    "candidate_moments",
     "key_moments",
+    "lift_count",
     "lift_low_row",
     "lift_rows",
     "peak_row",
     "render_report",
     "row_at",
     "worst_lift",
+    "worst_lift_text",
     "write_report",
 ]

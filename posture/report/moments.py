@@ -146,11 +146,15 @@ class Moment:
     title: str
 
 
-def key_moments(result: Result, n: int = 4, min_gap_s: float = 0.5) -> list[Moment]:
-    """The worst moments of the clip, in time order: the highest-risk frame, the peak trunk
-    bend, the strongest frame of each cue raised, the worst lift's lowest point."""
+def candidate_moments(result: Result) -> list[Moment]:
+    """Moments worth showing, most important first: the worst lift's lowest point, the
+    highest-risk frame, the strongest frame of each cue raised, the deepest trunk bend."""
     a = result.analysis
     found: list[Moment] = []
+    worst = worst_lift(result)
+    row = lift_low_row(result, worst) if worst else None
+    if row is not None:
+        found.append(Moment(row, float(a.t_s[row]), "Worst lift, lowest point"))
     level = a.cues.risk_level
     flex = np.nan_to_num(np.where(a.pose_found, a.measures["trunk_flexion_deg"], -1e9), nan=-1e9)
     for lvl in ("high", "medium"):
@@ -167,13 +171,16 @@ def key_moments(result: Result, n: int = 4, min_gap_s: float = 0.5) -> list[Mome
     peak = peak_row(a)
     if peak is not None:
         found.append(Moment(peak, float(a.t_s[peak]), "Deepest trunk bend"))
-    worst = worst_lift(result)
-    row = lift_low_row(result, worst) if worst else None
-    if row is not None:
-        found.insert(0, Moment(row, float(a.t_s[row]), "Worst lift, lowest point"))
+    return found
+
+
+def key_moments(result: Result, n: int = 4, min_gap_s: float = 0.5) -> list[Moment]:
+    """Up to ``n`` of :func:`candidate_moments`, at least ``min_gap_s`` apart (less in short
+    clips), in time order; moments too close to a kept one add their reason to its title."""
+    a = result.analysis
     gap = min(min_gap_s, float(a.t_s[-1] - a.t_s[0]) / (2 * n))
     kept: list[Moment] = []
-    for m in found:
+    for m in candidate_moments(result):
         near = next((k for k in kept if abs(m.t_s - k.t_s) < gap), None)
         if near is None:
             kept.append(m)

@@ -1,0 +1,11 @@
+"""Compare tab (placeholder while being built)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.settings_panel import PageSettings
+
+
+def render(page: PageSettings) -> None:
+    st.info("Compare is coming.")

@@ -1,0 +1,51 @@
+"""posture dashboard: review a recording, live coaching, compare lifts.
+
+Run with ``streamlit run app/dashboard.py`` (or ``posture dashboard``). Works offline: nothing is
+fetched from outside, the webcam stream goes only between the browser and this server.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run app/dashboard.py` puts only app/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from app import compare, compat, live_tab, review, settings_panel, widgets  # noqa: E402
+
+compat.apply()  # Streamlit 1.60 + Starlette >= 1.5 serve no media otherwise (see app/compat.py)
+
+TABS = {
+    "Review a recording": review.render,
+    "Live coaching": live_tab.render,
+    "Compare lifts": compare.render,
+}
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="posture · lifting risk",
+        page_icon="🏋️",  # an emoji is drawn locally; a :material: icon is fetched from Google
+        layout="wide",
+        initial_sidebar_state="expanded",
+    )
+    widgets.style()
+    st.title("posture · lifting risk")
+    st.markdown(
+        "<span class='muted'>Trunk bending, twisting and lifting risk from video, with plain "
+        "corrective cues. Everything runs on this computer.</span>",
+        unsafe_allow_html=True,
+    )
+    page = settings_panel.sidebar()
+    tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
+    for tab, render in zip(tabs, TABS.values(), strict=True):
+        if tab.open:
+            with tab:
+                widgets.guarded(render, page)
+
+
+main()

@@ -1,0 +1,319 @@
+"""Review a recording: pick a clip (the demo, a sample clip, your own video), see the annotated
+video, the risk timeline with a frame scrubber, the lifts, and download the results."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app import charts
+from app.analyses import Analysed, with_person
+from app.frames import show_frame
+from app.settings_panel import PageSettings
+from app.sources import (
+    MAX_UPLOAD_MB,
+    UPLOAD_SUFFIXES,
+    DemoUnavailable,
+    Source,
+    demo_source,
+    sample_clips,
+    save_upload,
+    source_of,
+)
+from app.widgets import RISK_HEX, analyse, downloads, headline, risk_pill
+from posture.measures import MEASURE_SPECS
+from posture.report import candidate_moments, lift_low_row, lift_rows
+from posture.report.document import WHY_LOW
+
+DETAIL = (
+    ("trunk_flexion_deg", "Trunk bend", "°"),
+    ("trunk_twist_deg", "Trunk twist", "°"),
+    ("trunk_side_bend_deg", "Side bend", "°"),
+    ("shoulders_forward_deg", "Shoulders forward", "°"),
+    ("knee_flexion_deg", "Knee bend", "°"),
+    ("hand_height_cm", "Hand height", "\u00a0cm"),
+    ("hand_distance_cm", "Hand distance", "\u00a0cm"),
+)
+SCORE_PREFIXES = ("reba", "rula", "owas", "niosh")
+
+
+def render(page: PageSettings) -> None:
+    source = _pick_source()
+    if source is None:
+        st.info(
+            "Pick what to analyse above. The demo needs no camera and no video of your own; "
+            "a sample clip or your own video goes through the pose model (a few seconds for "
+            "a short clip)."
+        )
+        return
+    item = analyse(source, page.settings)
+    item = _person(item, page)
+    _results(item, page)
+
+
+# ---------------------------------------------------------------------------------------------
+def _pick_source() -> Source | None:
+    samples = sample_clips()
+    kinds = ["Demo recording"] + (["Sample clips"] if samples else []) + ["Your video"]
+    kind = st.radio("What to analyse", kinds, horizontal=True, key="review_kind")
+    if kind == "Demo recording":
+        st.caption("A synthetic recording of a worker lifting boxes, some well, some badly.")
+        if st.button("Analyse the demo", type="primary", key="review_demo"):
+            try:
+                st.session_state["review_source"] = demo_source()
+            except DemoUnavailable as exc:
+                st.warning(str(exc))
+    elif kind == "Sample clips":
+        names = {p.name: (p, note) for p, note in samples}
+        name = st.selectbox(
+            "Sample clip (real people, from ../shared/media)",
+            list(names),
+            format_func=lambda n: f"{n} — {names[n][1]}" if names[n][1] else n,
+            key="review_sample",
+        )
+        if st.button("Analyse this clip", type="primary", key="review_sample_go"):
+            st.session_state["review_source"] = source_of(names[name][0])
+    else:
+        _upload()
+    source: Source | None = st.session_state.get("review_source")
+    return source
+
+
+def _upload() -> None:
+    up = st.file_uploader(
+        "Upload a video",
+        type=[s.lstrip(".") for s in UPLOAD_SUFFIXES],
+        key="review_upload",
+        help=f"A video (MP4, MOV, AVI, MKV, WebM…) up to {MAX_UPLOAD_MB} MB, or a landmarks.npz "
+        "from a previous analysis. It stays on this computer.",
+    )
+    if up is not None and st.session_state.get("review_upload_id") != up.file_id:
+        st.session_state["review_upload_id"] = up.file_id
+        uploaded = save_upload(up.name, up.getvalue())
+        st.session_state["review_source"] = uploaded
+        st.session_state.setdefault("uploads", {})[uploaded.digest] = uploaded
+
+
+def _person(item: Analysed, page: PageSettings) -> Analysed:
+    """With several people in view, let the user choose whom to analyse (re-scored from the
+    saved landmarks: the pose model does not run again)."""
+    people = item.result.people
+    if len(people) < 2:
+        return item
+    auto = int(item.result.summary()["subject"])
+    ids = [int(p["person_id"]) for p in people]
+    desc = {
+        int(p["person_id"]): str(p.get("description", f"person {p['person_id']}")) for p in people
+    }
+    pick = st.selectbox(
+        f"{len(ids)} people in view: whom to analyse",
+        ids,
+        index=ids.index(auto),
+        format_func=lambda i: desc[i] + (" (chosen automatically)" if i == auto else ""),
+        key=f"person-{item.source.digest}",
+    )
+    if pick == auto:
+        return item
+    return analyse(item.source, with_person(page.settings, pick), f"person {pick}")
+
+
+# ---------------------------------------------------------------------------------------------
+def frame_table(item: Analysed) -> pd.DataFrame:
+    """frames.csv as a DataFrame (made once per analysis)."""
+    if "table" not in item.extra:
+        item.extra["table"] = pd.DataFrame(item.result.analysis.table())
+    table: pd.DataFrame = item.extra["table"]
+    return table
+
+
+def facts_line(item: Analysed) -> str:
+    s = item.result.summary()
+    clip = s["clip"]
+    views = ", ".join(f"{k} {v:.0%}" for k, v in s["view_time_share"].items() if v)
+    parts = [
+        f"{clip.get('duration_s', 0):.1f} s",
+        f"{clip.get('frames', 0)} frames",
+        f"{clip['fps']:.0f} fps" if clip.get("fps") else "",
+        f"{clip['width']}×{clip['height']} px" if clip.get("width") else "",
+        f"pose in {clip.get('frames_with_pose', 0)} frames",
+        f"view: {views}",
+        f"person #{s['subject']}",
+    ]
+    return " · ".join(p for p in parts if p)
+
+
+def _results(item: Analysed, page: PageSettings) -> None:
+    st.markdown(f"### {html.escape(item.source.label)}")
+    st.caption(facts_line(item))
+    for w in item.result.warnings:
+        st.warning(w)
+    headline(item)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        if item.video is not None:
+            st.video(str(item.video))
+        else:
+            st.info("No annotated video was written for this analysis.")
+    with right:
+        _cues(item)
+        _limits(item)
+    st.markdown("#### Frame by frame")
+    _scrubber(item)
+    st.markdown("#### Lifts")
+    _lifts(item)
+    st.markdown("#### Downloads")
+    downloads(item, page)
+
+
+def _cues(item: Analysed) -> None:
+    st.markdown("##### What to tell the worker")
+    cues = item.result.summary()["cues"]
+    if not cues:
+        st.success("No corrective cue was raised with confidence in this clip.")
+    for c in cues:
+        st.markdown(
+            f"**{html.escape(c['text'])}** <span class='muted'>· raised for {c['seconds']:.1f} s"
+            "</span>",
+            unsafe_allow_html=True,
+        )
+
+
+def _limits(item: Analysed) -> None:
+    measures = item.result.summary()["measures"]
+    low = [
+        (label, m["trusted_share"], WHY_LOW.get(MEASURE_SPECS[name][0], ""))
+        for name, _, label in ((n, u, lbl) for n, lbl, u in DETAIL)
+        if (m := measures.get(name)) and m["trusted_share"] < 0.8
+    ]
+    if low:
+        with st.expander(f"Limits: {len(low)} measure(s) hard to see from this view"):
+            for label, share, why in low:
+                st.markdown(f"- **{label}** trusted in {share:.0%} of frames: {why}")
+
+
+def _lift_marks(item: Analysed) -> list[tuple[float, str]]:
+    t = item.result.analysis.t_s
+    marks = []
+    for k, lift in enumerate(lift_rows(item.result), 1):
+        row = lift_low_row(item.result, lift)
+        if row is not None:
+            marks.append((float(t[row]), f"lift {k}"))
+    return marks
+
+
+def _lifts(item: Analysed) -> None:
+    rows = lift_rows(item.result)
+    if not rows:
+        st.info(
+            "Lift detection is not available in this version: the per-lift table and the "
+            "NIOSH lifting index will appear here once it is."
+        )
+        return
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if not item.settings.task.load_kg:
+        st.caption("Enter the load weight in the sidebar to get each lift's NIOSH lifting index.")
+
+
+# ---------------------------------------------------------------------------------------------
+def _start_row(item: Analysed) -> int:
+    """Start the scrubber at the clip's most important moment."""
+    moments = candidate_moments(item.result)
+    return moments[0].row if moments else 0
+
+
+def _step(key: str, delta: int, n: int) -> None:
+    st.session_state[key] = min(max(st.session_state.get(key, 0) + delta, 0), n - 1)
+
+
+@st.fragment
+def _scrubber(item: Analysed) -> None:
+    """The timeline and the frame scrubber, redrawn on their own when the slider moves."""
+    table = frame_table(item)
+    n = len(table)
+    key = f"frame-{item.key}"
+    if key not in st.session_state:
+        st.session_state[key] = _start_row(item)
+    chart_box = st.container()
+    back, slider, forward = st.columns([1, 14, 1], vertical_alignment="bottom")
+    back.button("◀", key=f"{key}-back", on_click=_step, args=(key, -1, n), help="Previous frame")
+    forward.button("▶", key=f"{key}-fwd", on_click=_step, args=(key, 1, n), help="Next frame")
+    row = slider.slider("Frame", 0, max(n - 1, 1), key=key, disabled=n < 2)
+    row = min(int(row), n - 1)
+    t = float(table["time_s"].iloc[row])
+    rules = item.settings.rules.bend_knees
+    with chart_box:
+        st.altair_chart(
+            charts.timeline(
+                table,
+                item.settings.view.min_confidence,
+                now_s=t,
+                lifts=_lift_marks(item),
+                thresholds=(
+                    (rules.trunk_flexion_deg, "bend: medium"),
+                    (rules.trunk_flexion_high_deg, "bend: high"),
+                ),
+            ),
+            width="stretch",
+        )
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        show_frame(item.video, t)
+    with right:
+        frame_details(item, table, row)
+
+
+def frame_details(item: Analysed, table: pd.DataFrame, row: int) -> None:
+    """Risk, cue, measures (with their confidence), rule severities and scores of one frame."""
+    r = table.iloc[row]
+    level = str(r["risk_level"])
+    st.markdown(
+        f"{risk_pill(level)} &nbsp; <span class='muted'>frame {row} · {r['time_s']:.2f} s · "
+        f"view: {r['view']}</span>",
+        unsafe_allow_html=True,
+    )
+    _cue_box(item, r, level)
+    st.markdown(_measure_table(r, item.settings.view.min_confidence))
+    severities = [
+        f"{c.removesuffix('_severity').replace('_', ' ')}: {['none', 'medium', 'high'][int(v)]}"
+        for c, v in r.items()
+        if str(c).endswith("_severity") and int(v) > 0
+    ]
+    if severities:
+        st.caption("Rules raised: " + "; ".join(severities))
+    scores = {c: v for c, v in r.items() if str(c).lower().startswith(SCORE_PREFIXES)}
+    if scores:
+        st.caption("Scores: " + "; ".join(f"{c} {v}" for c, v in scores.items()))
+
+
+def _cue_box(item: Analysed, r: Any, level: str) -> None:
+    from posture.cues import CUE_TEXT
+
+    cues = [c for c in str(r["cues"]).split(";") if c and c != "nan"]
+    maybe = [c for c in str(r["unconfirmed_cues"]).split(";") if c and c != "nan"]
+    if cues:
+        text = "<br>".join(html.escape(CUE_TEXT.get(c, c)) for c in cues)
+        colour = RISK_HEX.get(level, RISK_HEX["unknown"])
+        st.markdown(
+            f"<div class='cue-box' style='background:{colour}'>{text}</div>",
+            unsafe_allow_html=True,
+        )
+    else:
+        st.markdown("<span class='muted'>No cue at this frame.</span>", unsafe_allow_html=True)
+    if maybe:
+        st.caption(
+            "Possible but not confirmed (the view cannot see it well): "
+            + "; ".join(CUE_TEXT.get(c, c) for c in maybe)
+        )
+
+
+def _measure_table(r: Any, min_conf: float) -> str:
+    lines = ["| Measure | Value | Confidence |", "|---|---:|---|"]
+    for col, label, unit in DETAIL:
+        v, c = r[col], r[f"{col}_conf"]
+        value = "–" if pd.isna(v) else f"{v:.0f}{unit}"
+        trust = "–" if pd.isna(v) else f"{c:.2f} ✓" if c >= min_conf else f"{c:.2f} (low)"
+        lines.append(f"| {label} | {value} | {trust} |")
+    return "\n".join(lines)

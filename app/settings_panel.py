@@ -1,0 +1,191 @@
+"""The sidebar: the settings the dashboard exposes, built from the settings' own fields.
+
+Widgets take their type, range, unit, help text and default from the dataclass field metadata
+(``posture.config``), the same source the CLI's ``--help`` and ``posture config`` read. A TOML
+file can be loaded (it becomes the base the widgets start from) and the current settings
+downloaded as TOML for ``posture analyze --config``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import tomllib
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from posture.config import DEFAULTS, Settings, dump_toml, help_for, override
+from posture.errors import ConfigError
+
+#: (section, field) shown in each sidebar group; labels override the field names.
+TASK = [
+    ("task", "load_kg"),
+    ("task", "lift_frequency_per_min"),
+    ("task", "duration_h"),
+    ("task", "coupling"),
+    ("task", "shock_or_rapid_force"),
+]
+CAMERA = [("view", "hint"), ("subject", "height_cm"), ("view", "min_confidence")]
+LABELS = {
+    "load_kg": "Load weight",
+    "lift_frequency_per_min": "Lift frequency",
+    "duration_h": "Task duration per shift",
+    "coupling": "Grip on the load (coupling)",
+    "shock_or_rapid_force": "Load applied with a shock",
+    "hint": "Camera view",
+    "height_cm": "Person's height",
+    "min_confidence": "Minimum confidence to trust a measure",
+    "blur_faces": "Blur faces in the annotated video",
+}
+_SUFFIXES = ("_deg_s", "_deg", "_cm", "_kg", "_s", "_per_min", "_hz", "_h")
+
+
+@dataclass(frozen=True)
+class PageSettings:
+    """What the sidebar decided: the analysis settings and the report's privacy choice."""
+
+    settings: Settings
+    blur_report: bool
+
+
+def _label(name: str, unit: str) -> str:
+    if name in LABELS:
+        text = LABELS[name]
+    else:
+        stem = next((name[: -len(s)] for s in _SUFFIXES if name.endswith(s)), name)
+        text = stem.replace("_", " ").capitalize()
+    return f"{text} ({unit})" if unit else text
+
+
+def _step(unit: str, lo: float, hi: float, is_int: bool) -> float | int:
+    if is_int:
+        return 1
+    if unit in ("deg", "cm", "deg/s") or hi - lo >= 200:
+        return 1.0
+    if unit in ("kg", "h", "1/min"):
+        return 0.5
+    return 0.05 if hi - lo <= 5 else 0.1
+
+
+def field_input(obj: Any, name: str, key: str) -> Any:
+    """One widget for one settings field, from its metadata; returns the chosen value."""
+    f = {f.name: f for f in dataclasses.fields(obj)}[name]
+    meta, value = f.metadata, getattr(obj, name)
+    ftype = typing.get_type_hints(type(obj))[name]
+    label = _label(name, meta.get("unit", ""))
+    help_text = help_for(type(obj), name)
+    if ftype is bool:
+        return st.toggle(label, value=value, help=help_text, key=key)
+    if meta.get("choices"):
+        choices = list(meta["choices"])
+        return st.selectbox(label, choices, index=choices.index(value), help=help_text, key=key)
+    lo, hi = meta.get("lo"), meta.get("hi")
+    is_int = ftype is int
+    cast = int if is_int else float
+    step = _step(meta.get("unit", ""), lo or 0.0, hi or 1.0, is_int)
+    fmt = "%d" if is_int else "%.2f" if step < 0.1 else "%.1f" if step < 1 else "%.0f"
+    return st.number_input(
+        label,
+        min_value=None if lo is None else cast(lo),
+        max_value=None if hi is None else cast(hi),
+        value=cast(value),
+        step=step,
+        format=fmt,
+        help=help_text,
+        key=key,
+    )
+
+
+def _group(base: Settings, fields: list[tuple[str, str]], prefix: str) -> dict[str, Any]:
+    changes: dict[str, dict[str, Any]] = {}
+    for section, name in fields:
+        value = field_input(getattr(base, section), name, f"{prefix}.{section}.{name}")
+        changes.setdefault(section, {})[name] = value
+    return changes
+
+
+def _thresholds(base: Settings, prefix: str) -> dict[str, Any]:
+    rules: dict[str, Any] = {}
+    for f in dataclasses.fields(base.rules):
+        rule = getattr(base.rules, f.name)
+        title = (type(rule).__doc__ or f.name).strip().splitlines()[0]
+        with st.expander(title):
+            rules[f.name] = {
+                g.name: field_input(rule, g.name, f"{prefix}.rules.{f.name}.{g.name}")
+                for g in dataclasses.fields(rule)
+            }
+    return {"rules": rules}
+
+
+def _load_toml(upload: Any) -> Settings:
+    try:
+        data = tomllib.loads(upload.getvalue().decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{upload.name} is not valid TOML: {exc}") from exc
+    return override(DEFAULTS, data)
+
+
+def _base() -> tuple[Settings, str]:
+    """The settings the widgets start from: the loaded TOML file, else the defaults."""
+    generation = st.session_state.get("settings_generation", 0)
+    upload = st.file_uploader(
+        "Load a settings file (TOML)",
+        type=["toml"],
+        key=f"config_upload{generation}",
+        help="A file from `posture config` or a download below; the widgets start from it.",
+    )
+    base = DEFAULTS
+    if upload is not None:
+        try:
+            base = _load_toml(upload)
+            st.caption(f"Loaded {upload.name}.")
+        except ConfigError as exc:
+            st.error(str(exc))
+    digest = hashlib.sha256(dump_toml(base).encode()).hexdigest()[:8]
+    return base, f"cfg{generation}-{digest}"
+
+
+def sidebar() -> PageSettings:
+    """Draw the sidebar; returns the settings it describes (always valid)."""
+    with st.sidebar:
+        st.header("Settings")
+        st.caption("Used by every tab. Hover over (?) for what each one means.")
+        with st.expander("Settings file", expanded=False):
+            base, prefix = _base()
+        changes: dict[str, Any] = {}
+        st.subheader("The task")
+        changes |= _group(base, TASK, prefix)
+        st.subheader("Camera and person")
+        changes |= _merge(changes, _group(base, CAMERA, prefix))
+        st.subheader("Privacy")
+        changes |= _merge(changes, _group(base, [("output", "blur_faces")], prefix))
+        blur_report = st.toggle(
+            "Blur faces in the report",
+            value=True,
+            key="blur_report",
+            help="On by default: the pictures in the HTML report show no face.",
+        )
+        st.subheader("Risk thresholds")
+        changes |= _thresholds(base, prefix)
+        settings = override(base, changes)
+        st.download_button(
+            "Download these settings (TOML)",
+            dump_toml(settings),
+            file_name="posture-settings.toml",
+            mime="application/toml",
+            width="stretch",
+        )
+        if st.button("Reset to defaults", width="stretch"):
+            st.session_state["settings_generation"] = (
+                st.session_state.get("settings_generation", 0) + 1
+            )
+            st.rerun()
+    return PageSettings(settings, bool(blur_report))
+
+
+def _merge(into: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    """``more`` with each section merged into the same section of ``into``."""
+    return {k: {**into.get(k, {}), **v} for k, v in more.items()}

@@ -1,0 +1,188 @@
+"""Widgets every tab uses: colours, risk pills, headline figures, error handling, the shared
+analysis store with its progress bar, downloads."""
+
+from __future__ import annotations
+
+import html
+import json
+import traceback
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import streamlit as st
+
+from app.analyses import Analysed, AnalysisStore
+from app.settings_panel import PageSettings
+from app.sources import Source, cache_dir
+from posture.draw import RISK_RGB
+from posture.errors import PostureError
+from posture.report import lift_count, lift_rows, worst_lift_text, write_report
+
+RISK_HEX = {k: "#{:02x}{:02x}{:02x}".format(*v) for k, v in RISK_RGB.items()}
+#: Colours of measures in charts (kept apart from the risk colours).
+MEASURE_HEX = {
+    "Trunk bend": "#1f5fbf",
+    "Trunk twist": "#7b3fb5",
+    "Shoulders forward": "#2a9d8f",
+    "Knee bend": "#8a6d3b",
+}
+CSS = """
+<style>
+div[data-testid="stMetricValue"] {font-variant-numeric: tabular-nums;}
+.risk-pill {display:inline-block;border-radius:12px;padding:2px 12px;color:#fff;
+  font-weight:600;font-size:0.9rem;letter-spacing:.02em}
+.share-bar {display:flex;height:16px;border-radius:4px;overflow:hidden;margin:2px 0 4px 0}
+.legend {color:#5b6b7b;font-size:0.85rem}
+.cue-box {border-radius:8px;padding:10px 14px;color:#fff;font-weight:600;font-size:1.1rem}
+.muted {color:#5b6b7b;font-size:0.9rem}
+</style>
+"""
+
+
+def style() -> None:
+    st.markdown(CSS, unsafe_allow_html=True)
+
+
+def guarded(render: Callable[..., None], *args: Any) -> None:
+    """Run a tab; a PostureError shows as one line, anything else as a short message with the
+    details folded away. Never a bare traceback."""
+    try:
+        render(*args)
+    except PostureError as exc:
+        st.error(str(exc))
+    except Exception as exc:
+        st.error(f"Something went wrong: {type(exc).__name__}: {exc}")
+        with st.expander("Details (for a bug report)"):
+            st.code(traceback.format_exc(), language="text")
+
+
+def risk_pill(level: str, text: str | None = None) -> str:
+    colour = RISK_HEX.get(level, RISK_HEX["unknown"])
+    label = html.escape(text or f"{level} risk")
+    return f'<span class="risk-pill" style="background:{colour}">{label}</span>'
+
+
+def share_bar(shares: Mapping[str, Any], title: str) -> None:
+    """A horizontal bar of the time spent in each level, with its legend."""
+    colours = {**RISK_HEX, "negligible": RISK_HEX["low"], "very high": "#8c1b2e"}
+    parts, legend = [], []
+    for level, share in shares.items():
+        if not isinstance(share, int | float) or share <= 0:
+            continue
+        c = colours.get(level, RISK_HEX["unknown"])
+        parts.append(f'<div style="width:{100 * share:.2f}%;background:{c}"></div>')
+        legend.append(f'<span style="color:{c}">&#9632;</span> {html.escape(level)} {share:.0%}')
+    if parts:
+        st.markdown(
+            f'<div class="legend">{html.escape(title)}: {" &nbsp; ".join(legend)}</div>'
+            f'<div class="share-bar">{"".join(parts)}</div>',
+            unsafe_allow_html=True,
+        )
+
+
+def headline(item: Analysed) -> None:
+    """The clip's headline figures (lift figures shown as '-' until lift detection exists)."""
+    s = item.result.summary()
+    trunk = (s["measures"].get("trunk_flexion_deg") or {}).get("peak")
+    lpm = s.get("lifts_per_min")
+    no_lifts = "Lift detection is not available in this version."
+    cols = st.columns(5)
+    cols[0].metric("Lifts", lift_count(s), help=None if "lifts" in s else no_lifts)
+    cols[1].metric("Lifts per minute", "-" if lpm is None else f"{lpm:.1f}")
+    cols[2].metric("Worst lift", worst_lift_text(item.result))
+    cols[3].metric("Deepest trunk bend", "-" if trunk is None else f"{trunk:.0f}°")
+    cols[4].metric("Time at high risk", f"{s['risk_time_share'].get('high', 0):.0%}")
+    share_bar(s["risk_time_share"], "Time in each risk level")
+    if isinstance(s.get("reba_time_share"), Mapping):
+        share_bar(s["reba_time_share"], "Time in each REBA level")
+
+
+# ---------------------------------------------------------------------------------------------
+@st.cache_resource
+def store() -> AnalysisStore:
+    """One store of analyses for the whole server (every session shares the cache)."""
+    return AnalysisStore(cache_dir() / "analyses")
+
+
+def analyse(source: Source, settings: Any, what: str = "") -> Analysed:
+    """The analysis of ``source``, from the cache or run now with a progress bar."""
+    hit = store().cached(source, settings)
+    if hit is not None:
+        return hit
+    label = what or source.label
+    bar = st.progress(0.0, text=f"Analysing {label}…")
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        pct = int(100 * done / total) if total else 0
+        if pct != last[0]:
+            last[0] = pct
+            text = f"Analysing {label}: frame {done}" + (f" of {total}" if total else "")
+            bar.progress(min(pct, 100) / 100, text=text)
+
+    try:
+        with st.spinner(f"Analysing {label}…"):
+            return store().analyse(source, settings, progress)
+    finally:
+        bar.empty()
+
+
+# ---------------------------------------------------------------------------------------------
+def downloads(item: Analysed, page: PageSettings) -> None:
+    """Download buttons: frames.csv, lifts.csv (when lifts exist), summary.json, the report."""
+    r = item.result
+    cols = st.columns(5)
+    frames = r.outputs.get("frames")
+    if frames is not None:
+        cols[0].download_button(
+            "frames.csv", frames.read_bytes, "frames.csv", "text/csv", width="stretch"
+        )
+    lifts = lift_rows(r)
+    if lifts:
+        cols[1].download_button("lifts.csv", _csv(lifts), "lifts.csv", "text/csv", width="stretch")
+    else:
+        cols[1].button("lifts.csv", disabled=True, help="No lift events", width="stretch")
+    cols[2].download_button(
+        "summary.json",
+        json.dumps(r.summary(), indent=2, default=str),
+        "summary.json",
+        "application/json",
+        width="stretch",
+    )
+    blur = page.blur_report
+    name = f"report-{item.source.path.stem}.html"
+    cols[3].download_button(
+        "Report (HTML)",
+        lambda: _report_bytes(item, blur),
+        name,
+        "text/html",
+        type="primary",
+        width="stretch",
+        help="A self-contained page to file or print."
+        + (" Faces are blurred." if blur else " Faces are NOT blurred."),
+    )
+    video = item.video
+    if video is not None:
+        cols[4].download_button(
+            "annotated.mp4", video.read_bytes, "annotated.mp4", "video/mp4", width="stretch"
+        )
+
+
+def _report_bytes(item: Analysed, blur: bool) -> bytes:
+    key = f"report-{blur}"
+    if key not in item.extra:
+        path = item.out_dir / f"report{'-blurred' if blur else ''}.html"
+        item.extra[key] = write_report(item.result, path, blur_faces=blur).read_bytes()
+    data: bytes = item.extra[key]
+    return data
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
