@@ -1,11 +1,136 @@
-"""Compare tab (placeholder while being built)."""
+"""Compare lifts: two clips (or two lifts of one clip) side by side, lined up at the lowest point
+of the lift, with their measures and cues, to show a trainee a good and a bad lift.
+
+The sync point is the lowest point of the chosen lift when lift events exist, else the frame of
+the deepest trunk bend. One slider moves both clips together around it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import streamlit as st
 
+from app import charts
+from app.analyses import Analysed
+from app.frame_panel import frame_details, frame_table
+from app.frames import show_frame
 from app.settings_panel import PageSettings
+from app.sources import DemoUnavailable, Source, demo_source, sample_clips, source_of
+from app.widgets import analyse
+from posture.report import lift_low_row, lift_rows, peak_row, row_at
+
+#: The ready-made comparison: a floor lift with bent knees against a straight-knee hip hinge.
+PRESET = ("floor_lift_knees_bent_side.mp4", "hip_hinge_straight_knees_side.mp4")
+DEMO = "Demo recording"
+PEAK = "deepest trunk bend"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of the comparison: its analysis and its sync row."""
+
+    item: Analysed
+    sync_row: int
+    sync_label: str
+
+    @property
+    def sync_s(self) -> float:
+        return float(self.item.result.analysis.t_s[self.sync_row])
+
+
+def _choices() -> dict[str, Callable[[], Source]]:
+    """Clip label -> how to get it: the demo, the sample clips, this session's uploads."""
+    out: dict[str, Callable[[], Source]] = {DEMO: demo_source}
+    for path, _note in sample_clips():
+        out[path.name] = lambda p=path: source_of(p)
+    for up in st.session_state.get("uploads", {}).values():
+        out[f"uploaded: {up.label}"] = lambda u=up: u
+    return out
+
+
+def _default(labels: list[str], which: int) -> int:
+    if PRESET[which] in labels:
+        return labels.index(PRESET[which])
+    return labels.index(DEMO)
 
 
 def render(page: PageSettings) -> None:
-    st.info("Compare is coming.")
+    st.markdown(
+        "Two clips side by side, lined up at the **lowest point of the lift**, to show a good "
+        "and a bad lift. Ready to go: a floor lift with bent knees against a straight-knee hip "
+        "hinge."
+    )
+    choices = _choices()
+    labels = list(choices)
+    cols = st.columns(2, gap="large")
+    picked = [
+        col.selectbox(f"Clip {name}", labels, index=_default(labels, i), key=f"compare_{name}")
+        for i, (col, name) in enumerate(zip(cols, "AB", strict=True))
+    ]
+    if st.button("Compare", type="primary", key="compare_go"):
+        st.session_state["compare"] = tuple(picked)
+    chosen = st.session_state.get("compare")
+    if chosen is None:
+        st.info("Pick two clips (or the same clip twice, to compare two of its lifts).")
+        return
+    try:
+        items = [analyse(choices[label](), page.settings, label) for label in chosen]
+    except DemoUnavailable as exc:
+        st.warning(str(exc))
+        return
+    sides = [_side(col, item, i) for i, (col, item) in enumerate(zip(cols, items, strict=True))]
+    _synchronised(sides)
+
+
+def _side(col: st.delta_generator.DeltaGenerator, item: Analysed, i: int) -> Side:
+    """The sync point chooser of one side (a lift's lowest point, or the deepest bend)."""
+    lifts = lift_rows(item.result)
+    options = {f"lowest point of lift {k}": lift for k, lift in enumerate(lifts, 1)}
+    names = [*options, PEAK]
+    default = min(i, len(names) - 1) if options else len(names) - 1
+    with col:
+        name = st.selectbox("Line up at", names, index=default, key=f"compare_sync_{i}_{item.key}")
+    row = lift_low_row(item.result, options[name]) if name in options else None
+    if row is None:
+        row = peak_row(item.result.analysis) or 0
+    return Side(item, row, name)
+
+
+def _synchronised(sides: list[Side]) -> None:
+    offset = st.slider(
+        "Time from the sync point (both clips move together)",
+        -2.0,
+        2.0,
+        0.0,
+        step=1 / 30,
+        format="%.2f s",
+        key="compare_offset",
+    )
+    cols = st.columns(2, gap="large")
+    for col, name, side in zip(cols, "AB", sides, strict=True):
+        a = side.item.result.analysis
+        row = row_at(a, side.sync_s + offset)
+        with col:
+            st.markdown(f"#### {name}: {side.item.source.label}")
+            st.caption(f"Lined up at the {side.sync_label} ({side.sync_s - a.t_s[0]:.2f} s)")
+            show_frame(side.item.video, float(a.t_s[row]))
+            frame_details(side.item, frame_table(side.item), row)
+            _clip_cues(side.item)
+    st.altair_chart(
+        charts.compare(
+            [
+                (f"{n}: {s.item.source.label}", frame_table(s.item), s.sync_s)
+                for n, s in zip("AB", sides, strict=True)
+            ],
+            offset,
+        ),
+        width="stretch",
+    )
+
+
+def _clip_cues(item: Analysed) -> None:
+    cues = item.result.summary()["cues"]
+    text = "; ".join(f"{c['text']} ({c['seconds']:.1f} s)" for c in cues) or "none"
+    st.caption(f"Cues raised over the whole clip: {text}")

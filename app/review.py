@@ -4,13 +4,13 @@ video, the risk timeline with a frame scrubber, the lifts, and download the resu
 from __future__ import annotations
 
 import html
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from app import charts
 from app.analyses import Analysed, with_person
+from app.frame_panel import DETAIL, frame_details, frame_table
 from app.frames import show_frame
 from app.settings_panel import PageSettings
 from app.sources import (
@@ -23,21 +23,10 @@ from app.sources import (
     save_upload,
     source_of,
 )
-from app.widgets import RISK_HEX, analyse, downloads, headline, risk_pill
+from app.widgets import analyse, downloads, headline
 from posture.measures import MEASURE_SPECS
 from posture.report import candidate_moments, lift_low_row, lift_rows
 from posture.report.document import WHY_LOW
-
-DETAIL = (
-    ("trunk_flexion_deg", "Trunk bend", "°"),
-    ("trunk_twist_deg", "Trunk twist", "°"),
-    ("trunk_side_bend_deg", "Side bend", "°"),
-    ("shoulders_forward_deg", "Shoulders forward", "°"),
-    ("knee_flexion_deg", "Knee bend", "°"),
-    ("hand_height_cm", "Hand height", "\u00a0cm"),
-    ("hand_distance_cm", "Hand distance", "\u00a0cm"),
-)
-SCORE_PREFIXES = ("reba", "rula", "owas", "niosh")
 
 
 def render(page: PageSettings) -> None:
@@ -121,14 +110,6 @@ def _person(item: Analysed, page: PageSettings) -> Analysed:
 
 
 # ---------------------------------------------------------------------------------------------
-def frame_table(item: Analysed) -> pd.DataFrame:
-    """frames.csv as a DataFrame (made once per analysis)."""
-    if "table" not in item.extra:
-        item.extra["table"] = pd.DataFrame(item.result.analysis.table())
-    table: pd.DataFrame = item.extra["table"]
-    return table
-
-
 def facts_line(item: Analysed) -> str:
     s = item.result.summary()
     clip = s["clip"]
@@ -263,57 +244,3 @@ def _scrubber(item: Analysed) -> None:
         show_frame(item.video, t)
     with right:
         frame_details(item, table, row)
-
-
-def frame_details(item: Analysed, table: pd.DataFrame, row: int) -> None:
-    """Risk, cue, measures (with their confidence), rule severities and scores of one frame."""
-    r = table.iloc[row]
-    level = str(r["risk_level"])
-    st.markdown(
-        f"{risk_pill(level)} &nbsp; <span class='muted'>frame {row} · {r['time_s']:.2f} s · "
-        f"view: {r['view']}</span>",
-        unsafe_allow_html=True,
-    )
-    _cue_box(item, r, level)
-    st.markdown(_measure_table(r, item.settings.view.min_confidence))
-    severities = [
-        f"{c.removesuffix('_severity').replace('_', ' ')}: {['none', 'medium', 'high'][int(v)]}"
-        for c, v in r.items()
-        if str(c).endswith("_severity") and int(v) > 0
-    ]
-    if severities:
-        st.caption("Rules raised: " + "; ".join(severities))
-    scores = {c: v for c, v in r.items() if str(c).lower().startswith(SCORE_PREFIXES)}
-    if scores:
-        st.caption("Scores: " + "; ".join(f"{c} {v}" for c, v in scores.items()))
-
-
-def _cue_box(item: Analysed, r: Any, level: str) -> None:
-    from posture.cues import CUE_TEXT
-
-    cues = [c for c in str(r["cues"]).split(";") if c and c != "nan"]
-    maybe = [c for c in str(r["unconfirmed_cues"]).split(";") if c and c != "nan"]
-    if cues:
-        text = "<br>".join(html.escape(CUE_TEXT.get(c, c)) for c in cues)
-        colour = RISK_HEX.get(level, RISK_HEX["unknown"])
-        st.markdown(
-            f"<div class='cue-box' style='background:{colour}'>{text}</div>",
-            unsafe_allow_html=True,
-        )
-    else:
-        st.markdown("<span class='muted'>No cue at this frame.</span>", unsafe_allow_html=True)
-    if maybe:
-        st.caption(
-            "Possible but not confirmed (the view cannot see it well): "
-            + "; ".join(CUE_TEXT.get(c, c) for c in maybe)
-        )
-
-
-def _measure_table(r: Any, min_conf: float) -> str:
-    lines = ["| Measure | Value | Confidence |", "|---|---:|---|"]
-    for col, label, unit in DETAIL:
-        v, c = r[col], r[f"{col}_conf"]
-        value = "–" if pd.isna(v) else f"{v:.0f}{unit}"
-        trust = "–" if pd.isna(v) else f"{c:.2f} ✓" if c >= min_conf else f"{c:.2f} (low)"
-        lines.append(f"| {label} | {value} | {trust} |")
-    return "\n".join(lines)

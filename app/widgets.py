@@ -17,8 +17,9 @@ from app.sources import Source, cache_dir
 from posture.draw import RISK_RGB
 from posture.errors import PostureError
 from posture.report import lift_count, lift_rows, worst_lift_text, write_report
+from posture.report.figures import LEVEL_HEX
 
-RISK_HEX = {k: "#{:02x}{:02x}{:02x}".format(*v) for k, v in RISK_RGB.items()}
+RISK_HEX = {k: LEVEL_HEX[k] for k in RISK_RGB}
 #: Colours of measures in charts (kept apart from the risk colours).
 MEASURE_HEX = {
     "Trunk bend": "#1f5fbf",
@@ -64,14 +65,14 @@ def risk_pill(level: str, text: str | None = None) -> str:
 
 def share_bar(shares: Mapping[str, Any], title: str) -> None:
     """A horizontal bar of the time spent in each level, with its legend."""
-    colours = {**RISK_HEX, "negligible": RISK_HEX["low"], "very high": "#8c1b2e"}
     parts, legend = [], []
     for level, share in shares.items():
         if not isinstance(share, int | float) or share <= 0:
             continue
-        c = colours.get(level, RISK_HEX["unknown"])
+        c = LEVEL_HEX.get(level, LEVEL_HEX["unknown"])
         parts.append(f'<div style="width:{100 * share:.2f}%;background:{c}"></div>')
-        legend.append(f'<span style="color:{c}">&#9632;</span> {html.escape(level)} {share:.0%}')
+        name = html.escape(level.replace("_", " "))
+        legend.append(f'<span style="color:{c}">&#9632;</span> {name} {share:.0%}')
     if parts:
         st.markdown(
             f'<div class="legend">{html.escape(title)}: {" &nbsp; ".join(legend)}</div>'

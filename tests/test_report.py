@@ -12,11 +12,13 @@ import subprocess
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
 import pytest
 
+from posture.analysis import Analysis
 from posture.config import DEFAULTS, override
 from posture.landmarks import LM, N_LANDMARKS, PoseRecording, PoseSequence, save_npz
 from posture.pipeline import Result, analyze_landmarks
@@ -24,6 +26,7 @@ from posture.report import (
     key_moments,
     lift_low_row,
     lift_rows,
+    lift_text,
     peak_row,
     render_report,
     row_at,
@@ -69,6 +72,7 @@ STANDING = {
     LM.RIGHT_FOOT_INDEX: (0.15, 0.95, -0.10),
 }
 UPPER_BODY = [lm for lm in LM if lm < LM.LEFT_HIP]
+ARM = ("ELBOW", "WRIST", "PINKY", "INDEX", "THUMB")
 
 
 def bend_profile_deg(t: np.ndarray) -> np.ndarray:
@@ -76,14 +80,19 @@ def bend_profile_deg(t: np.ndarray) -> np.ndarray:
     return np.interp(t, [0, 1.5, 2.5, 3.5, 4.5, 5.5], [0, 0, 75, 75, 0, 0])
 
 
-def stoop_recording() -> PoseRecording:
+def stoop_recording(max_bend_deg: float = 75.0) -> PoseRecording:
     t = np.arange(0, 5.5, 1 / FPS)
     base = np.array([STANDING[lm] for lm in LM], np.float64)
     world = np.repeat(base[None], len(t), axis=0)
-    a = np.radians(bend_profile_deg(t))[:, None]
+    a = np.radians(bend_profile_deg(t) * max_bend_deg / 75.0)[:, None]
     x, y = base[UPPER_BODY, 0][None], base[UPPER_BODY, 1][None]
     world[:, UPPER_BODY, 0] = x * np.cos(a) - y * np.sin(a)  # forward bend about the hips
     world[:, UPPER_BODY, 1] = x * np.sin(a) + y * np.cos(a)
+    for side in ("LEFT", "RIGHT"):  # the arms hang from the shoulders: the hands go down
+        shoulder = LM[f"{side}_SHOULDER"]
+        for part in ARM:
+            lm = LM[f"{side}_{part}"]
+            world[:, lm] = world[:, shoulder] + (base[lm] - base[shoulder])
     image = np.zeros_like(world)
     image[..., 0] = 0.5 + 0.4 * world[..., 0]  # a side camera, orthographic, square frame
     image[..., 1] = 0.45 + 0.4 * world[..., 1]
@@ -109,6 +118,14 @@ def npz(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def result(npz: Path, tmp_path_factory: pytest.TempPathFactory) -> Result:
     return analyze_landmarks(npz, DEFAULTS, tmp_path_factory.mktemp("out"))
+
+
+@pytest.fixture(scope="module")
+def standing(tmp_path_factory: pytest.TempPathFactory) -> Result:
+    """The same figure standing still throughout: no lift, no cue."""
+    path = tmp_path_factory.mktemp("standing") / "landmarks.npz"
+    save_npz(path, stoop_recording(max_bend_deg=0.0))
+    return analyze_landmarks(path, DEFAULTS, tmp_path_factory.mktemp("standing_out"))
 
 
 def pictures(doc: str) -> list[np.ndarray]:
@@ -201,9 +218,25 @@ def test_settings_used_show_what_was_changed(npz: Path, tmp_path: Path) -> None:
     assert "load_kg = 12.0" in section  # the full TOML
 
 
-def test_without_lift_events_the_report_says_so(result: Result) -> None:
-    assert lift_rows(result) == []
-    assert "Lift events are not available" in render_report(result)
+def test_without_lifts_the_report_says_so(standing: Result) -> None:
+    assert lift_rows(standing) == []
+    doc = render_report(standing)
+    section = doc.split("<h2>Lifts</h2>")[1].split("<h2>")[0]
+    assert "No lift" in section and "<table>" not in section
+    assert "No corrective cue was raised" in doc
+
+
+@pytest.mark.skipif(
+    not hasattr(Analysis, "lifts_table"), reason="lift detection (issue 4) is not in this tree"
+)
+def test_the_analysis_lifts_are_tabled_and_the_worst_one_pictured(result: Result) -> None:
+    rows = lift_rows(result)
+    assert rows, "the stoop is a lift"
+    low = lift_low_row(result, rows[0])
+    assert low is not None and 2.3 <= result.analysis.t_s[low] <= 3.7
+    assert any("Worst lift" in m.title for m in key_moments(result))
+    section = render_report(result).split("<h2>Lifts</h2>")[1].split("<h2>")[0]
+    assert "<table>" in section and "No load weight was entered" in section
 
 
 @dataclass(frozen=True)
@@ -211,39 +244,59 @@ class FakeLift:
     lift: int
     start_s: float
     lowest_s: float
-    lifting_index: float
+    li_origin: float
+
+
+LIFT = {"lift": 1, "start_s": 1.5, "lowest_s": 2.9, "li_origin": 1.42}
 
 
 @pytest.mark.parametrize(
     "lifts",
     [
         [FakeLift(1, 1.5, 2.9, 1.42)],
-        [{"lift": 1, "start_s": 1.5, "lowest_s": 2.9, "lifting_index": 1.42}],
-        {"lift": [1], "start_s": [1.5], "lowest_s": [2.9], "lifting_index": [1.42]},
+        [dict(LIFT)],
+        {k: [v] for k, v in LIFT.items()},
     ],
 )
-def test_a_lift_table_is_shown_whatever_form_the_lifts_come_in(
-    result: Result, lifts: object
+def test_lifts_carried_by_the_result_are_tabled_whatever_their_form(
+    standing: Result, lifts: object
 ) -> None:
-    with_lifts = replace(result, outputs=dict(result.outputs))
-    with_lifts.lifts = lifts  # type: ignore[attr-defined]  # issue 4's field, not there yet
+    with_lifts = replace(standing, outputs=dict(standing.outputs))
+    with_lifts.lifts = lifts  # type: ignore[attr-defined]
     rows = lift_rows(with_lifts)
-    assert rows == [{"lift": 1, "start_s": 1.5, "lowest_s": 2.9, "lifting_index": 1.42}]
-    assert lift_low_row(with_lifts, rows[0]) == row_at(result.analysis, 2.9)
-    doc = render_report(with_lifts)
-    section = doc.split("<h2>Lifts</h2>")[1].split("<h2>")[0]
-    assert "<th>lifting_index</th>" in section and "1.42" in section
+    assert rows == [LIFT]
+    assert lift_low_row(with_lifts, rows[0]) == row_at(standing.analysis, 2.9)
+    section = render_report(with_lifts).split("<h2>Lifts</h2>")[1].split("<h2>")[0]
+    assert "<th>li_origin</th>" in section and "1.42" in section
     assert "No load weight was entered" in section
 
 
-def test_lifts_are_read_from_lifts_csv(result: Result, tmp_path: Path) -> None:
+def test_lifts_are_read_from_lifts_csv_when_the_analysis_has_none(tmp_path: Path) -> None:
     csv_path = tmp_path / "lifts.csv"
-    csv_path.write_text("lift,start_s,lowest_s,lifting_index\n1,1.5,2.9,1.42\n2,4,4.2,\n")
-    r = replace(result, outputs={**result.outputs, "lifts": csv_path})
-    assert lift_rows(r) == [
-        {"lift": 1, "start_s": 1.5, "lowest_s": 2.9, "lifting_index": 1.42},
-        {"lift": 2, "start_s": 4, "lowest_s": 4.2, "lifting_index": ""},
+    csv_path.write_text("lift,start_s,lowest_s,li_origin\n1,1.5,2.9,1.42\n2,4,4.2,\n")
+    older = SimpleNamespace(analysis=SimpleNamespace(), outputs={"lifts": csv_path})
+    assert lift_rows(older) == [  # type: ignore[arg-type]
+        LIFT,
+        {"lift": 2, "start_s": 4, "lowest_s": 4.2, "li_origin": ""},
     ]
+
+
+@pytest.mark.parametrize(
+    ("lift", "text"),
+    [
+        (
+            {"lift": 2, "style": "stoop", "li_origin": 0.8, "li_destination": 1.25},
+            "lift 2 (stoop), LI 1.25",
+        ),
+        ({"lift": 3, "style": "semi_squat", "li_origin": None}, "lift 3 (semi-squat)"),
+        ({"lift": 4, "style": "unknown", "lifting_index": 2.0}, "lift 4, LI 2.00"),
+        ({"lift": 5, "lift_frequency": 3.0}, "lift 5"),
+    ],
+)
+def test_a_lift_is_named_with_its_style_and_worst_lifting_index(
+    lift: dict[str, object], text: str
+) -> None:
+    assert lift_text(lift) == text
 
 
 def test_a_report_without_video_has_no_pictures_but_says_why(result: Result) -> None:

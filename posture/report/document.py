@@ -132,17 +132,14 @@ def _headline(result: Result, s: dict[str, Any]) -> str:
     return out
 
 
-REBA_COLOURS = {"negligible": "low", "low": "low", "medium": "medium", "high": "high"}
-
-
 def _share_bar(shares: Mapping[str, Any], title: str) -> str:
     parts, legend = [], []
     for k, v in shares.items():
         if not isinstance(v, int | float) or v <= 0:
             continue
-        colour = "#8c1b2e" if k == "very high" else hex_colour(REBA_COLOURS.get(k, k))
+        colour = hex_colour(k)
         parts.append(f'<div style="width:{100 * v:.2f}%;background:{colour}"></div>')
-        legend.append(f'<span style="color:{colour}">■</span> {_e(k)} {v:.0%}')
+        legend.append(f'<span style="color:{colour}">■</span> {_e(k.replace("_", " "))} {v:.0%}')
     if not parts:
         return ""
     return (
@@ -187,9 +184,12 @@ def _lifts(result: Result) -> str:
     rows = lift_rows(result)
     load = result.analysis.settings.task.load_kg
     if not rows:
+        found = callable(getattr(result.analysis, "lifts_table", None))
         return (
-            '<p class="note">Lift events are not available for this analysis, so there is no '
-            "per-lift table and no NIOSH lifting index.</p>"
+            "<p>No lift was found in this clip.</p>"
+            if found
+            else '<p class="note">No lift events: lift detection is not available in this '
+            "version, so there is no per-lift table and no NIOSH lifting index.</p>"
         )
     cols = list(rows[0])
     body = _table([[r.get(c) for c in cols] for r in rows], cols)

@@ -61,8 +61,21 @@ def moment_pictures(result: Result, rows: Iterable[int], *, blur_faces: bool) ->
     return out
 
 
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+#: Colours of the risk levels (as drawn on the video) and of REBA's action levels.
+LEVEL_HEX = {
+    **{k: _hex(v) for k, v in RISK_RGB.items()},
+    "negligible": "#8fd19e",
+    "very_high": "#8c1b2e",
+    "very high": "#8c1b2e",
+}
+
+
 def hex_colour(level: str) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*RISK_RGB.get(level, RISK_RGB["unknown"]))
+    return LEVEL_HEX.get(level, LEVEL_HEX["unknown"])
 
 
 def risk_runs(level: np.ndarray, t: np.ndarray) -> list[tuple[float, float, str]]:

@@ -96,16 +96,7 @@ def _number(text: str) -> Any:
     return int(f) if f.is_integer() and "." not in text else f
 
 
-def lift_rows(result: Result) -> list[dict[str, Any]]:
-    """The clip's lifts as plain rows (one dict per lift), or [] when lift events are not
-    available: read from ``result.lifts`` (objects, dicts or a column table) or lifts.csv."""
-    lifts = getattr(result, "lifts", None)
-    if lifts is None:
-        path = result.outputs.get("lifts")
-        if path is None or not Path(path).is_file():
-            return []
-        with open(path, encoding="utf-8", newline="") as f:
-            return [{k: _number(v) for k, v in r.items()} for r in csv.DictReader(f)]
+def _rows(lifts: Any) -> list[dict[str, Any]]:
     if callable(getattr(lifts, "table", None)):
         lifts = lifts.table()
     if isinstance(lifts, Mapping):
@@ -113,6 +104,26 @@ def lift_rows(result: Result) -> list[dict[str, Any]]:
         n = len(next(iter(cols.values()))) if cols else 0
         return [{k: _plain(v[i]) for k, v in cols.items()} for i in range(n)]
     return [_row_dict(item) for item in lifts]
+
+
+def lift_rows(result: Result) -> list[dict[str, Any]]:
+    """The clip's lifts as plain rows (one dict per lift, the columns of lifts.csv), or []
+    when there are none or lift events are not available.
+
+    Read from ``result.lifts`` if the result carries them, else ``analysis.lifts_table()``,
+    else the lifts.csv among the outputs.
+    """
+    lifts = getattr(result, "lifts", None)
+    if lifts is not None:
+        return _rows(lifts)
+    table = getattr(result.analysis, "lifts_table", None)
+    if callable(table):
+        return _rows(table())
+    path = result.outputs.get("lifts")
+    if path is None or not Path(path).is_file():
+        return []
+    with open(path, encoding="utf-8", newline="") as f:
+        return [{k: _number(v) for k, v in r.items()} for r in csv.DictReader(f)]
 
 
 def lift_low_row(result: Result, lift: dict[str, Any]) -> int | None:
@@ -197,14 +208,26 @@ def lift_count(summary: Mapping[str, Any]) -> str:
     return "-" if lifts is None else str(lifts)
 
 
+def lifting_index(lift: Mapping[str, Any]) -> float | None:
+    """A lift's NIOSH lifting index: the largest of its ``li*`` / ``lifting_index`` values."""
+    values = [
+        float(v)
+        for k, v in lift.items()
+        if (k in ("lifting_index", "li", "LI") or k.startswith("li_"))
+        and isinstance(v, int | float)
+        and not isinstance(v, bool)
+    ]
+    return max(values) if values else None
+
+
 def lift_text(lift: Mapping[str, Any]) -> str:
-    """One line naming a lift and its worst figure, e.g. ``lift 3, LI 1.80``."""
-    num = next((lift[k] for k in ("lift", "index", "number", "id") if k in lift), None)
-    li = next((lift[k] for k in ("lifting_index", "li", "LI", "niosh.li") if k in lift), None)
-    parts = [f"lift {num}" if num is not None else "lift"]
-    if isinstance(li, int | float):
-        parts.append(f"LI {li:.2f}")
-    return ", ".join(parts)
+    """One line naming a lift and its worst figure, e.g. ``lift 3 (stoop), LI 1.80``."""
+    num = next((lift[k] for k in ("lift", "number", "index", "id") if k in lift), None)
+    text = f"lift {num}" if num is not None else "lift"
+    if isinstance(lift.get("style"), str) and lift["style"] != "unknown":
+        text += f" ({lift['style'].replace('_', '-')})"
+    li = lifting_index(lift)
+    return text if li is None else f"{text}, LI {li:.2f}"
 
 
 def worst_lift_text(result: Result) -> str:

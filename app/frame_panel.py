@@ -1,0 +1,99 @@
+"""One frame's details (risk, cue, measures with confidence, rules, scores), shared by the
+review and compare tabs."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app.analyses import Analysed
+from app.widgets import RISK_HEX, risk_pill
+from posture.cues import CUE_TEXT
+
+DETAIL = (
+    ("trunk_flexion_deg", "Trunk bend", "°"),
+    ("trunk_twist_deg", "Trunk twist", "°"),
+    ("trunk_side_bend_deg", "Side bend", "°"),
+    ("shoulders_forward_deg", "Shoulders forward", "°"),
+    ("knee_flexion_deg", "Knee bend", "°"),
+    ("hand_height_cm", "Hand height", "\u00a0cm"),
+    ("hand_distance_cm", "Hand distance", "\u00a0cm"),
+)
+
+
+def frame_table(item: Analysed) -> pd.DataFrame:
+    """frames.csv as a DataFrame (made once per analysis)."""
+    if "table" not in item.extra:
+        item.extra["table"] = pd.DataFrame(item.result.analysis.table())
+    table: pd.DataFrame = item.extra["table"]
+    return table
+
+
+def frame_details(item: Analysed, table: pd.DataFrame, row: int) -> None:
+    """Risk, cue, measures (with their confidence), rule severities and scores of one frame."""
+    r = table.iloc[row]
+    level = str(r["risk_level"])
+    st.markdown(
+        f"{risk_pill(level)} &nbsp; <span class='muted'>frame {row} · {r['time_s']:.2f} s · "
+        f"view: {r['view']}</span>",
+        unsafe_allow_html=True,
+    )
+    _cue_box(item, r, level)
+    st.markdown(_measure_table(r, item.settings.view.min_confidence))
+    severities = [
+        f"{c.removesuffix('_severity').replace('_', ' ')}: {['none', 'medium', 'high'][int(v)]}"
+        for c, v in r.items()
+        if str(c).endswith("_severity") and int(v) > 0
+    ]
+    notes = [_scores(r, item.settings.view.min_confidence)]
+    if int(r.get("lift", 0) or 0) > 0:
+        notes.insert(0, f"During lift {int(r['lift'])}")
+    if severities:
+        notes.append("Rules raised: " + "; ".join(severities))
+    st.caption(" · ".join(n for n in notes if n))
+
+
+def _scores(r: Any, min_conf: float) -> str:
+    """REBA, RULA and OWAS of the frame, when the analysis scores them."""
+    parts = []
+    for name, level in (("reba", "reba_level"), ("rula", "rula_level")):
+        score = r.get(f"{name}_score")
+        if score is not None and not pd.isna(score):
+            parts.append(f"{name.upper()} {score:.0f} ({str(r.get(level, '')).replace('_', ' ')})")
+    if r.get("owas_back") is not None and not pd.isna(r.get("owas_back")):
+        parts.append(f"OWAS back {r['owas_back']:.0f}")
+    if parts and r.get("reba_conf") is not None and r["reba_conf"] < min_conf:
+        parts.append("low confidence")
+    return ", ".join(parts)
+
+
+def _cue_box(item: Analysed, r: Any, level: str) -> None:
+    cues = [c for c in str(r["cues"]).split(";") if c and c != "nan"]
+    maybe = [c for c in str(r["unconfirmed_cues"]).split(";") if c and c != "nan"]
+    if cues:
+        text = "<br>".join(html.escape(CUE_TEXT.get(c, c)) for c in cues)
+        colour = RISK_HEX.get(level, RISK_HEX["unknown"])
+        st.markdown(
+            f"<div class='cue-box' style='background:{colour}'>{text}</div>",
+            unsafe_allow_html=True,
+        )
+    else:
+        st.markdown("<span class='muted'>No cue at this frame.</span>", unsafe_allow_html=True)
+    if maybe:
+        st.caption(
+            "Possible but not confirmed (the view cannot see it well): "
+            + "; ".join(CUE_TEXT.get(c, c) for c in maybe)
+        )
+
+
+def _measure_table(r: Any, min_conf: float) -> str:
+    lines = ["| Measure | Value | Confidence |", "|---|---:|---|"]
+    for col, label, unit in DETAIL:
+        v, c = r[col], r[f"{col}_conf"]
+        value = "–" if pd.isna(v) else f"{v:.0f}{unit}"
+        trust = "–" if pd.isna(v) else f"{c:.2f} ✓" if c >= min_conf else f"{c:.2f} (low)"
+        lines.append(f"| {label} | {value} | {trust} |")
+    return "\n".join(lines)

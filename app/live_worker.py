@@ -1,0 +1,165 @@
+"""The live tab's worker: runs a :class:`posture.live.LiveSession` on the webcam callback's
+thread and hands its results to the page. No Streamlit here.
+
+streamlit-webrtc calls the video frame callback on its own thread. That thread never touches
+Streamlit (no ``st.*``, no session state): it analyses the frame, returns the annotated frame
+to the browser, and publishes the immutable :class:`~posture.live.LiveFrame` through a
+``queue.Queue(maxsize=1)`` where the newest result replaces an unread one. The page thread polls
+:meth:`LiveWorker.latest`, reads a copy of the recent readings for the rolling chart, and calls
+:meth:`LiveWorker.finish` when the camera stops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from posture.config import Settings
+from posture.errors import PostureError
+
+if TYPE_CHECKING:
+    from posture.live import LiveFrame, LiveSession
+    from posture.pipeline import Result
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One frame's readings for the rolling chart."""
+
+    t_s: float
+    trunk_flexion_deg: float
+    trunk_twist_deg: float
+    risk_level: str
+
+
+def _default_session(settings: Settings) -> LiveSession:
+    from posture.live import LiveSession
+
+    return LiveSession(settings, mirror=True)
+
+
+class LiveWorker:
+    """One live session: ``process`` on the callback thread, the rest on the page thread."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        session_factory: Callable[[Settings], Any] = _default_session,
+        history_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.history_s = history_s
+        self._factory = session_factory
+        self._clock = clock
+        self._session: Any = None
+        self._session_lock = threading.Lock()  # update() vs finish()
+        self._results: queue.Queue[LiveFrame] = queue.Queue(maxsize=1)
+        self._history: deque[Reading] = deque()
+        self._history_lock = threading.Lock()
+        self._t0: float | None = None
+        self._last_t = -math.inf
+        self._closed = False
+        self.frames = 0
+        self.error: str | None = None
+
+    # -- callback thread -------------------------------------------------------------------
+    def process(self, rgb: np.ndarray) -> np.ndarray:
+        """Analyse one camera frame (RGB); returns the frame to show (annotated, mirrored).
+
+        Errors are kept in ``error`` for the page to show; the camera picture keeps flowing.
+        """
+        with self._session_lock:
+            if self._closed:
+                return rgb
+            try:
+                if self._session is None:
+                    self._session = self._factory(self.settings)
+                now = self._clock()
+                self._t0 = now if self._t0 is None else self._t0
+                t = max(now - self._t0, self._last_t + 1e-3)  # strictly increasing for the model
+                self._last_t = t
+                result = self._session.update(rgb, t)
+            except PostureError as exc:
+                self.error = str(exc)
+                return rgb
+            except Exception as exc:  # shown on the page; the stream must not die silently
+                self.error = f"{type(exc).__name__}: {exc}"
+                return rgb
+            self.frames += 1
+        self._publish(result)
+        out: np.ndarray = result.annotated
+        return out
+
+    def frame_callback(self, frame: Any) -> Any:
+        """streamlit-webrtc's ``video_frame_callback``: av.VideoFrame in, av.VideoFrame out."""
+        import av
+
+        out = av.VideoFrame.from_ndarray(self.process(frame.to_ndarray(format="rgb24")), "rgb24")
+        out.pts = frame.pts
+        if frame.time_base is not None:
+            out.time_base = frame.time_base
+        return out
+
+    def _publish(self, result: LiveFrame) -> None:
+        while True:  # newest wins: drop an unread older result
+            try:
+                self._results.put_nowait(result)
+                break
+            except queue.Full:
+                with contextlib.suppress(queue.Empty):
+                    self._results.get_nowait()
+        r = result.readings
+        reading = Reading(
+            result.t_s,
+            float(r.get("trunk_flexion_deg", math.nan)),
+            float(r.get("trunk_twist_deg", math.nan)),
+            result.risk_level,
+        )
+        with self._history_lock:
+            self._history.append(reading)
+            while self._history and result.t_s - self._history[0].t_s > self.history_s:
+                self._history.popleft()
+
+    # -- page thread -----------------------------------------------------------------------
+    def latest(self, timeout: float = 0.0) -> LiveFrame | None:
+        """The newest result not yet taken, or None if none arrived (within ``timeout`` s)."""
+        try:
+            if timeout > 0:
+                return self._results.get(timeout=timeout)
+            return self._results.get_nowait()
+        except queue.Empty:
+            return None
+
+    def history(self) -> tuple[Reading, ...]:
+        """A copy of the readings of the last ``history_s`` seconds, oldest first."""
+        with self._history_lock:
+            return tuple(self._history)
+
+    @property
+    def started(self) -> bool:
+        return self.frames > 0
+
+    def finish(self) -> Result | None:
+        """Stop analysing and return the whole session analysed as a recording (None if
+        nobody was seen or no frame arrived). Safe to call more than once."""
+        with self._session_lock:
+            self._closed = True
+            session, self._session = self._session, None
+        if session is None:
+            return None
+        try:
+            result: Result | None = session.finish()
+        finally:
+            session.close()
+        return result
