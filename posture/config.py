@@ -438,6 +438,96 @@ class RulesSettings:
 
 
 @dataclass(frozen=True)
+class LiftSettings:
+    """Finding lifts in the motion and telling their style."""
+
+    min_drop_cm: float = setting(
+        25.0,
+        "the hands must go down at least this far and come up again for a lift",
+        lo=5.0,
+        hi=200.0,
+        unit="cm",
+    )
+    min_duration_s: float = setting(
+        0.4, "shorter dips of the hands are not lifts", lo=0.0, hi=60.0, unit="s"
+    )
+    max_duration_s: float = setting(
+        20.0, "longer dips are not counted as one lift", lo=1.0, hi=600.0, unit="s"
+    )
+    min_trunk_drop_deg: float = setting(
+        30.0,
+        "without the hands in view, the trunk must bend at least this far and straighten again",
+        lo=5.0,
+        hi=120.0,
+        unit="deg",
+    )
+    min_bend_trunk_deg: float = setting(
+        20.0,
+        "at the lowest point of a lift the trunk bends at least this far, or the knees bend past "
+        "min_bend_knee_deg (otherwise the hands only swung)",
+        lo=0.0,
+        hi=120.0,
+        unit="deg",
+    )
+    min_bend_knee_deg: float = setting(45.0, "see min_bend_trunk_deg", lo=0.0, hi=180.0, unit="deg")
+    squat_knee_deg: float = setting(
+        90.0,
+        "knee flexion at the lowest point from which a lift is a squat",
+        lo=0.0,
+        hi=180.0,
+        unit="deg",
+    )
+    stoop_knee_max_deg: float = setting(
+        45.0,
+        "knees bent less than this at the lowest point make a stoop",
+        lo=0.0,
+        hi=180.0,
+        unit="deg",
+    )
+    stoop_trunk_deg: float = setting(
+        45.0, "a stoop bends the trunk at least this far", lo=0.0, hi=180.0, unit="deg"
+    )
+    back_lift_trunk_deg: float = setting(
+        60.0,
+        "a trunk bent this far at the lowest point makes a stoop unless the knees are bent past "
+        "the squat angle (the back does the lifting)",
+        lo=0.0,
+        hi=180.0,
+        unit="deg",
+    )
+
+
+@dataclass(frozen=True)
+class ScoreSettings:
+    """Turning measures into the yes/no inputs of REBA, RULA and OWAS."""
+
+    twisted_deg: float = setting(
+        20.0, "trunk twist counted as 'twisted' (REBA, RULA, OWAS)", lo=0.0, hi=90.0, unit="deg"
+    )
+    side_bent_deg: float = setting(
+        15.0,
+        "trunk side bend counted as 'side-bent' (REBA, RULA, OWAS)",
+        lo=0.0,
+        hi=90.0,
+        unit="deg",
+    )
+    arm_abducted_deg: float = setting(
+        45.0,
+        "upper-arm abduction counted as 'abducted' (REBA, RULA)",
+        lo=0.0,
+        hi=180.0,
+        unit="deg",
+    )
+    rapid_change_deg_s: float = setting(
+        90.0,
+        "trunk bending or twisting faster than this is a 'rapid large change' (REBA activity)",
+        lo=0.0,
+        hi=1000.0,
+        unit="deg/s",
+    )
+
+
+@dataclass(frozen=True)
 class OutputSettings:
     """What `posture analyze` writes."""
 
@@ -462,6 +552,8 @@ class Settings:
     view: ViewSettings = field(default_factory=ViewSettings)
     subject: SubjectSettings = field(default_factory=SubjectSettings)
     task: TaskSettings = field(default_factory=TaskSettings)
+    lifts: LiftSettings = field(default_factory=LiftSettings)
+    scores: ScoreSettings = field(default_factory=ScoreSettings)
     rules: RulesSettings = field(default_factory=RulesSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
 

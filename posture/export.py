@@ -7,7 +7,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,8 @@ import numpy as np
 
 
 def _cell(v: Any) -> str:
+    if v is None:
+        return ""
     if isinstance(v, float | np.floating):
         return "" if not math.isfinite(float(v)) else f"{float(v):g}"
     if isinstance(v, np.integer | np.bool_):
@@ -35,7 +37,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             os.unlink(tmp)
 
 
-def write_table_csv(path: Path, table: Mapping[str, np.ndarray]) -> None:
+def write_table_csv(path: Path, table: Mapping[str, Sequence[Any] | np.ndarray]) -> None:
     """One row per frame; empty cells where a value is unknown (NaN)."""
     names = list(table)
     n = len(next(iter(table.values()))) if table else 0

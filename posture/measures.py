@@ -130,6 +130,14 @@ class Measures:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[name]
 
+    @property
+    def hands_above_shoulders(self) -> np.ndarray:
+        """``(T,)`` bool: both hands seen are higher than the mid-shoulder point."""
+        p = self.body.points
+        hand = nanmean(np.stack([mid(p, _HANDS_L), mid(p, _HANDS_R)], axis=1), axis=1)
+        with np.errstate(invalid="ignore"):
+            return np.nan_to_num(hand[:, 1] - mid(p, _SHOULDERS)[:, 1], nan=1.0) < 0
+
     def confident(self, name: str, min_conf: float) -> np.ndarray:
         """``(T,)`` bool: the measure exists and its confidence reaches ``min_conf``."""
         return np.isfinite(self.values[name]) & (self.conf[name] >= min_conf)
@@ -234,6 +242,20 @@ def limbs(bf: BodyFrame) -> dict[str, np.ndarray]:
     return out
 
 
+def pair_midpoint(
+    left: np.ndarray, right: np.ndarray, ref_left: np.ndarray, ref_right: np.ndarray
+) -> np.ndarray:
+    """``(T, 3)`` midpoint of a left/right pair; where one side is not seen, the side seen
+    moved by its reference point's offset from the reference midpoint (e.g. a hand by its
+    shoulder's), so a hidden far hand does not pull the midpoint sideways."""
+    ref_mid = (ref_left + ref_right) / 2
+    from_left = left - (ref_left - ref_mid)
+    from_right = right - (ref_right - ref_mid)
+    both = (left + right) / 2
+    out = np.where(np.isfinite(both), both, np.where(np.isfinite(from_left), from_left, from_right))
+    return out
+
+
 def hands(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
     """Hand position for the NIOSH lifting equation.
 
@@ -246,8 +268,9 @@ def hands(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
     Centimetres come from the person's own size (``subject.height_cm`` and body proportions).
     """
     p = bf.points
-    both = np.stack([mid(p, _HANDS_L), mid(p, _HANDS_R)], axis=1)
-    hand = nanmean(both, axis=1)  # one hand not seen: the other
+    hand = pair_midpoint(
+        mid(p, _HANDS_L), mid(p, _HANDS_R), p[:, LM.LEFT_SHOULDER], p[:, LM.RIGHT_SHOULDER]
+    )
     feet_h = -p[:, _FEET, 1]
     floor = np.where(
         np.isfinite(feet_h).any(axis=1),
@@ -255,7 +278,9 @@ def hands(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
         np.nan,
     )
     height = (-hand[:, 1] - floor) / units_per_cm
-    ankles = mid(p, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE])
+    ankles = pair_midpoint(
+        p[:, LM.LEFT_ANKLE], p[:, LM.RIGHT_ANKLE], p[:, LM.LEFT_HIP], p[:, LM.RIGHT_HIP]
+    )
     reach = hand - ankles
     reach_h = reach - dot(reach, UP)[..., None] * UP
     dist = np.linalg.norm(reach_h, axis=-1) / units_per_cm

@@ -326,6 +326,8 @@ def write_outputs(result: Result, out_dir: Path, *, npz: bool = True) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     write_table_csv(out_dir / "frames.csv", result.analysis.table())
     result.outputs["frames"] = out_dir / "frames.csv"
+    write_table_csv(out_dir / "lifts.csv", result.analysis.lifts_table())
+    result.outputs["lifts"] = out_dir / "lifts.csv"
     if npz:
         meta = dict(result.recording.meta)
         meta.update({"model": result.model, "posture_version": __version__})

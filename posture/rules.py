@@ -124,7 +124,8 @@ def load_far(
     r = s.load_far
     with np.errstate(invalid="ignore"):
         bent = np.nan_to_num(m["trunk_flexion_deg"], nan=0.0) > r.bent_trunk_deg
-    active = ctx.in_lift | bent
+    # hands held above the shoulders hold no load out in front (e.g. behind the head)
+    active = (ctx.in_lift | bent) & ~m.hands_above_shoulders
     on1, hold1 = _ge(m["hand_distance_cm"], r.hand_distance_cm, margin)
     on2, _ = _ge(m["hand_distance_cm"], r.hand_distance_high_cm, margin)
     sev = np.where(active & on2, 2, np.where(active & on1, 1, 0))

@@ -51,6 +51,11 @@ def frame_view(
             continue
         readings.append((label, f"{round(float(v)):d} deg", bool(m.conf[name][row] >= min_conf)))
     cue = analysis.frame_cue(row)
+    lift = analysis.lift_at(row)
+    if lift is not None:
+        footer = f"lift {lift.number}: {lift.style.replace('_', '-')}" + (
+            f"  {footer}" if footer else ""
+        )
     return FrameView(
         pv,
         analysis.raw.person_id,

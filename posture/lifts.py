@@ -1,0 +1,239 @@
+"""Lift events found in the motion, and what each lift was like.
+
+A lift is a dip of the hands: they go down at least ``lifts.min_drop_cm`` to a lowest point
+(where the load is picked up or put down) and come back up. Without the hands in view, a dip
+of the trunk (bending at least ``lifts.min_trunk_drop_deg`` and straightening) stands in. A
+clip that starts or ends at the bottom of a lift counts that lift too (``partial``).
+
+From the pose alone a lift and a lower look the same (down, then up); each event is reported
+as a lift with its origin at the lowest point and its destination where the hands come to
+rest at the end, as the NIOSH equation needs for a lift.
+
+Style at the lowest point (thresholds in :class:`posture.config.LiftSettings`):
+
+* ``squat``: knees bent past ``squat_knee_deg`` with the trunk under ``back_lift_trunk_deg``;
+* ``stoop``: knees under ``stoop_knee_max_deg`` with the trunk past ``stoop_trunk_deg``, or the
+  trunk past ``back_lift_trunk_deg`` with the knees under ``squat_knee_deg`` (the back lifts);
+* ``semi_squat``: in between; ``unknown`` when the knees are not seen and the trunk alone does
+  not tell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from scipy.signal import find_peaks
+
+from posture.config import Settings
+from posture.filtering import fill_gaps, nan_runs
+from posture.measures import Measures
+
+
+@dataclass(frozen=True)
+class Lift:
+    """One lift; times in seconds from the clip start, rows index the analysis' frames."""
+
+    number: int
+    start_row: int
+    lowest_row: int
+    end_row: int
+    start_s: float
+    lowest_s: float
+    end_s: float
+    partial: bool
+    style: str
+    trunk_flexion_at_lowest_deg: float
+    knee_flexion_at_lowest_deg: float
+    peak_trunk_flexion_deg: float
+    peak_twist_deg: float
+    peak_side_bend_deg: float
+    peak_twist_velocity_deg_s: float
+    twisting_under_load: bool
+    sudden_twisting: bool
+    origin_hand_height_cm: float
+    origin_hand_distance_cm: float
+    origin_asymmetry_deg: float
+    destination_hand_height_cm: float
+    destination_hand_distance_cm: float
+    destination_asymmetry_deg: float
+    knee_seen: bool
+    asymmetry_seen: bool
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    @property
+    def risky(self) -> bool:
+        """A lift worth a trainer's attention: a stoop, or twisting under load."""
+        return self.style == "stoop" or self.twisting_under_load or self.sudden_twisting
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["duration_s"] = self.duration_s
+        return d
+
+
+def _dips(
+    signal: np.ndarray, t_s: np.ndarray, min_drop: float, min_s: float, max_s: float
+) -> list[tuple[int, int, int]]:
+    """``(start, lowest, end)`` rows of the dips of ``signal`` deeper than ``min_drop``.
+
+    The signal is padded at both ends with its highest value so that a clip starting or ending
+    at the bottom still yields that dip.
+    """
+    if len(signal) < 3 or not np.isfinite(signal).all():
+        return []
+    top = float(np.max(signal))
+    s = np.concatenate([[top], signal, [top]])
+    peaks, props = find_peaks(-s, prominence=min_drop)
+    out: list[tuple[int, int, int]] = []
+    for k, p in enumerate(peaks):
+        lo = s[p]
+        left = int(props["left_bases"][k])
+        right = int(props["right_bases"][k])
+        # the dip begins where the hands leave the level before it and ends where they
+        # reach the level after it (within a tenth of each side's drop)
+        start = left + int(np.argmax(s[left : p + 1] < s[left] - 0.1 * (s[left] - lo)))
+        tail = s[p : right + 1] > s[right] - 0.1 * (s[right] - lo)
+        end = p + (int(np.argmax(tail)) if tail.any() else right - p)
+        a, b, c = max(start - 1, 0), p - 1, min(end - 1, len(signal) - 1)
+        a = min(a, b)
+        partial = a == b or c == len(signal) - 1
+        if partial or min_s <= t_s[c] - t_s[a] <= max_s:
+            out.append((a, b, c))
+    return out
+
+
+def _around(
+    values: np.ndarray,
+    conf: np.ndarray,
+    row: int,
+    t_s: np.ndarray,
+    min_conf: float,
+    half_s: float = 0.1,
+) -> float:
+    """Median of the trusted values within ``half_s`` of ``row``; NaN if there are none."""
+    near = np.abs(t_s - t_s[row]) <= half_s
+    good = near & np.isfinite(values) & (conf >= min_conf)
+    return float(np.median(values[good])) if good.any() else float("nan")
+
+
+def classify(trunk: float, knee: float, s: Settings) -> str:
+    """The lift style from trunk and knee flexion at the lowest point (module docstring)."""
+    c = s.lifts
+    if np.isfinite(knee):
+        if knee >= c.squat_knee_deg and not trunk >= c.back_lift_trunk_deg:
+            return "squat"
+        if (knee < c.stoop_knee_max_deg and trunk >= c.stoop_trunk_deg) or (
+            trunk >= c.back_lift_trunk_deg and knee < c.squat_knee_deg
+        ):
+            return "stoop"
+        return "semi_squat"
+    if trunk >= c.back_lift_trunk_deg:
+        return "stoop"
+    return "unknown"
+
+
+def _peak_abs(x: np.ndarray, ok: np.ndarray) -> float:
+    v = np.abs(x[ok & np.isfinite(x)])
+    return float(v.max()) if v.size else float("nan")
+
+
+def detect_lifts(m: Measures, settings: Settings) -> list[Lift]:
+    """Every lift in the clip, in time order."""
+    c = settings.lifts
+    t = m.t_s
+    if len(t) < 3:
+        return []
+    hands = fill_gaps(m["hand_height_cm"].astype(float), t, 0.5)
+    if np.isfinite(hands).mean() >= 0.5:
+        signal, drop = hands, c.min_drop_cm
+    else:
+        signal, drop = (
+            -fill_gaps(m["trunk_flexion_deg"].astype(float), t, 0.5),
+            c.min_trunk_drop_deg,
+        )
+    dips = []
+    for a, b in nan_runs(np.isfinite(signal)):  # a gap in view ends what was before it
+        found = _dips(signal[a:b], t[a:b], drop, c.min_duration_s, c.max_duration_s)
+        dips += [(s + a, low + a, e + a) for s, low, e in found]
+    dips = [d for d in dips if _bent(m, d[1], settings)]
+    return [_describe(i + 1, d, m, hands, settings) for i, d in enumerate(dips)]
+
+
+def _bent(m: Measures, row: int, s: Settings) -> bool:
+    """At the lowest point the person bends (trunk or knees): the hands did not just swing."""
+    trunk = float(np.nan_to_num(m["trunk_flexion_deg"][row], nan=0.0))
+    knee = float(np.nan_to_num(m["knee_flexion_deg"][row], nan=0.0))
+    return trunk >= s.lifts.min_bend_trunk_deg or knee >= s.lifts.min_bend_knee_deg
+
+
+def _describe(
+    number: int, dip: tuple[int, int, int], m: Measures, hands: np.ndarray, s: Settings
+) -> Lift:
+    a, low, b = dip
+    t = m.t_s
+    min_conf = s.view.min_confidence
+    during = np.zeros(len(t), bool)
+    during[a : b + 1] = True
+    trunk = _around(m["trunk_flexion_deg"], m.conf["trunk_flexion_deg"], low, t, min_conf)
+    if not np.isfinite(trunk):
+        trunk = float(m["trunk_flexion_deg"][low])
+    knee = _around(m["knee_flexion_deg"], m.conf["knee_flexion_deg"], low, t, min_conf)
+    twist_ok = during & (m.conf["trunk_twist_deg"] >= min_conf)
+    bend_ok = during & (m.conf["trunk_side_bend_deg"] >= min_conf)
+    peak_twist = _peak_abs(m["trunk_twist_deg"], twist_ok)
+    peak_bend = _peak_abs(m["trunk_side_bend_deg"], bend_ok)
+    peak_vel = _peak_abs(m["trunk_twist_velocity_deg_s"], twist_ok)
+    r = s.rules.twist
+    rest = b  # the destination: where the hands come to rest at the end
+    return Lift(
+        number=number,
+        start_row=a,
+        lowest_row=low,
+        end_row=b,
+        start_s=float(t[a]),
+        lowest_s=float(t[low]),
+        end_s=float(t[b]),
+        partial=a == 0 or b == len(t) - 1,
+        style=classify(trunk, knee, s),
+        trunk_flexion_at_lowest_deg=trunk,
+        knee_flexion_at_lowest_deg=knee,
+        peak_trunk_flexion_deg=_peak_abs(m["trunk_flexion_deg"], during),
+        peak_twist_deg=peak_twist,
+        peak_side_bend_deg=peak_bend,
+        peak_twist_velocity_deg_s=peak_vel,
+        twisting_under_load=bool(peak_twist >= r.twist_deg or peak_bend >= r.side_bend_deg),
+        sudden_twisting=bool(peak_vel >= r.velocity_deg_s and peak_twist >= r.twist_deg),
+        origin_hand_height_cm=float(hands[low]),
+        origin_hand_distance_cm=float(m["hand_distance_cm"][low]),
+        origin_asymmetry_deg=float(m["hand_asymmetry_deg"][low]),
+        destination_hand_height_cm=float(hands[rest]),
+        destination_hand_distance_cm=float(m["hand_distance_cm"][rest]),
+        destination_asymmetry_deg=float(m["hand_asymmetry_deg"][rest]),
+        knee_seen=bool(np.isfinite(knee)),
+        asymmetry_seen=bool(
+            m.conf["hand_asymmetry_deg"][low] >= min_conf
+            and m.conf["hand_asymmetry_deg"][rest] >= min_conf
+        ),
+    )
+
+
+def in_lift(lifts: list[Lift], n: int) -> np.ndarray:
+    """``(T,)`` bool: a lift is in progress."""
+    out = np.zeros(n, bool)
+    for lift in lifts:
+        out[lift.start_row : lift.end_row + 1] = True
+    return out
+
+
+def lift_rate(lifts: list[Lift], t_s: np.ndarray, window_s: float) -> np.ndarray:
+    """``(T,)`` lifts per minute over the trailing ``window_s`` (lifts counted when they end)."""
+    ends = np.sort([lift.end_s for lift in lifts])
+    if ends.size == 0:
+        return np.zeros(len(t_s))
+    counts = np.searchsorted(ends, t_s, "right") - np.searchsorted(ends, t_s - window_s, "right")
+    return counts / (window_s / 60.0)
