@@ -172,19 +172,46 @@ class LiveSession:
             person_id=subject,
         )
         a = analyze(seq, self.settings, live=True, cleaned=cleaned, tilt=self._tilt)
+        self._count_lifts(a)
         tilt = a.measures.body.tilt
         if self._tilt is None and tilt.n_frames >= calibration_size(t, self.settings.view):
             self._tilt = tilt
         return a
 
+    def _count_lifts(self, a: Analysis) -> None:
+        """Count the lifts that ended in the window (a lift is known by its start time, so a
+        lift seen in many windows counts once; a lift still in progress waits)."""
+        last = len(a.t_s) - 1
+        for lift in a.lifts:
+            if lift.end_row >= last or lift.start_row == 0:
+                continue
+            key = round(lift.start_s, 1)
+            if key in self._lift_starts or any(abs(key - k) < 0.5 for k in self._lift_starts):
+                continue
+            self._lift_starts.add(key)
+            if lift.risky:
+                self._risky_lift_starts.add(key)
+
     def _footer(self) -> str:
-        return ""
+        n = len(self._lift_starts)
+        return f"lifts {n}, risky {len(self._risky_lift_starts)}" if n else ""
 
     def _result(
         self, out: np.ndarray, t_s: float, a: Analysis | None, row: int | None, dt: float
     ) -> LiveFrame:
         if a is None or row is None or not a.pose_found[row]:
-            return LiveFrame(out, t_s, "unknown", None, None, {}, {}, False, process_ms=dt * 1000)
+            return LiveFrame(
+                out,
+                t_s,
+                "unknown",
+                None,
+                None,
+                {},
+                {},
+                False,
+                *self._lift_counts(),
+                process_ms=dt * 1000,
+            )
         m = a.measures
         min_conf = self.settings.view.min_confidence
         readings = {k: float(m[k][row]) for k in READINGS}
@@ -199,8 +226,12 @@ class LiveSession:
             readings,
             trusted,
             True,
+            *self._lift_counts(),
             process_ms=dt * 1000,
         )
+
+    def _lift_counts(self) -> tuple[int, int]:
+        return len(self._lift_starts), len(self._risky_lift_starts)
 
     # ------------------------------------------------------------------------------------------
     def finish(self) -> Result | None:
