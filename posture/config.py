@@ -454,6 +454,14 @@ class LiftSettings:
     max_duration_s: float = setting(
         20.0, "longer dips are not counted as one lift", lo=1.0, hi=600.0, unit="s"
     )
+    max_carry_s: float = setting(
+        5.0,
+        "after the rise, the lift goes on while the hands stay up (the load carried and put "
+        "down) for at most this long",
+        lo=0.0,
+        hi=600.0,
+        unit="s",
+    )
     min_trunk_drop_deg: float = setting(
         30.0,
         "without the hands in view, the trunk must bend at least this far and straighten again",

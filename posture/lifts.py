@@ -76,34 +76,80 @@ class Lift:
         return d
 
 
+def _run_edge(
+    moving: np.ndarray, t_s: np.ndarray, i: int, step: int, pause_s: float, hold_s: float = 2.0
+) -> int:
+    """From row ``i``, find the movement (within ``hold_s``: the hands may rest at the bottom)
+    and walk on in direction ``step`` while ``moving`` holds, bridging pauses up to ``pause_s``;
+    return the last row of the run (``i`` when there is no movement)."""
+    n = len(moving)
+    j = i
+    while 0 <= j + step < n and not moving[j] and abs(t_s[j + step] - t_s[i]) <= hold_s:
+        j += step
+    if not moving[j]:
+        return i
+    edge = j
+    while 0 <= j + step < n:
+        j += step
+        if moving[j]:
+            edge = j
+        elif abs(t_s[j] - t_s[edge]) > pause_s:
+            break
+    return edge
+
+
+def _speed(signal: np.ndarray, t_s: np.ndarray, half_s: float = 0.1) -> np.ndarray:
+    """Rate of change over +-``half_s`` (a frame-to-frame difference is mostly noise)."""
+    n = len(signal)
+    dt = float(np.median(np.diff(t_s))) if n > 1 else 1 / 30
+    k = max(1, round(half_s / max(dt, 1e-3)))
+    lo = np.clip(np.arange(n) - k, 0, n - 1)
+    hi = np.clip(np.arange(n) + k, 0, n - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (signal[hi] - signal[lo]) / np.maximum(t_s[hi] - t_s[lo], 1e-6)
+
+
 def _dips(
-    signal: np.ndarray, t_s: np.ndarray, min_drop: float, min_s: float, max_s: float
+    signal: np.ndarray,
+    t_s: np.ndarray,
+    min_drop: float,
+    min_s: float,
+    max_s: float,
+    max_carry_s: float,
 ) -> list[tuple[int, int, int]]:
     """``(start, lowest, end)`` rows of the dips of ``signal`` deeper than ``min_drop``.
 
+    The lowest points are the dips' prominent minima. A dip starts where the descent into it
+    starts and ends where the load is put down: the signal rises out of the dip, then stays near
+    the level it reached (the load carried) for at most ``max_carry_s``. Moving means changing
+    faster than a fifth of ``min_drop`` per second; pauses under 0.3 s do not stop a movement.
     The signal is padded at both ends with its highest value so that a clip starting or ending
     at the bottom still yields that dip.
     """
-    if len(signal) < 3 or not np.isfinite(signal).all():
+    n = len(signal)
+    if n < 3 or not np.isfinite(signal).all():
         return []
     top = float(np.max(signal))
-    s = np.concatenate([[top], signal, [top]])
-    peaks, props = find_peaks(-s, prominence=min_drop)
+    padded = np.concatenate([[top], signal, [top]])
+    lows = [int(p) - 1 for p in find_peaks(-padded, prominence=min_drop)[0]]
+    speed = _speed(signal, t_s)
+    v_move = 0.2 * min_drop  # units per second
     out: list[tuple[int, int, int]] = []
-    for k, p in enumerate(peaks):
-        lo = s[p]
-        left = int(props["left_bases"][k])
-        right = int(props["right_bases"][k])
-        # the dip begins where the hands leave the level before it and ends where they
-        # reach the level after it (within a tenth of each side's drop)
-        start = left + int(np.argmax(s[left : p + 1] < s[left] - 0.1 * (s[left] - lo)))
-        tail = s[p : right + 1] > s[right] - 0.1 * (s[right] - lo)
-        end = p + (int(np.argmax(tail)) if tail.any() else right - p)
-        a, b, c = max(start - 1, 0), p - 1, min(end - 1, len(signal) - 1)
-        a = min(a, b)
-        partial = a == b or c == len(signal) - 1
-        if partial or min_s <= t_s[c] - t_s[a] <= max_s:
-            out.append((a, b, c))
+    for k, low in enumerate(lows):
+        left = lows[k - 1] if k > 0 else 0
+        right = lows[k + 1] if k + 1 < len(lows) else n - 1
+        start = max(_run_edge(speed < -v_move, t_s, low, -1, 0.3), left)
+        up = min(_run_edge(speed > v_move, t_s, low, 1, 0.3), right)
+        end, level = up, signal[up]
+        while (
+            end + 1 <= right
+            and abs(signal[end + 1] - level) <= 0.4 * min_drop
+            and t_s[end + 1] - t_s[up] <= max_carry_s
+        ):
+            end += 1
+        partial = start == 0 or end == n - 1
+        if partial or min_s <= t_s[end] - t_s[start] <= max_s:
+            out.append((start, low, end))
     return out
 
 
@@ -158,7 +204,7 @@ def detect_lifts(m: Measures, settings: Settings) -> list[Lift]:
         )
     dips = []
     for a, b in nan_runs(np.isfinite(signal)):  # a gap in view ends what was before it
-        found = _dips(signal[a:b], t[a:b], drop, c.min_duration_s, c.max_duration_s)
+        found = _dips(signal[a:b], t[a:b], drop, c.min_duration_s, c.max_duration_s, c.max_carry_s)
         dips += [(s + a, low + a, e + a) for s, low, e in found]
     dips = [d for d in dips if _bent(m, d[1], settings)]
     return [_describe(i + 1, d, m, hands, settings) for i, d in enumerate(dips)]
