@@ -278,8 +278,9 @@ class TwistRule:
         90.0, "twist speed that counts as sudden twisting", lo=0.0, hi=1000.0, unit="deg/s"
     )
     loaded_hand_height_cm: float = setting(
-        80.0,
-        "hands below this height (about knuckle height) count as handling a load",
+        60.0,
+        "hands lower than this count as handling a load (hands hanging at the sides sit at "
+        "knuckle height, about 75 cm)",
         lo=0.0,
         hi=250.0,
         unit="cm",

@@ -209,18 +209,37 @@ def analysis_summary(a: Analysis) -> dict[str, Any]:
     def share(values: np.ndarray, names: tuple[str, ...]) -> dict[str, float]:
         return {k: _r(float(dt[values == k].sum()) / total, 3) for k in names}
 
-    raised: dict[str, float] = {}
+    # cues ranked by severity-weighted time: a high finding counts twice a medium one
+    seconds: dict[str, float] = {}
+    weight: dict[str, float] = {}
+    sev_by_cue = {f.cue: a.cues.severity[f.rule] for f in a.findings}
     for i, cs in enumerate(a.cues.cues):
         for c in cs:
-            raised[c] = raised.get(c, 0.0) + float(dt[i])
-    ranked = sorted(raised.items(), key=lambda kv: -kv[1])
+            seconds[c] = seconds.get(c, 0.0) + float(dt[i])
+            weight[c] = weight.get(c, 0.0) + float(dt[i]) * float(sev_by_cue[c][i])
+    ranked = sorted(seconds, key=lambda c: -weight[c])
     rows = lift_rows(a)
     minutes = (float(a.t_s[-1] - a.t_s[0]) / 60.0) if a.n_frames > 1 else 0.0
     reba = a.score_columns["reba_score"][ok]
     return {
         "measures": measures,
         "risk_time_share": share(a.cues.risk_level, ("low", "medium", "high", "unknown")),
-        "cues": [{"id": c, "text": CUE_TEXT[c], "seconds": _r(s, 2)} for c, s in ranked],
+        "cues": [
+            {
+                "id": c,
+                "text": CUE_TEXT[c],
+                "seconds": _r(seconds[c], 2),
+                "high_seconds": _r(
+                    sum(
+                        float(dt[i])
+                        for i in range(a.n_frames)
+                        if c in a.cues.cues[i] and sev_by_cue[c][i] >= 2
+                    ),
+                    2,
+                ),
+            }
+            for c in ranked
+        ],
         "lifts": len(a.lifts),
         "lifts_per_min": _r(len(a.lifts) / minutes, 2) if minutes > 0 else None,
         "lift_styles": {

@@ -1,0 +1,126 @@
+"""Lift events on synthetic lifts built from known joint angles (posture.synthetic)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from posture import synthetic
+from posture.analysis import analyze
+from posture.config import DEFAULTS, override
+from posture.lifts import classify, lift_rate
+
+SIDE = 90.0  # the synthetic person faces the image's right: a side view
+
+
+@pytest.fixture(scope="module")
+def stoop():
+    return analyze(synthetic.synthetic_lift("stoop", yaw_deg=SIDE), DEFAULTS)
+
+
+@pytest.fixture(scope="module")
+def squat():
+    return analyze(synthetic.synthetic_lift("squat", yaw_deg=SIDE), DEFAULTS)
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [("stoop", "stoop"), ("squat", "squat")],
+)
+@pytest.mark.parametrize("path", ["world", "fused", "image"])
+def test_one_lift_of_the_built_style_is_found(style: str, expected: str, path: str) -> None:
+    seq = synthetic.synthetic_lift(
+        style, yaw_deg=SIDE, world_only=path == "world", image_only=path == "image"
+    )
+    a = analyze(seq, DEFAULTS)
+    assert len(a.lifts) == 1
+    assert a.lifts[0].style == expected
+
+
+def test_the_lowest_point_is_where_the_hands_are_lowest(stoop) -> None:
+    lift = stoop.lifts[0]
+    hands = stoop.measures["hand_height_cm"]
+    assert hands[lift.lowest_row] == pytest.approx(np.nanmin(hands), abs=2.0)
+    assert lift.start_s < lift.lowest_s < lift.end_s
+    # the synthetic stoop bends the trunk to 80 deg with knees at 15
+    assert lift.trunk_flexion_at_lowest_deg == pytest.approx(80, abs=3)
+    assert lift.knee_flexion_at_lowest_deg == pytest.approx(15, abs=3)
+
+
+def test_origin_is_low_and_destination_high(squat) -> None:
+    lift = squat.lifts[0]
+    assert lift.origin_hand_height_cm < 60
+    assert lift.destination_hand_height_cm > lift.origin_hand_height_cm + 30
+    assert not lift.partial
+
+
+def test_standing_still_is_no_lift() -> None:
+    frames = [synthetic.angles(yaw_deg=SIDE)] * 90
+    a = analyze(synthetic.sequence(frames), DEFAULTS)
+    assert a.lifts == []
+
+
+def test_arms_swinging_without_bending_is_no_lift() -> None:
+    # the hands go down 50 cm and back (arm flexion 90 -> 0 -> 90), the body stays upright
+    arm = np.concatenate([np.linspace(90, 0, 30), np.linspace(0, 90, 30)])
+    frames = [synthetic.angles(yaw_deg=SIDE, upper_arm_flexion_deg=float(v)) for v in arm]
+    a = analyze(synthetic.sequence([frames[0]] * 30 + frames + [frames[-1]] * 30), DEFAULTS)
+    assert a.lifts == []
+
+
+def test_a_twist_while_placing_the_load_is_twisting_under_load() -> None:
+    a = analyze(synthetic.synthetic_lift("squat", yaw_deg=45, twist_deg=40), DEFAULTS)
+    assert len(a.lifts) == 1
+    assert a.lifts[0].twisting_under_load
+    assert a.lifts[0].peak_twist_deg == pytest.approx(40, abs=5)
+
+
+def test_a_clip_that_starts_at_the_bottom_counts_the_lift_as_partial(squat) -> None:
+    low = squat.lifts[0].lowest_row
+    cut = analyze(squat.raw.slice(low, squat.n_frames), DEFAULTS)
+    assert len(cut.lifts) == 1
+    assert cut.lifts[0].partial
+    assert cut.lifts[0].start_row == 0
+
+
+@pytest.mark.parametrize(
+    ("trunk", "knee", "style"),
+    [
+        (35, 100, "squat"),  # knees past 90, trunk under 60
+        (35, 90, "squat"),  # the squat edge
+        (35, 89.9, "semi_squat"),
+        (80, 15, "stoop"),  # knees under 45, trunk past 45
+        (45, 44.9, "stoop"),
+        (44.9, 44.9, "semi_squat"),  # trunk under the stoop edge
+        (60, 80, "stoop"),  # the back lifts: trunk past 60, knees under 90
+        (59.9, 80, "semi_squat"),
+        (65, 95, "semi_squat"),  # deep knees and a deep trunk
+        (70, float("nan"), "stoop"),  # knees not seen: the trunk alone tells a stoop
+        (30, float("nan"), "unknown"),
+    ],
+)
+def test_style_band_edges(trunk: float, knee: float, style: str) -> None:
+    assert classify(trunk, knee, DEFAULTS) == style
+
+
+def test_style_thresholds_come_from_the_settings() -> None:
+    s = override(DEFAULTS, {"lifts": {"squat_knee_deg": 120.0}})
+    assert classify(35, 100, s) == "semi_squat"
+
+
+def test_lift_rate_counts_lifts_ending_in_the_trailing_window(stoop) -> None:
+    lifts = [replace(stoop.lifts[0], end_s=e) for e in (10.0, 20.0, 30.0, 75.0)]
+    t = np.array([5.0, 10.0, 29.9, 30.0, 70.0, 75.0, 91.0])
+    per_min = lift_rate(lifts, t, window_s=60.0)
+    # the window is (t - 60, t]: at t = 70 the lift ending at 10 has left it
+    assert per_min.tolist() == [0.0, 1.0, 2.0, 3.0, 2.0, 3.0, 1.0]
+
+
+def test_lift_context_marks_frames_in_lift(stoop) -> None:
+    lift = stoop.lifts[0]
+    inside = stoop.context.in_lift
+    assert inside[lift.start_row : lift.end_row + 1].all()
+    assert not inside[: lift.start_row].any()
+    assert not inside[lift.end_row + 1 :].any()

@@ -1,0 +1,157 @@
+"""Risk rules (thresholds as data, confidence gating) and cues (hysteresis, duration, order)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posture import synthetic
+from posture.analysis import analyze
+from posture.config import DEFAULTS, override
+from posture.cues import CUE_TEXT, debounce
+
+FPS = 30.0
+
+
+def t_of(n: int) -> np.ndarray:
+    return np.arange(n) / FPS
+
+
+def held(seconds: float, before: float = 1.0, after: float = 2.0) -> np.ndarray:
+    """A finding that is off, on for ``seconds``, then off."""
+    n0, n1, n2 = round(before * FPS), round(seconds * FPS), round(after * FPS)
+    return np.r_[np.zeros(n0, bool), np.ones(n1, bool), np.zeros(n2, bool)]
+
+
+# ---------------------------------------------------------------------------------------------
+# debounce: minimum duration, hysteresis, linger
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0.1, False), (0.27, False), (0.4, True), (2.0, True)],  # on_s 0.3, frames at 30 fps
+)
+def test_a_cue_needs_its_finding_to_last_on_s(seconds: float, shown: bool) -> None:
+    on = held(seconds)
+    active = debounce(on, on, t_of(len(on)), on_s=0.3, off_s=1.0)
+    assert active.any() == shown
+
+
+def test_a_cue_lingers_off_s_after_its_finding_ends() -> None:
+    on = held(1.0)
+    t = t_of(len(on))
+    active = debounce(on, on, t, on_s=0.3, off_s=1.0)
+    end = t[np.flatnonzero(on)[-1]]
+    assert active[(t > end) & (t <= end + 1.0)].all()
+    assert not active[t > end + 1.0 + 1e-9].any()
+
+
+def test_a_cue_does_not_flicker_when_the_finding_flickers() -> None:
+    # 2 s of a finding that drops out for 3 of every 10 frames
+    on = np.tile(np.r_[np.ones(7, bool), np.zeros(3, bool)], 6)
+    on = np.r_[np.zeros(30, bool), on, np.zeros(60, bool)]
+    active = debounce(on, on, t_of(len(on)), on_s=0.2, off_s=1.0)
+    runs = np.flatnonzero(np.diff(active.astype(int)) == 1)
+    assert len(runs) == 1  # switched on once, stayed on
+
+
+def test_hold_keeps_a_cue_on_below_its_on_threshold() -> None:
+    on = held(0.5, after=3.0)
+    hold = held(2.5, after=1.0)  # the measure stays above threshold - margin for longer
+    t = t_of(len(on))
+    active = debounce(on, hold, t, on_s=0.3, off_s=0.0)
+    assert active[np.flatnonzero(hold)[-1]]
+    assert not active[np.flatnonzero(hold)[-1] + 1 :].any()
+
+
+def test_hold_alone_never_switches_a_cue_on() -> None:
+    hold = held(3.0)
+    active = debounce(np.zeros_like(hold), hold, t_of(len(hold)), on_s=0.3, off_s=1.0)
+    assert not active.any()
+
+
+# ---------------------------------------------------------------------------------------------
+# rules on synthetic postures
+# ---------------------------------------------------------------------------------------------
+def still(seconds: float = 2.0, **angles: float) -> list:
+    return [synthetic.angles(**{"yaw_deg": 90, **angles})] * round(seconds * FPS)
+
+
+def run(frames: list, settings=DEFAULTS, **kw):
+    return analyze(synthetic.sequence(frames, **kw), settings)
+
+
+def cues_seen(a) -> set[str]:
+    return {c for cs in a.cues.cues for c in cs}
+
+
+def test_standing_upright_raises_nothing() -> None:
+    a = run(still(3.0))
+    assert cues_seen(a) == set()
+    assert set(a.cues.risk_level) == {"low"}
+
+
+@pytest.mark.parametrize(
+    ("trunk", "knee", "cue", "level"),
+    [
+        (25, 0, None, "low"),  # under 30 deg
+        (40, 0, "bend_knees", "medium"),  # straight knees
+        (40, 60, None, "low"),  # knees bent: not bending at the back
+        (70, 0, "bend_knees", "high"),  # past 60: high whatever the knees
+        (70, 100, "bend_knees", "high"),
+    ],
+)
+def test_bending_at_the_back(trunk: float, knee: float, cue: str | None, level: str) -> None:
+    a = run(still(1.0) + still(3.0, trunk_flexion_deg=trunk, knee_flexion_deg=knee))
+    end = a.n_frames - 1
+    assert (cue in a.cues.cues[end]) if cue else not a.cues.cues[end]
+    assert a.cues.risk_level[end] == level
+
+
+def test_thresholds_come_from_the_config() -> None:
+    s = override(DEFAULTS, {"rules": {"bend_knees": {"trunk_flexion_deg": 50.0}}})
+    a = run(still(1.0) + still(3.0, trunk_flexion_deg=40), settings=s)
+    assert "bend_knees" not in cues_seen(a)
+
+
+def test_a_view_that_cannot_see_flexion_raises_no_confident_alarm() -> None:
+    # a pure front view in 2D: the forward bend is depth, unseen
+    frames = [synthetic.angles(yaw_deg=0)] * 30 + [
+        synthetic.angles(yaw_deg=0, trunk_flexion_deg=70)
+    ] * 90
+    a = analyze(synthetic.sequence(frames, image_only=True), DEFAULTS)
+    assert "bend_knees" not in cues_seen(a)
+    assert a.measures.conf["trunk_flexion_deg"][-1] < DEFAULTS.view.min_confidence
+
+
+def test_twisting_counts_only_with_a_load_in_hand() -> None:
+    # hands hanging at the sides (about 80 cm): no load; reaching forward and down: loaded
+    free = run(still(1.0, yaw_deg=0) + still(3.0, yaw_deg=0, trunk_twist_deg=35))
+    assert "turn_feet" not in cues_seen(free)
+    loaded = run(
+        still(1.0, yaw_deg=0)
+        + still(3.0, yaw_deg=0, trunk_twist_deg=35, upper_arm_flexion_deg=60, elbow_flexion_deg=10)
+    )
+    assert "turn_feet" in cues_seen(loaded)
+
+
+def test_the_most_important_cue_comes_first() -> None:
+    # a stoop with the hands far out: bend_knees (high) before load_close
+    a = run(
+        still(1.0) + still(3.0, trunk_flexion_deg=75, knee_flexion_deg=5, upper_arm_flexion_deg=80)
+    )
+    last = a.cues.cues[-1]
+    assert last[0] == "bend_knees"
+    assert "load_close" in last
+
+
+def test_every_cue_has_plain_words() -> None:
+    for cue, text in CUE_TEXT.items():
+        assert cue.replace("_", "").isalpha()
+        assert 10 < len(text) < 60 and text[0].isupper()
+
+
+def test_shoulders_forward_needs_to_be_held() -> None:
+    short = run(still(1.0) + still(1.0, head_forward_deg=40) + still(2.0))
+    long = run(still(1.0) + still(4.0, head_forward_deg=40))
+    assert "shoulders_back" not in cues_seen(short)
+    assert "shoulders_back" in cues_seen(long)

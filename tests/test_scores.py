@@ -1,0 +1,127 @@
+"""The scores of a clip: measures turned into REBA/RULA/OWAS inputs per frame, NIOSH per lift.
+
+The scoring tables themselves are pinned in tests/scoring; here the wiring is: which measure
+feeds which input, the load only during lifts, confidence flags and NIOSH's refusals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posture import synthetic
+from posture.analysis import analyze
+from posture.config import DEFAULTS, override
+from posture.scores import INFREQUENT_PER_MIN, lift_frequency
+
+FPS = 30.0
+
+
+def still(seconds: float, **angles: float) -> list:
+    return [synthetic.angles(**{"yaw_deg": 90, **angles})] * round(seconds * FPS)
+
+
+def last(a, column: str) -> float:
+    return a.table()[column][-1]
+
+
+@pytest.mark.parametrize(
+    ("trunk", "owas"),
+    [(0, 1), (15, 1), (30, 2), (70, 2)],
+)
+def test_owas_back_code_follows_trunk_flexion(trunk: float, owas: int) -> None:
+    a = analyze(synthetic.sequence(still(1.0) + still(1.0, trunk_flexion_deg=trunk)), DEFAULTS)
+    assert last(a, "owas_back") == owas
+
+
+def test_owas_twisted_and_bent_is_4() -> None:
+    frames = still(1.0, yaw_deg=0) + still(1.0, yaw_deg=0, trunk_flexion_deg=40, trunk_twist_deg=35)
+    a = analyze(synthetic.sequence(frames, world_only=True), DEFAULTS)
+    assert last(a, "owas_back") == 4
+
+
+def test_reba_rises_with_trunk_flexion() -> None:
+    scores = []
+    for trunk in (0, 30, 70):
+        a = analyze(synthetic.sequence(still(1.0) + still(1.0, trunk_flexion_deg=trunk)), DEFAULTS)
+        scores.append(last(a, "reba_score"))
+    assert scores[0] < scores[1] < scores[2]
+
+
+def test_standing_upright_scores_reba_low_or_negligible() -> None:
+    a = analyze(synthetic.sequence(still(2.0)), DEFAULTS)
+    assert set(a.table()["reba_level"]) <= {"negligible", "low"}
+    assert set(a.table()["rula_level"]) <= {"acceptable", "investigate"}
+
+
+def test_the_load_counts_only_during_a_lift() -> None:
+    seq = synthetic.synthetic_lift("stoop", yaw_deg=90)
+    light = analyze(seq, DEFAULTS)
+    heavy = analyze(seq, override(DEFAULTS, {"task": {"load_kg": 15.0}}))
+    inside = heavy.context.in_lift
+    assert inside.any() and (~inside).any()
+    diff = heavy.table()["reba_score"] - light.table()["reba_score"]
+    assert np.all(diff[~inside] == 0)
+    assert np.all(diff[inside] >= 1)  # REBA load > 10 kg adds 2 (fewer where capped)
+
+
+def test_reba_confidence_is_the_weakest_measure_it_used() -> None:
+    frames = [synthetic.angles(yaw_deg=0)] * 30 + [
+        synthetic.angles(yaw_deg=0, trunk_flexion_deg=40)
+    ]
+    a = analyze(synthetic.sequence(frames, image_only=True), DEFAULTS)
+    assert a.table()["reba_conf"][-1] <= a.measures.conf["trunk_flexion_deg"][-1]
+    assert a.table()["reba_conf"][-1] < DEFAULTS.view.min_confidence
+
+
+def test_niosh_gives_an_lifting_index_per_lift_with_a_load() -> None:
+    seq = synthetic.synthetic_lift("squat", yaw_deg=90)
+    a = analyze(seq, override(DEFAULTS, {"task": {"load_kg": 15.0}}))
+    rows = a.lifts_table()
+    assert len(rows["lift"]) == 1
+    rwl = rows["rwl_origin_kg"][0]
+    assert 0 < rwl <= 23
+    assert rows["li_origin"][0] == pytest.approx(15.0 / rwl, rel=0.01)
+    assert rows["niosh_applies"][0] == 1
+
+
+def test_niosh_without_a_load_gives_the_limit_but_no_index() -> None:
+    a = analyze(synthetic.synthetic_lift("squat", yaw_deg=90), DEFAULTS)
+    rows = a.lifts_table()
+    assert rows["rwl_origin_kg"][0] > 0
+    assert rows["li_origin"][0] is None
+
+
+def test_niosh_says_when_it_assumed_the_frequency() -> None:
+    a = analyze(synthetic.synthetic_lift("squat", yaw_deg=90), DEFAULTS)
+    assert "assumed" in a.lifts_table()["niosh_note"][0]
+    assert a.lift_scores[0].frequency_per_min == INFREQUENT_PER_MIN
+
+
+@pytest.mark.parametrize(
+    ("given", "lifts", "seconds", "expected"),
+    [
+        (3.0, 1, 10.0, 3.0),  # the user's frequency wins
+        (0.0, 1, 10.0, INFREQUENT_PER_MIN),  # too short to measure
+        (0.0, 1, 120.0, INFREQUENT_PER_MIN),  # one lift is no rate
+        (0.0, 6, 120.0, 3.0),  # measured: 6 lifts in 2 minutes
+        (0.0, 2, 1200.0, INFREQUENT_PER_MIN),  # floored at the table's first row
+    ],
+)
+def test_lift_frequency(given: float, lifts: int, seconds: float, expected: float) -> None:
+    s = override(DEFAULTS, {"task": {"lift_frequency_per_min": given}})
+    freq, _ = lift_frequency(lifts, seconds, s)
+    assert freq == pytest.approx(expected)
+
+
+def test_summary_has_the_lift_and_reba_figures() -> None:
+    a = analyze(synthetic.synthetic_lift("stoop", yaw_deg=90), DEFAULTS)
+    s = a.summary()
+    assert s["lifts"] == 1
+    assert s["lift_styles"]["stoop"] == 1
+    assert s["risky_lifts"] == 1
+    assert s["worst_lift"]["lift"] == 1
+    assert sum(s["reba_time_share"].values()) == pytest.approx(1.0, abs=0.01)
+    assert sum(s["risk_time_share"].values()) == pytest.approx(1.0, abs=0.01)
+    cues = {c["id"]: c for c in s["cues"]}
+    assert cues["bend_knees"]["high_seconds"] > 0.5  # the stoop holds the trunk past 60 deg
