@@ -124,7 +124,7 @@ LIFT_COLUMNS = [
     "li_origin",
     "li_destination",
     "niosh_note",
-    "lowest_row",
+    "lowest_frame",
 ]
 
 
@@ -166,7 +166,7 @@ def lift_rows(a: Analysis) -> list[dict[str, Any]]:
                 "li_origin": _opt(s.li_origin, 2) if s else None,
                 "li_destination": _opt(s.li_destination, 2) if s else None,
                 "niosh_note": "; ".join((*s.not_applicable, *s.notes)) if s else "",
-                "lowest_row": lf.lowest_row,
+                "lowest_frame": int(a.raw.frame_index[lf.lowest_row]),
             }
         )
     return out
