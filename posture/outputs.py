@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from posture.cues import CUE_TEXT
+from posture.rules import sustained
 
 if TYPE_CHECKING:
     from posture.analysis import Analysis
@@ -266,6 +267,10 @@ def analysis_summary(a: Analysis) -> dict[str, Any]:
             for k in (1, 2, 3, 4)
         },
         "score_assumptions": sorted(a.scores.reba.assumptions),
+        "sustained_posture_s": {
+            k: _r(float(dt[v & ok].sum()), 2)
+            for k, v in sustained(a.measures, a.context, a.settings.rules).items()
+        },
         "view_time_share": share(a.measures.view, ("side", "front", "back", "oblique", "none")),
         "geometry": a.measures.info,
     }

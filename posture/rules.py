@@ -148,8 +148,10 @@ def _held_for(cond: np.ndarray, t_s: np.ndarray, seconds: float) -> np.ndarray:
     return out
 
 
-def static(m: Measures, ctx: Context, s: RulesSettings, margin: float, min_conf: float) -> Finding:
-    """A posture held without change, a prolonged flexed trunk, or long sitting."""
+def sustained(m: Measures, ctx: Context, s: RulesSettings) -> dict[str, np.ndarray]:
+    """``(T,)`` bool per kind of sustained posture: ``static`` (the trunk within
+    ``still_range_deg`` over the trailing ``static_s``), ``prolonged_flexion`` (flexed past
+    ``flexed_deg`` for ``flexed_s`` without a break) and ``long_sitting``."""
     r = s.static
     flex = m["trunk_flexion_deg"]
     n = _frames(r.static_s, m.t_s)
@@ -163,6 +165,13 @@ def static(m: Measures, ctx: Context, s: RulesSettings, margin: float, min_conf:
     with np.errstate(invalid="ignore"):
         flexed = _held_for(np.nan_to_num(flex, nan=0.0) >= r.flexed_deg, m.t_s, r.flexed_s)
     sitting = _held_for(ctx.seated, m.t_s, r.sitting_s)
+    return {"static": still, "prolonged_flexion": flexed, "long_sitting": sitting}
+
+
+def static(m: Measures, ctx: Context, s: RulesSettings, margin: float, min_conf: float) -> Finding:
+    """A posture held without change, a prolonged flexed trunk, or long sitting."""
+    k = sustained(m, ctx, s)
+    still, flexed, sitting = k["static"], k["prolonged_flexion"], k["long_sitting"]
     sev = np.where(flexed & still, 2, np.where(still | flexed | sitting, 1, 0))
     conf = _trust(m, ["trunk_flexion_deg"], min_conf) | sitting
     return Finding("static", "move_break", sev.astype(np.int8), sev > 0, conf)
