@@ -26,7 +26,7 @@ from posture.landmarks import PoseRecording, load_npz, save_npz
 from posture.pose import ModelInfo, PoseEstimator, resolve_model
 from posture.render import LaggedRenderer, Person, Row, output_size
 from posture.tracking import PersonTracker, most_visible_person
-from posture.video import Camera, VideoFile, VideoWriter, open_video
+from posture.video import Camera, VideoFile, VideoInfo, VideoWriter, open_video
 from posture.views import PeopleAtFrame, frame_view
 
 Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
@@ -114,71 +114,40 @@ def analyze_source(
     breaks halfway, or an interruption (Ctrl-C, ``stop()``), keeps and writes everything
     analysed up to then, with a warning saying so.
     """
-    timings: dict[str, float] = {}
     t_start = time.perf_counter()
     src = _open(source)
-    warnings: list[str] = []
     info = src.info
     size_out = output_size(info.width, info.height, settings.output.video_max_height)
-    writer = renderer = None
-    tmp_video = None
+    writer: VideoWriter | None = None
+    tmp_video = out_dir / ".annotated.partial.mp4" if out_dir is not None else None
     try:
         est = PoseEstimator(settings.pose, model)
         tracker = PersonTracker(settings.tracking, aspect=info.width / info.height)
-        if out_dir is not None and settings.output.video:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            tmp_video = out_dir / ".annotated.partial.mp4"
+        renderer = None
+        if tmp_video is not None and settings.output.video:
+            tmp_video.parent.mkdir(parents=True, exist_ok=True)
             writer = VideoWriter(tmp_video, size_out, info.fps)
             renderer = LaggedRenderer(
                 writer, settings, (info.width, info.height), subject=settings.subject.person
             )
-        rows = _run_frames(src, est, tracker, renderer, progress, max_frames, stop, warnings)
+        warnings: list[str] = []
+        n = _run_frames(src, est, tracker, renderer, progress, max_frames, stop, warnings)
         est.close()
-        timings["analyse_frames"] = time.perf_counter() - t_start
         if getattr(src, "error", None):
             warnings.append(f"{src.error}; the results cover the frames analysed before it")
-        if not rows:
+        if n == 0:
             raise InputError(f"{info.source}: no frame could be read")
-        rec = tracker.recording(0, (info.width, info.height), meta={"source": info.source})
-        rec = _select_subject(rec, settings)
-        t0 = time.perf_counter()
-        analysis = analyze(rec.subject, settings)
-        timings["final_analysis"] = time.perf_counter() - t0
-        model_info = est.model.as_dict()
-        result = Result(
-            rec,
-            analysis,
-            info.as_dict(),
-            model_info,
-            [
-                s.__dict__ | {"description": s.describe()}
-                for s in tracker.summaries()
-                if s.person_id in rec.person_ids
-            ],
-            warnings,
-            timings,
-        )
-        if renderer is not None and writer is not None and out_dir is not None:
+        timings = {"analyse_frames": time.perf_counter() - t_start}
+        result = _final_result(tracker, info, est.model, settings, warnings, timings, out_dir)
+        if renderer is not None and writer is not None and tmp_video is not None:
+            assert out_dir is not None
             t0 = time.perf_counter()
-            _finish_video(
-                source,
-                rec,
-                analysis,
-                renderer,
-                writer,
-                size_out,
-                settings,
-                out_dir,
-                tmp_video,
-                result,
-            )
+            _finish_video(source, result, renderer, writer, size_out, settings, out_dir, tmp_video)
             writer = None
             timings["finish_video"] = time.perf_counter() - t0
+        timings["total"] = time.perf_counter() - t_start
         if out_dir is not None:
             write_outputs(result, out_dir)
-        timings["total"] = time.perf_counter() - t_start
-        if out_dir is not None:  # again, now with the total
-            write_outputs(result, out_dir, npz=False)
         return result
     finally:
         src.close()
@@ -187,6 +156,35 @@ def analyze_source(
                 writer.close()
         if tmp_video is not None and tmp_video.exists():
             tmp_video.unlink()
+
+
+def _final_result(
+    tracker: PersonTracker,
+    info: VideoInfo,
+    model: ModelInfo,
+    settings: Settings,
+    warnings: list[str],
+    timings: dict[str, float],
+    out_dir: Path | None,
+) -> Result:
+    """The final analysis of the chosen subject. If it fails, the landmarks (the expensive
+    part) are saved first, so that ``--landmarks`` can pick up from them."""
+    rec = tracker.recording(0, (info.width, info.height), meta={"source": info.source})
+    rec = _select_subject(rec, settings)
+    t0 = time.perf_counter()
+    try:
+        analysis = analyze(rec.subject, settings)
+    except Exception:
+        if out_dir is not None:
+            save_npz(out_dir / "landmarks.npz", rec)
+        raise
+    timings["final_analysis"] = time.perf_counter() - t0
+    people = [
+        s.__dict__ | {"description": s.describe()}
+        for s in tracker.summaries()
+        if s.person_id in rec.person_ids
+    ]
+    return Result(rec, analysis, info.as_dict(), model.as_dict(), people, warnings, timings)
 
 
 def _run_frames(
@@ -198,48 +196,41 @@ def _run_frames(
     max_frames: int,
     stop: Callable[[], bool] | None,
     warnings: list[str],
-) -> list[Row]:
-    """Pose and tracking over every frame; returns the rows (people per frame)."""
-    rows: list[Row] = []
+) -> int:
+    """Pose and tracking over every frame (the landmarks stay in the tracker); frames to the
+    renderer. Returns how many frames were analysed."""
+    n = 0
     total = src.info.n_frames
     try:
         for frame in src:
             people = tracker.update(
                 frame.index, frame.t_s, est.detect(frame.rgb, round(frame.t_s * 1000))
             )
-            row = Row(
-                len(rows),
-                frame.index,
-                frame.t_s,
-                [Person(i, p.world_xyz_m, p.image_xyz, p.visibility) for i, p in people],
-            )
-            rows.append(Row(row.row, row.frame_index, row.t_s))  # landmarks live in the tracker
             if renderer is not None:
-                renderer.submit(row, frame.rgb)
+                persons = [Person(i, p.world_xyz_m, p.image_xyz, p.visibility) for i, p in people]
+                renderer.submit(Row(n, frame.index, frame.t_s, persons), frame.rgb)
+            n += 1
             if progress is not None:
-                progress(len(rows), total)
-            if (max_frames and len(rows) >= max_frames) or (stop is not None and stop()):
-                if isinstance(src, Camera):
-                    src.stop()
+                progress(n, total)
+            if (max_frames and n >= max_frames) or (stop is not None and stop()):
                 break
     except KeyboardInterrupt:
-        warnings.append(f"interrupted after {len(rows)} frames; the results cover those frames")
-    return rows
+        warnings.append(f"interrupted after {n} frames; the results cover those frames")
+    return n
 
 
 def _finish_video(
     source: str | Path | int,
-    rec: PoseRecording,
-    analysis: Analysis,
+    result: Result,
     renderer: LaggedRenderer,
     writer: VideoWriter,
     size: tuple[int, int],
     settings: Settings,
     out_dir: Path,
-    tmp: Path | None,
-    result: Result,
+    tmp: Path,
 ) -> None:
     """Draw the frames still pending; redraw everything if an early frame differs."""
+    rec, analysis = result.recording, result.analysis
     pending = renderer.finish()
     mismatch = renderer.error is not None or any(
         final_views_hash(rec, analysis, size, r) != h for r, h in renderer.drawn.items()
@@ -257,14 +248,14 @@ def _finish_video(
                 "(a live camera cannot be replayed)"
             )
         else:
-            redraw_video(source, rec, analysis, tmp, settings)  # type: ignore[arg-type]
+            redraw_video(source, rec, analysis, tmp, settings)
             result.timings["redrawn"] = 1.0
-    if tmp is not None and tmp.exists():
+    if writer.error:
+        result.warnings.append(writer.error)
+    if tmp.exists():
         final = out_dir / "annotated.mp4"
         os.replace(tmp, final)
         result.outputs["video"] = final
-    if writer.error:
-        result.warnings.append(writer.error)
 
 
 def redraw_video(
