@@ -37,6 +37,17 @@ def mask_low_visibility(seq: PoseSequence, min_visibility: float) -> PoseSequenc
     return replace(seq, world_xyz_m=world, image_xyz=image)
 
 
+def _channels(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+    """``x`` ``(T, ...)`` as ``(T, C)`` float64 channels, their validity, and the channels
+    grouped by their NaN pattern (x, y, z of one landmark go together, done in one call)."""
+    flat = x.reshape(x.shape[0], -1).astype(np.float64)
+    valid = np.isfinite(flat)
+    patterns: dict[bytes, list[int]] = {}
+    for c in range(flat.shape[1]):
+        patterns.setdefault(valid[:, c].tobytes(), []).append(c)
+    return flat, valid, list(patterns.values())
+
+
 def fill_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray:
     """Linear interpolation across NaN gaps no longer than ``max_gap_s``, per channel.
 
@@ -45,14 +56,9 @@ def fill_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray:
     """
     if x.shape[0] < 3 or max_gap_s <= 0:
         return x
-    flat = x.reshape(x.shape[0], -1).astype(np.float64)
+    flat, valid, groups = _channels(x)
     out = flat.copy()
-    valid = np.isfinite(flat)
-    # channels sharing a NaN pattern (x, y, z of one landmark) are done together
-    patterns: dict[bytes, list[int]] = {}
-    for c in range(flat.shape[1]):
-        patterns.setdefault(valid[:, c].tobytes(), []).append(c)
-    for cols in patterns.values():
+    for cols in groups:
         v = valid[:, cols[0]]
         if v.all() or v.sum() < 2:
             continue
@@ -80,13 +86,9 @@ def lowpass_zero_phase(
         return x
     sos = butter(order, cutoff_hz, btype="low", fs=fs, output="sos")
     padlen = 3 * (2 * len(sos) + 1)
-    flat = x.reshape(x.shape[0], -1).astype(np.float64)
+    flat, valid, groups = _channels(x)
     out = flat.copy()
-    valid = np.isfinite(flat)
-    patterns: dict[bytes, list[int]] = {}
-    for c in range(flat.shape[1]):
-        patterns.setdefault(valid[:, c].tobytes(), []).append(c)
-    for cols in patterns.values():
+    for cols in groups:
         for a, b in nan_runs(valid[:, cols[0]]):
             if b - a > padlen:
                 out[a:b, cols] = sosfiltfilt(sos, flat[a:b, cols], axis=0)
