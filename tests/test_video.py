@@ -1,0 +1,247 @@
+"""Video in and out (posture.video): containers and codecs, rotation, real timestamps, the
+H.264 writer, and flat memory on long videos.
+
+Small files are made at test time: from a real clip (ffmpeg) where the picture matters, from
+synthetic frames (PyAV) where only timestamps or size do.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from posture.video import VideoWriter, open_video
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+FLOOR_LIFT = SHARED / "media" / "floor_lift_knees_bent_side.mp4"
+
+needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+
+
+@pytest.fixture(scope="module")
+def clip() -> Path:
+    if not FLOOR_LIFT.is_file():
+        pytest.skip(f"real clip not found: {FLOOR_LIFT.resolve()} (needs ../shared/media)")
+    return FLOOR_LIFT
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, timeout=120)
+
+
+def decode_all(path: Path) -> tuple[list[float], list[np.ndarray]]:
+    with open_video(path) as v:
+        frames = list(v)
+        assert v.error is None, v.error
+    return [f.t_s for f in frames], [f.rgb for f in frames]
+
+
+def write_pts(path: Path, pts_ms: list[int], size: tuple[int, int] = (64, 48)) -> None:
+    """An H.264 MP4 whose frames are shown at ``pts_ms`` (time base 1/1000)."""
+    w, h = size
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=30)
+        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+        s.codec_context.time_base = Fraction(1, 1000)
+        for i, pts in enumerate(pts_ms):
+            frame = av.VideoFrame.from_ndarray(
+                np.full((h, w, 3), (i * 23) % 256, np.uint8), format="rgb24"
+            )
+            frame.pts, frame.time_base = pts, Fraction(1, 1000)
+            for packet in s.encode(frame):
+                c.mux(packet)
+        for packet in s.encode(None):
+            c.mux(packet)
+
+
+# --- containers and codecs --------------------------------------------------------------------
+N_SMALL = 15
+FORMATS = [
+    ("mp4", ["-c:v", "libx264", "-pix_fmt", "yuv420p"], "h264"),
+    ("webm", ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"], "vp9"),
+    ("avi", ["-c:v", "mjpeg", "-q:v", "3"], "mjpeg"),
+    ("mov", ["-c:v", "libx264", "-pix_fmt", "yuv420p"], "h264"),
+]
+
+
+@pytest.fixture(scope="module")
+def reference_frames(clip: Path, tmp_path_factory: pytest.TempPathFactory) -> list[np.ndarray]:
+    """The first frames of the clip at 160x120, losslessly (the picture every format keeps)."""
+    path = tmp_path_factory.mktemp("ref") / "ref.mkv"
+    ffmpeg(
+        "-i", str(clip), "-frames:v", str(N_SMALL), "-vf", "scale=160:120", "-an",
+        "-c:v", "ffv1", str(path),
+    )  # fmt: skip
+    return decode_all(path)[1]
+
+
+@needs_ffmpeg
+@pytest.mark.media
+@pytest.mark.parametrize(("ext", "codec_args", "codec"), FORMATS, ids=[f[0] for f in FORMATS])
+def test_container_decodes_every_frame_in_order_with_the_right_picture(
+    clip: Path,
+    reference_frames: list[np.ndarray],
+    tmp_path: Path,
+    ext: str,
+    codec_args: list[str],
+    codec: str,
+) -> None:
+    path = tmp_path / f"small.{ext}"
+    ffmpeg("-i", str(clip), "-frames:v", str(N_SMALL), "-vf", "scale=160:120", "-an",
+           *codec_args, str(path))  # fmt: skip
+    with open_video(path) as v:
+        assert v.info.codec == codec
+        assert (v.info.width, v.info.height) == (160, 120)
+        frames = list(v)
+    assert len(frames) == N_SMALL
+    t = np.array([f.t_s for f in frames])
+    assert np.all(np.diff(t) > 0)
+    # 30 fps source; webm stores milliseconds, the others finer
+    np.testing.assert_allclose(t, np.arange(N_SMALL) / 30.0, atol=1.5e-3)
+    assert [f.index for f in frames] == list(range(N_SMALL))
+    for f, ref in zip(frames, reference_frames, strict=True):
+        assert f.rgb.shape == (120, 160, 3) and f.rgb.dtype == np.uint8
+        # lossy codecs at these settings stay within a few grey levels on average; a wrong
+        # frame, channel order or orientation is off by tens
+        assert np.abs(f.rgb.astype(int) - ref).mean() < 6.0
+
+
+# --- rotation metadata ------------------------------------------------------------------------
+@needs_ffmpeg
+@pytest.mark.media
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+def test_rotation_metadata_gives_the_picture_ffmpeg_autorotates_to(
+    clip: Path, tmp_path: Path, rotate: int
+) -> None:
+    plain = tmp_path / "plain.mp4"  # landscape 160x120, so a quarter turn shows in the shape
+    ffmpeg("-i", str(clip), "-frames:v", "5", "-vf", "scale=160:120", "-an",
+           "-c:v", "libx264", "-pix_fmt", "yuv420p", str(plain))  # fmt: skip
+    rotated = tmp_path / "rotated.mp4"
+    ffmpeg("-i", str(plain), "-metadata:s:v:0", f"rotate={rotate}", "-c", "copy", str(rotated))
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(rotated), "-frames:v", "1",
+         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        capture_output=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    portrait = rotate in (90, 270)
+    w, h = (120, 160) if portrait else (160, 120)
+    expected = np.frombuffer(raw, np.uint8).reshape(h, w, 3)
+    with open_video(rotated) as v:
+        assert (v.info.width, v.info.height) == (w, h)
+        first = next(iter(v))
+    assert first.rgb.shape == (h, w, 3)
+    # the same decoder and colour conversion: equal up to rounding; the wrong turn is off by
+    # tens of grey levels
+    assert np.abs(first.rgb.astype(int) - expected).mean() < 1.0
+
+
+# --- timestamps -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "pts_ms",
+    [
+        pytest.param([round(i * 1000 / 30) for i in range(12)], id="constant_30fps"),
+        pytest.param([0, 33, 50, 120, 200, 210, 400, 433, 700, 1000], id="irregular"),
+        pytest.param([0, 40, 80, 1080, 1120, 1160], id="one_second_freeze"),
+        pytest.param([0, 1, 2, 3], id="one_ms_apart"),
+    ],
+)
+def test_variable_frame_rate_keeps_the_real_timestamps(tmp_path: Path, pts_ms: list[int]) -> None:
+    path = tmp_path / "vfr.mp4"
+    write_pts(path, pts_ms)
+    t, _ = decode_all(path)
+    # the MP4 muxer stores these in 1/16000 s, so they come back within well under 1 ms
+    np.testing.assert_allclose(t, np.array(pts_ms) / 1000.0, atol=5e-4)
+
+
+# --- the writer -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("size", "t_s"),
+    [
+        pytest.param((96, 64), [i / 25 for i in range(20)], id="constant_25fps"),
+        pytest.param((96, 64), [0.0, 0.04, 0.05, 0.3, 0.31, 1.2, 1.25], id="irregular"),
+        pytest.param((97, 63), [i / 30 for i in range(10)], id="odd_size_cropped_to_even"),
+    ],
+)
+def test_writer_makes_h264_yuv420p_mp4_that_keeps_timestamps(
+    tmp_path: Path, size: tuple[int, int], t_s: list[float]
+) -> None:
+    path = tmp_path / "out.mp4"
+    w, h = size
+    rng = np.random.default_rng(0)
+    with VideoWriter(path, size, 30.0) as writer:
+        for t in t_s:
+            writer.write(rng.integers(0, 256, (h, w, 3), dtype=np.uint8), t)
+    assert writer.error is None
+    assert writer.frames_written == len(t_s)
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        assert s.codec_context.name == "h264"
+        assert s.codec_context.pix_fmt == "yuv420p"
+        assert (s.codec_context.width, s.codec_context.height) == (w - w % 2, h - h % 2)
+        shown = sorted(float(f.pts * f.time_base) for f in c.decode(s))
+    # the writer's clock is milliseconds
+    np.testing.assert_allclose(shown, t_s, atol=1e-3)
+
+
+# --- memory -----------------------------------------------------------------------------------
+def rss_mb() -> float:
+    resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+LONG_FRAMES, LONG_W, LONG_H = 3000, 640, 360
+
+
+@pytest.fixture(scope="module")
+def long_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3000 frames of 640x360 (100 s): 2 GB of RGB if it were all held at once. A moving
+    grey pattern, written as YUV planes directly (converting RGB would cost more than
+    encoding)."""
+    path = tmp_path_factory.mktemp("long") / "long.mp4"
+    x = np.arange(LONG_W + LONG_FRAMES)
+    band = ((np.sin(x / 7.0) + 1) * 127).astype(np.uint8)
+    planes = np.full((LONG_H * 3 // 2, LONG_W), 128, np.uint8)  # Y, then U and V
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=30)
+        s.width, s.height, s.pix_fmt = LONG_W, LONG_H, "yuv420p"
+        s.options = {"preset": "ultrafast"}
+        for i in range(LONG_FRAMES):
+            planes[:LONG_H] = band[i : i + LONG_W]
+            frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
+            for packet in s.encode(frame):
+                c.mux(packet)
+        for packet in s.encode(None):
+            c.mux(packet)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc (Linux)")
+def test_decoding_a_long_video_keeps_memory_flat(long_video: Path) -> None:
+    frame_mb = LONG_W * LONG_H * 3 / 2**20  # 0.66 MB
+    with open_video(long_video) as v:
+        frames = iter(v)
+        next(frames)
+        before = rss_mb()
+        # a slow consumer: the decoder runs ahead meanwhile (about 1000 frames/s here), so an
+        # unbounded queue would grow by hundreds of frames
+        time.sleep(1.0)
+        after_pause = rss_mb()
+        peak, n = after_pause, 1
+        for _ in frames:
+            n += 1
+            if n % 50 == 0:
+                peak = max(peak, rss_mb())
+    assert n == LONG_FRAMES
+    # bound: 100 MB, i.e. ~150 frames; the queue holds 8, the allocator keeps some slack;
+    # holding every frame would be ~2000 MB
+    assert after_pause - before < 100, f"grew {after_pause - before:.0f} MB while paused"
+    assert peak - before < 100, f"grew {peak - before:.0f} MB over {n} frames ({frame_mb:.2f} MB)"
