@@ -6,6 +6,7 @@ functions only shape it into long tables and draw it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,15 +52,33 @@ def long_measures(table: pd.DataFrame, min_conf: float, t0: float = 0.0) -> pd.D
     return pd.concat(parts, ignore_index=True)
 
 
-def _lines(data: pd.DataFrame, x: alt.X, height: int) -> alt.LayerChart:
+HEIGHT = 240  # px of the timeline's plot area; the risk strip is drawn just below it
+#: Total heights to give st.altair_chart (the charts are fitted into them).
+TIMELINE_PX, ROLLING_PX, COMPARE_PX = 400, 290, 300
+STRIP = (HEIGHT + 6, HEIGHT + 24)
+
+
+def y_domain(values: pd.Series, floor: float = -10.0, ceiling: float = 70.0) -> list[float]:
+    """An explicit y range in steps of 10 covering the values (and at least floor..ceiling).
+
+    Explicit domains keep Vega from computing extents over data Streamlit inserts after the
+    first render, which sometimes left the chart flat ("Infinite extent" in the console)."""
+    lo = min(floor, float(values.min())) if values.notna().any() else floor
+    hi = max(ceiling, float(values.max())) if values.notna().any() else ceiling
+    return [10.0 * math.floor(lo / 10.0), 10.0 * math.ceil(hi / 10.0)]
+
+
+def _lines(data: pd.DataFrame, x: alt.X) -> list[alt.Chart]:
     labels = list(SERIES.values())
-    colour = alt.Color(
-        "measure:N", scale=_measure_scale(labels), legend=alt.Legend(orient="top", title=None)
-    )
+    legend = alt.Legend(orient="top", title=None, symbolOpacity=1, symbolStrokeWidth=3)
+    colour = alt.Color("measure:N", scale=_measure_scale(labels), legend=legend)
     base = alt.Chart(data).encode(x=x, color=colour)
-    faint = base.mark_line(opacity=0.3, strokeWidth=1).encode(y=alt.Y("value:Q", title="degrees"))
+    y_scale = alt.Scale(domain=y_domain(data["value"]), nice=False)
+    faint = base.mark_line(opacity=0.3, strokeWidth=1).encode(
+        y=alt.Y("value:Q", title="degrees", scale=y_scale)
+    )
     solid = base.mark_line(strokeWidth=2).encode(
-        y="trusted_value:Q",
+        y=alt.Y("trusted_value:Q", scale=y_scale),
         tooltip=[
             alt.Tooltip("time_s:Q", title="time (s)", format=".2f"),
             "measure:N",
@@ -67,26 +86,27 @@ def _lines(data: pd.DataFrame, x: alt.X, height: int) -> alt.LayerChart:
             alt.Tooltip("confidence:Q", format=".2f"),
         ],
     )
-    return alt.layer(faint, solid).properties(height=height)
+    return [faint, solid]
 
 
-def _strip(runs: pd.DataFrame, x: alt.X) -> alt.Chart:
+def _strip(runs: pd.DataFrame) -> alt.Chart:
+    """The risk level as a band under the plot (pixel rows, outside the degrees scale)."""
+    legend = alt.Legend(orient="bottom", title="risk", offset=8)
     return (
         alt.Chart(runs)
-        .mark_rect()
+        .mark_rect(clip=False)
         .encode(
-            x=x,
+            x="start:Q",
             x2="stop:Q",
-            color=alt.Color(
-                "risk:N", scale=_risk_scale(), legend=alt.Legend(orient="bottom", title="risk")
-            ),
+            y=alt.value({"expr": f"height + {STRIP[0] - HEIGHT}"}),
+            y2=alt.value({"expr": f"height + {STRIP[1] - HEIGHT}"}),
+            fill=alt.Fill("risk:N", scale=_risk_scale(), legend=legend),
             tooltip=[
                 "risk:N",
                 alt.Tooltip("start:Q", title="from (s)", format=".1f"),
                 alt.Tooltip("stop:Q", title="to (s)", format=".1f"),
             ],
         )
-        .properties(height=26)
     )
 
 
@@ -103,20 +123,23 @@ def timeline(
     now_s: float | None = None,
     lifts: Sequence[tuple[float, str]] = (),
     thresholds: Sequence[tuple[float, str]] = (),
-) -> alt.VConcatChart:
-    """Trunk bend, twist and shoulders over time above the risk strip; the current time and
-    the lifts as vertical lines; trunk-bend thresholds as dashed lines."""
+) -> alt.LayerChart:
+    """Trunk bend, twist and shoulders over time with the risk level as a band below; the
+    current time and the lifts as vertical lines; trunk-bend thresholds as dashed lines.
+
+    One layered view (not a concatenation), so it fits the page's width exactly."""
     runs = _runs(table)
     domain = [float(runs["start"].min()), float(runs["stop"].max())] if len(runs) else [0, 1]
     scale = alt.Scale(domain=domain, nice=False, zero=False)
-    x_top = alt.X("time_s:Q", scale=scale, axis=alt.Axis(labels=False, ticks=False, title=None))
-    layers: list[Any] = [_lines(long_measures(table, min_conf), x_top, 230)]
+    axis = alt.Axis(offset=STRIP[1] - HEIGHT + 4, title="time (s)")
+    x = alt.X("time_s:Q", scale=scale, axis=axis)
+    layers: list[Any] = _lines(long_measures(table, min_conf), x)
     if thresholds:
         rules = pd.DataFrame(list(thresholds), columns=["deg", "label"])
         base = alt.Chart(rules).encode(y="deg:Q")
         layers.append(base.mark_rule(strokeDash=[4, 4], color="#8a8f98"))
         layers.append(
-            base.mark_text(align="left", dy=-6, color="#5b6b7b", fontSize=11).encode(
+            base.mark_text(align="left", dy=9, color="#5b6b7b", fontSize=11).encode(
                 x=alt.value(4), text="label:N"
             )
         )
@@ -133,42 +156,50 @@ def timeline(
             .mark_rule(color="#1d2733", strokeWidth=2)
             .encode(x="time_s:Q")
         )
-    x_strip = alt.X("start:Q", scale=scale, title="time (s)")
-    return alt.vconcat(alt.layer(*layers), _strip(runs, x_strip), spacing=2).resolve_scale(
-        x="shared", color="independent"
-    )
+    layers.append(_strip(runs))
+    return alt.layer(*layers).properties(height=HEIGHT).configure_view(strokeWidth=0)
 
 
-def rolling(history: pd.DataFrame, window_s: float) -> alt.VConcatChart:
-    """The live chart: trunk bend and twist over the last ``window_s`` seconds."""
+def rolling(history: pd.DataFrame, window_s: float) -> alt.LayerChart:
+    """The live chart: trunk bend and twist over the last ``window_s`` seconds, the risk level
+    as a band below."""
     data = history.melt(
         id_vars=["seconds_ago", "risk"],
         value_vars=["Trunk bend", "Trunk twist"],
         var_name="measure",
         value_name="value",
     )
-    x = alt.X("seconds_ago:Q", title="seconds ago", scale=alt.Scale(domain=[-window_s, 0]))
+    height = 170
+    axis = alt.Axis(offset=24, title="seconds ago")
+    x = alt.X("seconds_ago:Q", scale=alt.Scale(domain=[-window_s, 0], nice=False), axis=axis)
     lines = (
         alt.Chart(data)
         .mark_line(strokeWidth=2)
         .encode(
             x=x,
-            y=alt.Y("value:Q", title="degrees"),
+            y=alt.Y(
+                "value:Q",
+                title="degrees",
+                scale=alt.Scale(domain=y_domain(data["value"], -30, 60), nice=False),
+            ),
             color=alt.Color(
                 "measure:N",
                 scale=_measure_scale(["Trunk bend", "Trunk twist"]),
-                legend=alt.Legend(orient="top"),
+                legend=alt.Legend(orient="top", title=None),
             ),
         )
-        .properties(height=180)
     )
     strip = (
         alt.Chart(history)
-        .mark_tick(thickness=6, size=22)
-        .encode(x=x, color=alt.Color("risk:N", scale=_risk_scale(), legend=None))
-        .properties(height=26)
+        .mark_tick(thickness=4, size=16, clip=False)
+        .encode(
+            x="seconds_ago:Q",
+            y=alt.value({"expr": "height + 12"}),
+            fill=alt.Fill("risk:N", scale=_risk_scale(), legend=None),
+            stroke=alt.Stroke("risk:N", scale=_risk_scale(), legend=None),
+        )
     )
-    return alt.vconcat(lines, strip, spacing=2).resolve_scale(x="shared", color="independent")
+    return alt.layer(lines, strip).properties(height=height).configure_view(strokeWidth=0)
 
 
 def compare(tables: Sequence[tuple[str, pd.DataFrame, float]], offset_s: float) -> alt.LayerChart:
@@ -183,7 +214,11 @@ def compare(tables: Sequence[tuple[str, pd.DataFrame, float]], offset_s: float) 
         .mark_line(strokeWidth=2)
         .encode(
             x=alt.X("time_s:Q", title="seconds from the sync point"),
-            y=alt.Y("value:Q", title="trunk bend (degrees)"),
+            y=alt.Y(
+                "value:Q",
+                title="trunk bend (degrees)",
+                scale=alt.Scale(domain=y_domain(data["value"]), nice=False),
+            ),
             color=alt.Color(
                 "clip:N",
                 scale=alt.Scale(range=["#1f5fbf", "#e07b00"]),

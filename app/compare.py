@@ -127,6 +127,7 @@ def _synchronised(sides: list[Side]) -> None:
             offset,
         ),
         width="stretch",
+        height=charts.COMPARE_PX,
     )
 
 

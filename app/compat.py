@@ -19,6 +19,17 @@ from __future__ import annotations
 import inspect
 
 
+def known_starlette_problem() -> bool:
+    """Whether this Streamlit/Starlette pair has the problem (fixed or not yet)."""
+    try:
+        import streamlit
+        from starlette.middleware.gzip import IdentityResponder
+    except ImportError:
+        return False
+    native = "exclude_content_types" in inspect.signature(IdentityResponder.__init__).parameters
+    return native and streamlit.__version__.startswith("1.60.")
+
+
 def needs_fix() -> bool:
     """Whether the installed Streamlit/Starlette pair has the media-500 problem."""
     try:

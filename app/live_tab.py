@@ -130,7 +130,7 @@ def _rolling(worker: LiveWorker) -> None:
             "risk": [r.risk_level for r in hist],
         }
     )
-    st.altair_chart(charts.rolling(data, WINDOW_S), width="stretch")
+    st.altair_chart(charts.rolling(data, WINDOW_S), width="stretch", height=charts.ROLLING_PX)
 
 
 def _summary(result: object) -> None:

@@ -185,20 +185,48 @@ def _lift_marks(item: Analysed) -> list[tuple[float, str]]:
     return marks
 
 
+#: lifts.csv column -> table header, in the order shown (other columns are in the download).
+LIFT_COLUMNS = {
+    "lift": "Lift",
+    "style": "Style",
+    "start_s": "Start (s)",
+    "lowest_s": "Lowest point (s)",
+    "duration_s": "Duration (s)",
+    "trunk_flexion_at_lowest_deg": "Trunk bend at lowest (°)",
+    "knee_flexion_at_lowest_deg": "Knee bend at lowest (°)",
+    "peak_twist_deg": "Peak twist (°)",
+    "twisting_under_load": "Twist under load",
+    "li_origin": "Lifting index, origin",
+    "li_destination": "Lifting index, destination",
+    "niosh_note": "NIOSH note",
+}
+
+
 def _lifts(item: Analysed) -> None:
     rows = lift_rows(item.result)
     if not rows:
+        detected = callable(getattr(item.result.analysis, "lifts_table", None))
         st.info(
-            "Lift detection is not available in this version: the per-lift table and the "
+            "No lift was found in this clip."
+            if detected
+            else "Lift detection is not available in this version: the per-lift table and the "
             "NIOSH lifting index will appear here once it is."
         )
         return
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    table = pd.DataFrame(rows)
+    shown = [c for c in LIFT_COLUMNS if c in table]
+    if len(shown) >= 3:
+        table = table[shown].rename(columns=LIFT_COLUMNS)
+    st.dataframe(table, hide_index=True, width="stretch")
     if not item.settings.task.load_kg:
         st.caption("Enter the load weight in the sidebar to get each lift's NIOSH lifting index.")
+    else:
+        st.caption(
+            "Lifting index = load / recommended weight limit (NIOSH): above 1 the risk rises, "
+            "above 3 it is high for nearly everyone. All columns are in lifts.csv."
+        )
 
 
-# ---------------------------------------------------------------------------------------------
 def _start_row(item: Analysed) -> int:
     """Start the scrubber at the clip's most important moment."""
     moments = candidate_moments(item.result)
@@ -238,6 +266,7 @@ def _scrubber(item: Analysed) -> None:
                 ),
             ),
             width="stretch",
+            height=charts.TIMELINE_PX,
         )
     left, right = st.columns([3, 2], gap="large")
     with left:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import tomllib
 import typing
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ LABELS = {
     "min_confidence": "Minimum confidence to trust a measure",
     "blur_faces": "Blur faces in the annotated video",
 }
+#: Top-level sections shown with the thresholds when the settings tree has them.
+EXTRA_SECTIONS = ("lifts", "scores")
 _SUFFIXES = ("_deg_s", "_deg", "_cm", "_kg", "_s", "_per_min", "_hz", "_h")
 
 
@@ -107,17 +110,36 @@ def _group(base: Settings, fields: list[tuple[str, str]], prefix: str) -> dict[s
     return changes
 
 
+def _section(obj: Any, title: str, key: str) -> dict[str, Any]:
+    with st.expander(title):
+        return {
+            g.name: field_input(obj, g.name, f"{key}.{g.name}") for g in dataclasses.fields(obj)
+        }
+
+
 def _thresholds(base: Settings, prefix: str) -> dict[str, Any]:
-    rules: dict[str, Any] = {}
-    for f in dataclasses.fields(base.rules):
-        rule = getattr(base.rules, f.name)
-        title = (type(rule).__doc__ or f.name).strip().splitlines()[0]
-        with st.expander(title):
-            rules[f.name] = {
-                g.name: field_input(rule, g.name, f"{prefix}.rules.{f.name}.{g.name}")
-                for g in dataclasses.fields(rule)
-            }
-    return {"rules": rules}
+    """Every rule's thresholds, and lift detection and score inputs when the tree has them."""
+    rules = {
+        f.name: _section(
+            getattr(base.rules, f.name),
+            _rule_title(type(getattr(base.rules, f.name)).__doc__ or f.name),
+            f"{prefix}.rules.{f.name}",
+        )
+        for f in dataclasses.fields(base.rules)
+    }
+    changes: dict[str, Any] = {"rules": rules}
+    for name in EXTRA_SECTIONS:
+        section = getattr(base, name, None)
+        if dataclasses.is_dataclass(section):
+            title = _rule_title(type(section).__doc__ or name)
+            changes[name] = _section(section, title, f"{prefix}.{name}")
+    return changes
+
+
+def _rule_title(doc: str) -> str:
+    """A rule's first docstring line without its references to the source documents."""
+    line = doc.strip().splitlines()[0].rstrip(".")
+    return re.sub(r"\s*\((?:seeds?|see) [^)]*\)", "", line).strip()
 
 
 def _load_toml(upload: Any) -> Settings:

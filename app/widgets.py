@@ -16,7 +16,7 @@ from app.settings_panel import PageSettings
 from app.sources import Source, cache_dir
 from posture.draw import RISK_RGB
 from posture.errors import PostureError
-from posture.report import lift_count, lift_rows, worst_lift_text, write_report
+from posture.report import lift_count, lift_rows, lift_text, worst_lift, write_report
 from posture.report.figures import LEVEL_HEX
 
 RISK_HEX = {k: LEVEL_HEX[k] for k in RISK_RGB}
@@ -90,12 +90,21 @@ def headline(item: Analysed) -> None:
     cols = st.columns(5)
     cols[0].metric("Lifts", lift_count(s), help=None if "lifts" in s else no_lifts)
     cols[1].metric("Lifts per minute", "-" if lpm is None else f"{lpm:.1f}")
-    cols[2].metric("Worst lift", worst_lift_text(item.result))
+    worst = worst_lift(item.result)
+    num = None if worst is None else worst.get("lift", worst.get("number"))
+    cols[2].metric("Worst lift", "-" if worst is None else f"#{num}" if num is not None else "yes")
     cols[3].metric("Deepest trunk bend", "-" if trunk is None else f"{trunk:.0f}°")
     cols[4].metric("Time at high risk", f"{s['risk_time_share'].get('high', 0):.0%}")
+    if worst is not None:
+        st.caption(f"Worst lift: {lift_text(worst)}, lowest point at {_lowest(worst)}.")
     share_bar(s["risk_time_share"], "Time in each risk level")
     if isinstance(s.get("reba_time_share"), Mapping):
         share_bar(s["reba_time_share"], "Time in each REBA level")
+
+
+def _lowest(lift: Mapping[str, Any]) -> str:
+    t = lift.get("lowest_s")
+    return f"{t:.1f} s" if isinstance(t, int | float) else "an unknown time"
 
 
 # ---------------------------------------------------------------------------------------------

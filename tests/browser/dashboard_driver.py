@@ -1,0 +1,63 @@
+"""What the browser tests share: where things are, and a page that records what it did."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+MEDIA = ROOT.parent / "shared" / "media"
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CLIP = MEDIA / "floor_lift_knees_bent_side.mp4"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Watched:
+    """A page with what it logged and fetched."""
+
+    page: Any
+    url: str
+    errors: list[str] = field(default_factory=list)
+    bad_responses: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def outside_requests(self) -> list[str]:
+        local = ("http://localhost:", "ws://localhost:", "data:", "blob:", "about:")
+        return [r for r in self.requests if not r.startswith(local)]
+
+    def unexplained_errors(self) -> list[str]:
+        """Console errors, less the one known environment problem (see app/compat.py): with
+        Streamlit 1.60 and Starlette >= 1.5, /favicon.png fails with HTTP 500 until the
+        dashboard's script has run once and fixed the server."""
+        from app import compat
+
+        allowed = sum(u.endswith("/favicon.png") for u in self.bad_responses)
+        if not compat.known_starlette_problem():
+            allowed = 0
+        errors = list(self.errors)
+        for _ in range(allowed):
+            match = next((e for e in errors if "status of 500" in e), None)
+            if match is not None:
+                errors.remove(match)
+        return errors
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path

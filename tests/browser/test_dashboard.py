@@ -1,0 +1,175 @@
+"""The dashboard in a real browser: every view, as a user would drive it.
+
+Screenshots of each view go to test-artifacts/screenshots/ (look at them: they must look like a
+product). Run with ``pytest -m browser``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dashboard_driver import CLIP, Watched
+
+from posture.draw import RISK_RGB
+
+pytestmark = pytest.mark.browser
+TALL = 3400
+
+
+def wait_for_results(w: Watched, timeout_s: float = 120) -> None:
+    w.page.get_by_text("Frame by frame").wait_for(timeout=timeout_s * 1000)
+    w.page.locator("[data-testid='stVegaLiteChart']").first.wait_for()
+    time.sleep(1.5)  # charts and images finish drawing
+
+
+def download(w: Watched, label: str) -> bytes:
+    with w.page.expect_download() as info:
+        w.page.get_by_role("button", name=label).click()
+    return Path(info.value.path()).read_bytes()
+
+
+# ---------------------------------------------------------------------------------------------
+def test_the_page_loads_offline_without_errors(watched: Watched) -> None:
+    page = watched.page
+    assert page.get_by_role("heading", name="posture · lifting risk").is_visible()
+    for tab in ("Review a recording", "Live coaching", "Compare lifts"):
+        assert page.get_by_role("tab", name=tab).is_visible()
+    assert page.get_by_text("Load weight (kg)").is_visible()  # the settings sidebar
+    time.sleep(1.0)
+    watched.screenshot("01_start")
+    assert watched.unexplained_errors() == []
+    assert watched.outside_requests() == []
+
+
+@pytest.mark.parametrize("watched", [TALL], indirect=True)
+def test_the_demo_needs_no_camera_and_no_video(watched: Watched) -> None:
+    page = watched.page
+    page.get_by_role("button", name="Analyse the demo").click()
+    unavailable = page.get_by_text("The demo recording is not installed yet")
+    results = page.get_by_text("Frame by frame")
+    results.or_(unavailable).wait_for(timeout=120_000)
+    if unavailable.is_visible():
+        watched.screenshot("02_demo_unavailable")
+        pytest.skip("the demo recording (posture.synthetic) is not in this tree")
+    wait_for_results(watched)
+    assert page.get_by_text("Demo: synthetic lifts").is_visible()
+    assert page.locator("video").count() >= 1
+    watched.screenshot("02_demo")
+    assert watched.unexplained_errors() == []
+    assert watched.outside_requests() == []
+
+
+@pytest.mark.parametrize("watched", [TALL], indirect=True)
+def test_an_uploaded_clip_runs_to_timeline_lifts_and_downloads(
+    watched: Watched, needs_media: None
+) -> None:
+    page = watched.page
+    page.get_by_text("Your video").click()
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload a video")
+    uploader.locator("input[type='file']").set_input_files(str(CLIP))
+    wait_for_results(watched)
+    assert page.get_by_role("heading", name=CLIP.name).is_visible()
+    assert page.locator("video").count() >= 1  # the annotated video
+    assert page.get_by_role("heading", name="Lifts").is_visible()
+    details = page.get_by_text(re.compile(r"^frame \d+ · "))
+    before = details.inner_text()
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "t => !document.body.innerText.includes(t)", arg=before.split(" · ")[0] + " · "
+    )
+    time.sleep(1.5)
+    watched.screenshot("03_review_upload")
+
+    frames = download(watched, "frames.csv").decode()
+    assert frames.startswith("frame,time_s,")
+    assert len(frames.splitlines()) == 63  # header + 62 frames
+    summary = json.loads(download(watched, "summary.json"))
+    assert summary["clip"]["frames"] == 62
+    report = download(watched, "Report (HTML)").decode()
+    assert "Lifting-risk report" in report and "Faces are blurred" in report
+    if summary.get("lifts"):
+        assert download(watched, "lifts.csv").decode().startswith("lift,")
+    assert watched.unexplained_errors() == []
+    assert watched.outside_requests() == []
+
+
+def _risk_pixels(frame: Any) -> int:
+    """Pixels of the risk colours in the video element's current frame (the skeleton and the
+    panel's risk square are drawn in them; the clip itself has hardly any)."""
+    colours = [list(c) for c in RISK_RGB.values()][:3]
+    return int(
+        frame.evaluate(
+            """(colours) => {
+              const v = document.querySelector('video');
+              if (!v || !v.videoWidth) return -1;
+              const c = document.createElement('canvas');
+              c.width = v.videoWidth; c.height = v.videoHeight;
+              const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+              const d = g.getImageData(0, 0, c.width, c.height).data;
+              let n = 0;
+              for (let i = 0; i < d.length; i += 4)
+                for (const [r, gg, b] of colours)
+                  if (Math.abs(d[i]-r) < 30 && Math.abs(d[i+1]-gg) < 30 && Math.abs(d[i+2]-b) < 30)
+                    { n++; break; }
+              return n;
+            }""",
+            colours,
+        )
+    )
+
+
+@pytest.mark.parametrize("watched", [1300], indirect=True)
+def test_live_coaching_draws_the_skeleton_and_shows_readings(
+    watched: Watched, fake_camera: Path | None
+) -> None:
+    if fake_camera is None:
+        pytest.skip("no clip or no ffmpeg for the fake webcam")
+    page = watched.page
+    page.get_by_role("tab", name="Live coaching").click()
+    component = page.frame_locator("iframe[title*='streamlit_webrtc']")
+    component.get_by_role("button", name="START").click()
+    started = time.monotonic()
+    page.get_by_text("Processing").wait_for(timeout=30_000)  # live readings from the worker
+    frame = next(f for f in page.frames if "streamlit_webrtc" in f.url)
+    frame.wait_for_function(
+        "() => { const v = document.querySelector('video'); return v && v.videoWidth > 0 }",
+        timeout=30_000,
+    )
+    first_readings = time.monotonic() - started
+    t0 = frame.evaluate("() => document.querySelector('video').currentTime")
+    time.sleep(2.0)
+    t1 = frame.evaluate("() => document.querySelector('video').currentTime")
+    assert t1 > t0, "the annotated video must keep playing"
+    assert _risk_pixels(frame) > 300, "the skeleton must be drawn on the live video"
+    assert page.get_by_text("Trunk bend").first.is_visible()
+    assert page.get_by_text(re.compile(r"^\d+°")).first.is_visible()  # a reading in degrees
+    watched.screenshot("04_live")
+    assert first_readings < 30
+    component.get_by_role("button", name="STOP").click()
+    page.get_by_text("Last session").wait_for(timeout=30_000)
+    time.sleep(1.0)
+    watched.screenshot("05_live_summary")
+    assert watched.unexplained_errors() == []
+    assert watched.outside_requests() == []
+
+
+@pytest.mark.parametrize("watched", [2400], indirect=True)
+def test_compare_shows_both_clips_lined_up(watched: Watched, needs_media: None) -> None:
+    page = watched.page
+    page.get_by_role("tab", name="Compare lifts").click()
+    page.get_by_role("button", name="Compare").click()
+    page.get_by_text("Time from the sync point").wait_for(timeout=120_000)
+    assert page.get_by_role("heading", name=re.compile("^A: floor_lift")).is_visible()
+    assert page.get_by_role("heading", name=re.compile("^B: hip_hinge")).is_visible()
+    page.locator("[data-testid='stImage']").nth(1).wait_for()
+    assert page.get_by_text(re.compile("^Lined up at the")).count() == 2
+    time.sleep(1.5)
+    watched.screenshot("06_compare")
+    assert watched.unexplained_errors() == []
+    assert watched.outside_requests() == []
