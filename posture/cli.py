@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -215,26 +216,61 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress_bar(quiet: bool) -> tuple[Any, Any]:
-    if quiet:
-        return None, None
-    from tqdm import tqdm
+class Progress:
+    """A progress bar on a terminal, made at the first frame (once the input has opened);
+    nothing when stderr is not a terminal (a log file gets the summary lines only)."""
 
-    bar = tqdm(
-        unit=" frames",
-        file=sys.stderr,
-        dynamic_ncols=True,
-        leave=False,
-        mininterval=0.5 if sys.stderr.isatty() else 10,
-    )
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar: Any = None
 
-    def update(done: int, total: int) -> None:
-        if total and bar.total != total:
-            bar.total = total
-        bar.n = done
-        bar.refresh() if done % 10 == 0 else None
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
 
-    return bar, update
+            self.bar = tqdm(
+                total=total or None,
+                unit=" frames",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                leave=False,
+                mininterval=0.5,
+            )
+        self.bar.n = done
+        if done % 10 == 0:
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@contextlib.contextmanager
+def native_logs_hidden(hide: bool) -> Iterator[None]:
+    """MediaPipe, TensorFlow Lite and FFmpeg write their own log lines straight to the
+    process's stderr; the user should see posture's messages only. The file descriptor is
+    pointed at /dev/null while Python's ``sys.stderr`` keeps writing to the real one.
+    ``--debug`` keeps the native logs."""
+    if not hide:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    python_stderr = sys.stderr
+    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr.close()
+        sys.stderr = python_stderr
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -257,14 +293,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         source: str | int = args.camera if args.camera is not None else args.input
         if isinstance(source, str) and not Path(source).exists():
             raise PostureError(f"video file not found: {source}")
-        bar, update = _progress_bar(args.quiet)
+        progress = Progress(not args.quiet)
         try:
             result = analyze_source(
-                source, settings, out, progress=update, max_frames=args.max_frames
+                source, settings, out, progress=progress, max_frames=args.max_frames
             )
         finally:
-            if bar is not None:
-                bar.close()
+            progress.close()
     _report(result, out)
     return 0
 
@@ -359,8 +394,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_ERROR
     os.environ.setdefault("GLOG_minloglevel", "2")
+    # the dashboard replaces this process (exec): its stderr must stay the real one
+    hide = not args.debug and args.command != "dashboard"
     try:
-        return COMMANDS[args.command](args)
+        with native_logs_hidden(hide):
+            return COMMANDS[args.command](args)
     except PostureError as exc:
         if args.debug:
             raise

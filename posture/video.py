@@ -65,6 +65,12 @@ class VideoInfo:
         }
 
 
+def _why(exc: BaseException) -> str:
+    """FFmpeg's reason in plain words, without its error number and path."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    return str(text).strip().rstrip(".").lower() or type(exc).__name__
+
+
 def _rotate(rgb: np.ndarray, rotation_deg: int) -> np.ndarray:
     """Apply display rotation: PyAV reports the counter-clockwise angle of the display matrix."""
     k = round(rotation_deg / 90) % 4
@@ -91,7 +97,7 @@ class VideoFile:
         try:
             self._container = av.open(str(self.path))
         except (av.error.FFmpegError, UnicodeDecodeError, OSError) as exc:
-            raise VideoError(f"{self.path.name} is not a video we can read ({exc})") from exc
+            raise VideoError(f"{self.path.name} is not a video we can read ({_why(exc)})") from exc
         if not self._container.streams.video:
             self._container.close()
             raise VideoError(f"{self.path.name} is not a video (no video stream found in it)")
@@ -105,7 +111,7 @@ class VideoFile:
             raise VideoError(f"{self.path.name} contains no video frames") from None
         except (av.error.FFmpegError, ValueError) as exc:
             self._container.close()
-            raise VideoError(f"{self.path.name} cannot be decoded ({exc})") from exc
+            raise VideoError(f"{self.path.name} cannot be decoded ({_why(exc)})") from exc
         self.info = self._probe(int(self._first.rotation or 0))
         self.error: str | None = None
         self.frames_read = 0
@@ -149,7 +155,7 @@ class VideoFile:
                 self._put(Frame(index, t, rgb))
                 index += 1
         except (av.error.FFmpegError, ValueError, MemoryError) as exc:
-            self.error = f"the video stopped decoding after {index} frames ({exc})"
+            self.error = f"the video stopped decoding after {index} frames ({_why(exc)})"
         finally:
             self._put(_END)
 
