@@ -1,0 +1,187 @@
+"""The annotated video shows exactly the final analysis: frames drawn early (LaggedRenderer)
+match it, a mismatch redraws the whole video, and equal FrameViews draw equal pixels."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+
+import posture.pipeline
+import posture.render
+from posture.analysis import Analysis, analyze
+from posture.config import DEFAULTS
+from posture.draw import FrameView, PersonView, annotate
+from posture.landmarks import PoseSequence
+from posture.pipeline import Result, analyze_source
+from posture.synthetic import demo_recording
+from posture.views import frame_view
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+FLOOR_LIFT = SHARED / "media" / "floor_lift_knees_bent_side.mp4"
+
+
+def decoded_frames(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+
+
+@pytest.fixture(scope="module")
+def clip() -> Path:
+    if not FLOOR_LIFT.is_file():
+        pytest.skip(f"real clip not found: {FLOOR_LIFT.resolve()} (needs ../shared/media)")
+    return FLOOR_LIFT
+
+
+@pytest.fixture(scope="module")
+def lagged_run(
+    clip: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Result, posture.render.LaggedRenderer, Path]:
+    """floor_lift analysed with video on; also returns the renderer the pipeline used."""
+    made: list[posture.render.LaggedRenderer] = []
+
+    class Spy(posture.render.LaggedRenderer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    out = tmp_path_factory.mktemp("lagged")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(posture.pipeline, "LaggedRenderer", Spy)
+        result = analyze_source(clip, DEFAULTS, out)
+    assert len(made) == 1
+    return result, made[0], out / "annotated.mp4"
+
+
+@pytest.mark.media
+@pytest.mark.slow
+def test_frames_drawn_early_match_the_final_analysis_so_nothing_is_redrawn(
+    lagged_run: tuple[Result, posture.render.LaggedRenderer, Path],
+) -> None:
+    result, renderer, video = lagged_run
+    # about the first second (lag 1 s, drawn in batches of 30) is drawn from the provisional
+    # analysis; without early frames this test would check nothing
+    assert len(renderer.drawn) >= 20
+    assert renderer.error is None
+    assert "redrawn" not in result.timings
+    assert len(decoded_frames(video)) == result.analysis.n_frames
+
+
+@pytest.mark.media
+@pytest.mark.slow
+def test_an_early_frame_that_differs_makes_the_whole_video_redrawn(
+    clip: Path,
+    lagged_run: tuple[Result, posture.render.LaggedRenderer, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the renderer's provisional view gets a footer the final analysis never shows, as when
+    # the subject chosen early differs from the final one
+    def provisional(*args: Any, **kwargs: Any) -> FrameView:
+        return replace(frame_view(*args, **kwargs), footer="provisional")
+
+    monkeypatch.setattr(posture.render, "frame_view", provisional)
+    result = analyze_source(clip, DEFAULTS, tmp_path)
+    assert result.timings.get("redrawn") == 1.0
+    redrawn = decoded_frames(tmp_path / "annotated.mp4")
+    assert len(redrawn) == result.analysis.n_frames
+    # every frame now shows the final analysis: the same pixels as the run that needed no redraw
+    _result, _renderer, lagged_video = lagged_run
+    reference = decoded_frames(lagged_video)
+    assert len(reference) == len(redrawn)
+    for i, (a, b) in enumerate(zip(redrawn, reference, strict=True)):
+        assert np.array_equal(a, b), f"frame {i} differs from the final analysis' drawing"
+
+
+# --- FrameView equality is pixel equality -----------------------------------------------------
+SIZE = (640, 360)
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[Analysis, PoseSequence]:
+    rec = demo_recording()
+    return analyze(rec.subject, DEFAULTS), rec.subject
+
+
+@pytest.fixture(scope="module")
+def background() -> np.ndarray:
+    return np.random.default_rng(3).integers(0, 256, (SIZE[1], SIZE[0], 3), dtype=np.uint8)
+
+
+def _row_with_cue_in_lift(a: Analysis) -> int:
+    return next(i for i in range(a.n_frames) if a.frame_cue(i) and a.lift_at(i))
+
+
+def _view(a: Analysis, seq: PoseSequence, case: str) -> FrameView:
+    def people(i: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        return [(7, seq.image_xyz[i], seq.visibility[i])]
+
+    if case == "no_analysis":
+        return frame_view(None, None, people(0), SIZE)
+    if case == "standing":
+        return frame_view(a, 5, people(5), SIZE)
+    i = _row_with_cue_in_lift(a)
+    if case == "lift_with_cue":
+        return frame_view(a, i, people(i), SIZE)
+    if case == "two_people":
+        other = seq.image_xyz[i].copy()
+        other[:, 0] -= 0.25
+        return frame_view(a, i, [*people(i), (8, other, seq.visibility[i])], SIZE)
+    raise ValueError(case)
+
+
+VIEW_CASES = ["no_analysis", "standing", "lift_with_cue", "two_people"]
+
+
+@pytest.mark.parametrize("blur", [False, True], ids=["plain", "blur_faces"])
+@pytest.mark.parametrize("case", VIEW_CASES)
+def test_equal_frame_views_draw_identical_pixels(
+    demo: tuple[Analysis, PoseSequence], background: np.ndarray, case: str, blur: bool
+) -> None:
+    first, second = _view(*demo, case), _view(*demo, case)
+    assert first == second and first is not second
+    assert hash(first) == hash(second)
+    original = background.copy()
+    drawn = annotate(background, first, blur=blur)
+    assert np.array_equal(drawn, annotate(background, second, blur=blur))
+    assert np.array_equal(background, original), "annotate changed its input"
+    assert not np.array_equal(drawn, background)  # something was drawn
+
+
+def _moved(v: FrameView) -> FrameView:
+    p = v.people[0]
+    points = tuple(None if q is None else (q[0] + 5, q[1]) for q in p.points)
+    return replace(v, people=(PersonView(p.person_id, points), *v.people[1:]))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda v: replace(v, cue="Keep the load close to your body"), id="cue"),
+        pytest.param(lambda v: replace(v, risk_level="low"), id="risk_level"),
+        pytest.param(
+            lambda v: replace(v, readings=((v.readings[0][0], "1 deg", True), *v.readings[1:])),
+            id="a_reading",
+        ),
+        pytest.param(
+            lambda v: replace(
+                v, readings=((*v.readings[0][:2], not v.readings[0][2]), *v.readings[1:])
+            ),
+            id="trust_of_a_reading",
+        ),
+        pytest.param(lambda v: replace(v, footer="lift 9: stoop"), id="footer"),
+        pytest.param(_moved, id="a_skeleton_moved"),
+    ],
+)
+def test_frame_views_that_differ_draw_different_pixels(
+    demo: tuple[Analysis, PoseSequence], background: np.ndarray, change: Any
+) -> None:
+    # the converse, so that pixel equality above is not true of any two views
+    view = _view(*demo, "lift_with_cue")
+    changed = change(view)
+    assert changed != view
+    assert not np.array_equal(annotate(background, view), annotate(background, changed))
