@@ -222,7 +222,7 @@ def compare(tables: Sequence[tuple[str, pd.DataFrame, float]], offset_s: float) 
             color=alt.Color(
                 "clip:N",
                 scale=alt.Scale(range=["#1f5fbf", "#e07b00"]),
-                legend=alt.Legend(orient="top"),
+                legend=alt.Legend(orient="top", title=None, labelLimit=420),
             ),
             strokeDash=alt.StrokeDash("clip:N", legend=None),
         )

@@ -22,6 +22,12 @@ from app.widgets import RISK_HEX, risk_pill, share_bar
 from posture.report import lift_count
 
 RTC = {"iceServers": []}  # local connection only: no STUN/TURN server is contacted
+#: 15 fps is what the pose model keeps up with on a laptop; more frames would only be dropped
+#: after costing the browser and the server an encode and a decode each.
+CONSTRAINTS = {
+    "video": {"width": 640, "height": 480, "frameRate": {"ideal": 15, "max": 15}},
+    "audio": False,
+}
 WINDOW_S = 30.0
 READING_LABELS = {
     "trunk_flexion_deg": "Trunk bend",
@@ -42,7 +48,7 @@ def render(page: PageSettings) -> None:
             key="posture-live",
             mode=WebRtcMode.SENDRECV,
             rtc_configuration=RTC,
-            media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
+            media_stream_constraints=CONSTRAINTS,
             video_frame_callback=worker.frame_callback,
             async_processing=True,
             video_html_attrs={"autoPlay": True, "muted": True, "style": {"width": "100%"}},

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_driver import CLIP, Watched
+from dashboard_driver import CLIP, SCREENSHOTS, Watched
 
 from posture.draw import RISK_RGB
 
@@ -99,6 +99,20 @@ def test_an_uploaded_clip_runs_to_timeline_lifts_and_downloads(
     assert watched.outside_requests() == []
 
 
+def test_an_unreadable_upload_gets_one_clear_line(watched: Watched, tmp_path: Path) -> None:
+    broken = tmp_path / "holiday.mp4"
+    broken.write_bytes(b"\x00" * 4096)
+    page = watched.page
+    page.get_by_text("Your video").click()
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload a video")
+    uploader.locator("input[type='file']").set_input_files(str(broken))
+    alert = page.get_by_test_id("stAlert").filter(has_text="holiday.mp4")
+    alert.wait_for()
+    assert "not a video we can read" in alert.inner_text()
+    assert page.get_by_text("Traceback").count() == 0
+    watched.screenshot("07_bad_upload")
+
+
 def _risk_pixels(frame: Any) -> int:
     """Pixels of the risk colours in the video element's current frame (the skeleton and the
     panel's risk square are drawn in them; the clip itself has hardly any)."""
@@ -124,6 +138,68 @@ def _risk_pixels(frame: Any) -> int:
     )
 
 
+KEEP_PEER_CONNECTIONS = """
+(() => {
+  const Original = window.RTCPeerConnection;
+  if (!Original) return;
+  window.__pcs = [];
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Original(...args);
+    window.__pcs.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Original.prototype;
+})();
+"""
+WEBRTC_STATS = """
+async () => {
+  const out = {};
+  for (const pc of window.__pcs || []) {
+    const stats = await pc.getStats();
+    stats.forEach(s => {
+      if (s.kind !== 'video') return;
+      if (s.type === 'outbound-rtp')
+        Object.assign(out, {enc_t: s.totalEncodeTime, enc_n: s.framesEncoded});
+      if (s.type === 'inbound-rtp')
+        Object.assign(out, {dec_t: s.totalDecodeTime, dec_n: s.framesDecoded,
+                            jb_t: s.jitterBufferDelay, jb_n: s.jitterBufferEmittedCount,
+                            fps: s.framesPerSecond});
+    });
+  }
+  return out;
+}
+"""
+
+
+def _browser_path(frame: Any, page: Any, window_s: float = 4.0) -> dict[str, Any]:
+    """The parts of camera-to-screen latency the browser's WebRTC statistics show, over a
+    window of steady streaming (not the start-up), and the server's analysis time."""
+    a = frame.evaluate(WEBRTC_STATS)
+    time.sleep(window_s)
+    b = frame.evaluate(WEBRTC_STATS)
+
+    def per_frame(t: str, n: str) -> float:
+        return round(1000 * (b[t] - a[t]) / max(b[n] - a[n], 1), 1)
+
+    text = page.get_by_text(re.compile(r"^\d+ ms$")).first.inner_text()
+    out = {
+        "browser_encode_ms": per_frame("enc_t", "enc_n"),
+        "browser_decode_ms": per_frame("dec_t", "dec_n"),
+        "jitter_buffer_ms": per_frame("jb_t", "jb_n"),
+        "received_fps": b["fps"],
+        "frames_received_in_window": b["dec_n"] - a["dec_n"],
+        "server_analysis_ms": float(text.split()[0]),
+    }
+    out["sum_of_measured_parts_ms"] = round(
+        out["browser_encode_ms"]
+        + out["browser_decode_ms"]
+        + out["jitter_buffer_ms"]
+        + out["server_analysis_ms"],
+        1,
+    )
+    return out
+
+
 @pytest.mark.parametrize("watched", [1300], indirect=True)
 def test_live_coaching_draws_the_skeleton_and_shows_readings(
     watched: Watched, fake_camera: Path | None
@@ -131,6 +207,9 @@ def test_live_coaching_draws_the_skeleton_and_shows_readings(
     if fake_camera is None:
         pytest.skip("no clip or no ffmpeg for the fake webcam")
     page = watched.page
+    page.context.add_init_script(KEEP_PEER_CONNECTIONS)
+    page.reload()
+    page.get_by_text("What to analyse", exact=True).wait_for()
     page.get_by_role("tab", name="Live coaching").click()
     component = page.frame_locator("iframe[title*='streamlit_webrtc']")
     component.get_by_role("button", name="START").click()
@@ -151,6 +230,10 @@ def test_live_coaching_draws_the_skeleton_and_shows_readings(
     assert page.get_by_text(re.compile(r"^\d+°")).first.is_visible()  # a reading in degrees
     watched.screenshot("04_live")
     assert first_readings < 30
+    path = _browser_path(frame, page)
+    SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS.parent / "live_browser_path.json").write_text(json.dumps(path, indent=2))
+    assert path["frames_received_in_window"] > 10
     component.get_by_role("button", name="STOP").click()
     page.get_by_text("Last session").wait_for(timeout=30_000)
     time.sleep(1.0)
