@@ -66,10 +66,10 @@ def _label(name: str, unit: str) -> str:
 def _step(unit: str, lo: float, hi: float, is_int: bool) -> float | int:
     if is_int:
         return 1
-    if unit in ("deg", "cm", "deg/s") or hi - lo >= 200:
-        return 1.0
     if unit in ("kg", "h", "1/min"):
         return 0.5
+    if unit in ("deg", "cm", "deg/s") or hi - lo >= 200:
+        return 1.0
     return 0.05 if hi - lo <= 5 else 0.1
 
 

@@ -16,7 +16,14 @@ from app.settings_panel import PageSettings
 from app.sources import Source, cache_dir
 from posture.draw import RISK_RGB
 from posture.errors import PostureError
-from posture.report import lift_count, lift_rows, lift_text, worst_lift, write_report
+from posture.report import (
+    deepest_bend_deg,
+    lift_count,
+    lift_rows,
+    lift_text,
+    worst_lift,
+    write_report,
+)
 from posture.report.figures import LEVEL_HEX
 
 RISK_HEX = {k: LEVEL_HEX[k] for k in RISK_RGB}
@@ -84,7 +91,7 @@ def share_bar(shares: Mapping[str, Any], title: str) -> None:
 def headline(item: Analysed) -> None:
     """The clip's headline figures (lift figures shown as '-' until lift detection exists)."""
     s = item.result.summary()
-    trunk = (s["measures"].get("trunk_flexion_deg") or {}).get("peak")
+    trunk = deepest_bend_deg(item.result.analysis)
     lpm = s.get("lifts_per_min")
     no_lifts = "Lift detection is not available in this version."
     cols = st.columns(5)

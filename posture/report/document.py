@@ -18,6 +18,7 @@ from posture.measures import MEASURE_SPECS
 from posture.report.figures import hex_colour, moment_pictures, timeline_png
 from posture.report.moments import (
     LABELS,
+    deepest_bend_deg,
     flat,
     key_moments,
     lift_count,
@@ -111,7 +112,7 @@ def _facts(s: dict[str, Any]) -> str:
 
 
 def _headline(result: Result, s: dict[str, Any]) -> str:
-    trunk = (s["measures"].get("trunk_flexion_deg") or {}).get("peak")
+    trunk = deepest_bend_deg(result.analysis)
     cards = [
         ("Lifts", lift_count(s)),
         ("Lifts per minute", _fmt(s.get("lifts_per_min"))),

@@ -51,6 +51,12 @@ def peak_row(analysis: Analysis, measure: str = "trunk_flexion_deg") -> int | No
     return int(np.nanargmax(v))
 
 
+def deepest_bend_deg(analysis: Analysis) -> float | None:
+    """The largest forward trunk bend of the clip (degrees), or None if never seen."""
+    row = peak_row(analysis)
+    return None if row is None else float(analysis.measures["trunk_flexion_deg"][row])
+
+
 def row_at(analysis: Analysis, t_s: float) -> int:
     """Row of the frame nearest to time ``t_s`` (clipped to the clip)."""
     t = analysis.t_s

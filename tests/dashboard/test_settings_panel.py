@@ -1,0 +1,72 @@
+"""The sidebar's settings come from the settings tree's own fields (the parts without widgets)."""
+
+from __future__ import annotations
+
+import dataclasses
+from types import SimpleNamespace
+
+import pytest
+
+from app.settings_panel import CAMERA, TASK, _label, _load_toml, _rule_title, _step
+from posture.config import DEFAULTS, RulesSettings, dump_toml
+from posture.errors import ConfigError
+
+
+@pytest.mark.parametrize(("section", "name"), TASK + CAMERA + [("output", "blur_faces")])
+def test_every_exposed_setting_exists_and_has_help(section: str, name: str) -> None:
+    fields = {f.name: f for f in dataclasses.fields(getattr(DEFAULTS, section))}
+    assert name in fields
+    assert fields[name].metadata["help"]
+
+
+@pytest.mark.parametrize(
+    ("name", "unit", "label"),
+    [
+        ("load_kg", "kg", "Load weight (kg)"),
+        ("trunk_flexion_high_deg", "deg", "Trunk flexion high (deg)"),
+        ("velocity_deg_s", "deg/s", "Velocity (deg/s)"),
+        ("hip_shift", "", "Hip shift"),
+    ],
+)
+def test_labels_are_plain_words_with_the_unit(name: str, unit: str, label: str) -> None:
+    assert _label(name, unit) == label
+
+
+def test_steps_suit_the_unit_and_range() -> None:
+    assert _step("", 0, 10_000, True) == 1
+    assert _step("deg", 0, 90, False) == 1.0
+    assert _step("kg", 0, 200, False) == 0.5
+    assert _step("", 0.0, 1.0, False) == 0.05
+
+
+def test_rule_titles_drop_their_references_to_the_source_documents() -> None:
+    titles = [
+        _rule_title(type(getattr(RulesSettings(), f.name)).__doc__ or "")
+        for f in dataclasses.fields(RulesSettings)
+    ]
+    assert "Bending at the back instead of the knees" in titles
+    assert "Load far from the body" in titles
+    assert not any("seed" in t for t in titles)
+
+
+def upload(text: str) -> SimpleNamespace:
+    return SimpleNamespace(name="mine.toml", getvalue=lambda: text.encode())
+
+
+def test_a_loaded_settings_file_becomes_the_base_and_round_trips() -> None:
+    s = _load_toml(upload("[task]\nload_kg = 12.5\n[rules.twist]\ntwist_deg = 25\n"))
+    assert s.task.load_kg == 12.5 and s.rules.twist.twist_deg == 25.0
+    assert _load_toml(upload(dump_toml(s))) == s
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[task\nload_kg = 1", "mine.toml is not valid TOML"),
+        ("[task]\nload_kg = 900", "task.load_kg = 900.0 is outside its valid range"),
+        ("[task]\nweight = 3", "unknown setting 'task.weight'"),
+    ],
+)
+def test_a_bad_settings_file_is_one_clear_line(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("'", ".")):
+        _load_toml(upload(text))
