@@ -134,7 +134,9 @@ def test_bending_clip_peaks_above_45_deg_trunk_flexion(runs: Runs, clip: str) ->
         (HIP_HINGE, {"stoop"}),  # knees nearly straight, trunk inclined
     ],
 )
-def test_lift_is_detected_with_the_style_of_the_clip(runs: Runs, clip: str, styles: set) -> None:
+def test_lift_is_detected_with_the_style_of_the_clip(
+    runs: Runs, clip: str, styles: set[str]
+) -> None:
     run = runs.clip(clip)
     assert len(run.lifts) >= 1, f"{clip}: no lift detected"
     assert {lf["style"] for lf in run.lifts} <= styles

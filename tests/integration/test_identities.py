@@ -6,6 +6,8 @@ read back from landmarks.npz, so these tests see exactly the tracks the pipeline
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -103,7 +105,9 @@ TRACK_SWAP = (
         pytest.param(_man_on_cabinet, id="man_on_cabinet"),
     ],
 )
-def test_two_people_outdoor_each_person_keeps_one_id(runs: Runs, who) -> None:
+def test_two_people_outdoor_each_person_keeps_one_id(
+    runs: Runs, who: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> None:
     run = runs.clip("two_people_outdoor_backlight")
     rows = np.arange(len(run.recording.subject))
     ids_seen: dict[int, int] = {}
