@@ -119,11 +119,12 @@ def analyze_source(
     info = src.info
     size_out = output_size(info.width, info.height, settings.output.video_max_height)
     writer: VideoWriter | None = None
+    renderer: LaggedRenderer | None = None
+    est: PoseEstimator | None = None
     tmp_video = out_dir / ".annotated.partial.mp4" if out_dir is not None else None
     try:
         est = PoseEstimator(settings.pose, model)
         tracker = PersonTracker(settings.tracking, aspect=info.width / info.height)
-        renderer = None
         if tmp_video is not None and settings.output.video:
             tmp_video.parent.mkdir(parents=True, exist_ok=True)
             writer = VideoWriter(tmp_video, size_out, info.fps)
@@ -133,24 +134,30 @@ def analyze_source(
         warnings: list[str] = []
         n = _run_frames(src, est, tracker, renderer, progress, max_frames, stop, warnings)
         est.close()
+        model_info = est.model
+        est = None
         if getattr(src, "error", None):
             warnings.append(f"{src.error}; the results cover the frames analysed before it")
         if n == 0:
             raise InputError(f"{info.source}: no frame could be read")
         timings = {"analyse_frames": time.perf_counter() - t_start}
-        result = _final_result(tracker, info, est.model, settings, warnings, timings, out_dir)
+        result = _final_result(tracker, info, model_info, settings, warnings, timings, out_dir)
         if renderer is not None and writer is not None and tmp_video is not None:
             assert out_dir is not None
             t0 = time.perf_counter()
             _finish_video(source, result, renderer, writer, size_out, settings, out_dir, tmp_video)
-            writer = None
+            writer = renderer = None
             timings["finish_video"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - t_start
         if out_dir is not None:
             write_outputs(result, out_dir)
         return result
-    finally:
+    finally:  # on any failure: stop every thread and native graph this run started
         src.close()
+        if est is not None:
+            est.close()
+        if renderer is not None:
+            renderer.finish()
         if writer is not None:
             with contextlib.suppress(Exception):
                 writer.close()

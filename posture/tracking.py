@@ -13,6 +13,7 @@ with the largest sum over frames of (torso size x mean landmark visibility).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -43,6 +44,7 @@ class _Track:
     size: float
     last_t: float
     first_t: float
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
     frames: list[int] = field(default_factory=list)
     world: list[np.ndarray] = field(default_factory=list)
     image: list[np.ndarray] = field(default_factory=list)
@@ -115,9 +117,10 @@ class PersonTracker:
         """Match a frame's people to tracks; return ``(track id, pose)`` for each person kept,
         in the input order.
 
-        Known tracks are matched first (Hungarian assignment on torso position and size); a
-        detection left over that duplicates a matched one (:func:`is_duplicate`) is dropped;
-        the rest start new tracks, numbered left to right.
+        Duplicate detections of one person (:func:`is_duplicate`) are reduced to the one that
+        best continues a known track (else the most visible); known tracks are then matched
+        (Hungarian assignment on torso position, predicted from the track's recent motion,
+        and size); the rest start new tracks, numbered left to right.
         """
         row = self._n_frames
         self._n_frames += 1
@@ -125,46 +128,65 @@ class PersonTracker:
         self._frame_index.append(frame_index)
         marks = [(*torso_anchor(p.image_xyz, self.aspect), _box(p)) for p in detected]
         live = [tr for tr in self._tracks if t_s - tr.last_t <= self.settings.max_missing_s]
+        cost = np.array([[self._cost(tr, c, s, t_s) for (c, s, _) in marks] for tr in live])
+        keep = self._without_duplicates(detected, marks, cost)
         ids: list[int] = [0] * len(detected)
-        if live and detected:
-            cost = np.array([[self._cost(tr, c, s, t_s) for (c, s, _) in marks] for tr in live])
-            rows, cols = linear_sum_assignment(cost)
+        if live and keep:
+            rows, cols = linear_sum_assignment(cost[:, keep])
             for r, c in zip(rows, cols, strict=True):
-                if cost[r, c] < 1.0:
-                    ids[c] = live[r].track_id
-        order = sorted(range(len(detected)), key=lambda i: marks[i][0][0])
-        for i in order:
-            if ids[i]:
-                continue
-            taken = [marks[k] for k in range(len(detected)) if ids[k] > 0]
-            if any(is_duplicate(marks[i], m) for m in taken):
-                ids[i] = -1
-                continue
+                if cost[r, keep[c]] < 1.0:
+                    ids[keep[c]] = live[r].track_id
+        for i in sorted((i for i in keep if not ids[i]), key=lambda i: marks[i][0][0]):
             c, s, _ = marks[i]
             self._tracks.append(_Track(self._next_id, c, s, t_s, t_s))
             ids[i] = self._next_id
             self._next_id += 1
         by_id = {tr.track_id: tr for tr in self._tracks}
         kept = [(ids[i], p) for i, p in enumerate(detected) if ids[i] > 0]
-        for (tid, p), (c, s, _) in zip(
-            kept, [marks[i] for i in range(len(detected)) if ids[i] > 0], strict=True
-        ):
-            tr = by_id[tid]
-            tr.centre, tr.size, tr.last_t = c, 0.8 * tr.size + 0.2 * s, t_s
-            tr.frames.append(row)
-            tr.world.append(p.world_xyz_m)
-            tr.image.append(p.image_xyz)
-            tr.vis.append(p.visibility)
-            tr.weight += s * float(np.nanmean(p.visibility[list(_TORSO)]))
+        for i in (i for i in range(len(detected)) if ids[i] > 0):
+            self._extend(by_id[ids[i]], detected[i], marks[i][0], marks[i][1], t_s, row)
         return kept
 
+    def _without_duplicates(
+        self, detected: list[DetectedPose], marks: list[Any], cost: np.ndarray
+    ) -> list[int]:
+        """Indices of the detections kept: one per group of mutual duplicates."""
+        best_cost = cost.min(axis=0) if cost.size else np.full(len(detected), np.inf)
+        vis = [float(np.nansum(p.visibility[list(_TORSO)])) for p in detected]
+        order = sorted(
+            range(len(detected)), key=lambda i: (best_cost[i] >= 1.0, best_cost[i], -vis[i])
+        )
+        kept: list[int] = []
+        for i in order:
+            if not any(is_duplicate(marks[i], marks[k]) for k in kept):
+                kept.append(i)
+        return sorted(kept)
+
+    def _extend(
+        self, tr: _Track, p: DetectedPose, c: np.ndarray, s: float, t_s: float, row: int
+    ) -> None:
+        dt = t_s - tr.last_t
+        if tr.frames and 0 < dt <= 0.5:  # recent motion, bounded: a glitch cannot fling it
+            step = (c - tr.centre) / dt
+            limit = 4.0 * tr.size
+            norm = float(np.linalg.norm(step))
+            if norm > limit:
+                step = step * (limit / norm)
+            tr.velocity = 0.7 * tr.velocity + 0.3 * step
+        tr.centre, tr.size, tr.last_t = c, 0.8 * tr.size + 0.2 * s, t_s
+        tr.frames.append(row)
+        tr.world.append(p.world_xyz_m)
+        tr.image.append(p.image_xyz)
+        tr.vis.append(p.visibility)
+        tr.weight += s * float(np.nanmean(p.visibility[list(_TORSO)]))
+
     def _cost(self, tr: _Track, centre: np.ndarray, size: float, t_s: float) -> float:
-        """0 for a perfect match; 1 or more means 'not this track'. No motion model: one
-        glitchy frame would throw a velocity estimate far off, and people move little between
-        frames compared with the gate."""
+        """0 for a perfect match; 1 or more means 'not this track'. The position is predicted
+        from the track's recent motion over at most half a second."""
         dt = max(t_s - tr.last_t, 1e-3)
+        predicted = tr.centre + tr.velocity * min(dt, 0.5)
         gate = tr.size * (self.settings.max_match_distance + self.settings.max_speed * dt)
-        dist = float(np.linalg.norm(centre - tr.centre)) / gate
+        dist = float(np.linalg.norm(centre - predicted)) / gate
         size_ratio = abs(np.log(size / tr.size))
         return dist + 0.5 * size_ratio
 

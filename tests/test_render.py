@@ -113,15 +113,6 @@ def write_plain_video(path: Path, frames: int = 45) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: when analyze_source fails after the frames (here NoPersonError on a video "
-    "with nobody in it, video output on), LaggedRenderer.finish() is never called, so the "
-    "'posture-render' thread is left running; `posture analyze nobody.mp4 --out o` then "
-    "sometimes aborts at exit ('terminate called without an active exception', exit -6 "
-    "instead of 2), about 1 run in 4 here",
-)
 def test_render_thread_is_stopped_when_the_analysis_fails(tmp_path: Path) -> None:
     video = tmp_path / "nobody.mp4"
     write_plain_video(video)
