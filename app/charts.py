@@ -61,11 +61,19 @@ STRIP = (HEIGHT + 6, HEIGHT + 24)
 def y_domain(values: pd.Series, floor: float = -10.0, ceiling: float = 70.0) -> list[float]:
     """An explicit y range in steps of 10 covering the values (and at least floor..ceiling).
 
-    Explicit domains keep Vega from computing extents over data Streamlit inserts after the
-    first render, which sometimes left the chart flat ("Infinite extent" in the console)."""
+    Layered charts need explicit domains on every scale (axes and colours): Streamlit 1.60
+    draws them once before their data is in, and a domain computed from no data is infinite
+    ("Infinite extent" in the console, a flat chart, or SVG errors from an empty legend)."""
     lo = min(floor, float(values.min())) if values.notna().any() else floor
     hi = max(ceiling, float(values.max())) if values.notna().any() else ceiling
     return [10.0 * math.floor(lo / 10.0), 10.0 * math.ceil(hi / 10.0)]
+
+
+def x_domain(values: pd.Series) -> list[float]:
+    """The values' range (0..1 when there are none), for an explicit x domain."""
+    if not values.notna().any():
+        return [0.0, 1.0]
+    return [float(values.min()), float(values.max())]
 
 
 def _lines(data: pd.DataFrame, x: alt.X) -> list[alt.Chart]:
@@ -202,18 +210,25 @@ def rolling(history: pd.DataFrame, window_s: float) -> alt.LayerChart:
     return alt.layer(lines, strip).properties(height=height).configure_view(strokeWidth=0)
 
 
-def compare(tables: Sequence[tuple[str, pd.DataFrame, float]], offset_s: float) -> alt.LayerChart:
+def compare(
+    tables: Sequence[tuple[str, pd.DataFrame, float]], offset_s: float
+) -> alt.LayerChart | alt.FacetChart:
     """Trunk bend of several clips against time from their sync points, the offset marked."""
     parts = [
         pd.DataFrame({"time_s": t["time_s"] - sync, "clip": name, "value": t["trunk_flexion_deg"]})
         for name, t, sync in tables
     ]
     data = pd.concat(parts, ignore_index=True)
+    legend = alt.Legend(orient="top", title=None, labelLimit=420)
     lines = (
         alt.Chart(data)
         .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X("time_s:Q", title="seconds from the sync point"),
+            x=alt.X(
+                "time_s:Q",
+                title="seconds from the sync point",
+                scale=alt.Scale(domain=x_domain(data["time_s"]), nice=False),
+            ),
             y=alt.Y(
                 "value:Q",
                 title="trunk bend (degrees)",
@@ -221,15 +236,14 @@ def compare(tables: Sequence[tuple[str, pd.DataFrame, float]], offset_s: float) 
             ),
             color=alt.Color(
                 "clip:N",
-                scale=alt.Scale(range=["#1f5fbf", "#e07b00"]),
-                legend=alt.Legend(orient="top", title=None, labelLimit=420),
+                scale=alt.Scale(domain=[n for n, _, _ in tables], range=["#1f5fbf", "#e07b00"]),
+                legend=legend,
             ),
-            strokeDash=alt.StrokeDash("clip:N", legend=None),
         )
     )
     now = (
         alt.Chart(pd.DataFrame({"time_s": [offset_s]}))
-        .mark_rule(color="#d7263d", strokeWidth=2)
+        .mark_rule(color="#1d2733", strokeWidth=2)
         .encode(x="time_s:Q")
     )
-    return alt.layer(lines, now).properties(height=220)
+    return alt.layer(lines, now).properties(height=COMPARE_PX - 80)

@@ -7,6 +7,7 @@ the deepest trunk bend. One slider moves both clips together around it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,10 +45,14 @@ def _choices() -> dict[str, Callable[[], Source]]:
     """Clip label -> how to get it: the demo, the sample clips, this session's uploads."""
     out: dict[str, Callable[[], Source]] = {DEMO: demo_source}
     for path, _note in sample_clips():
-        out[path.name] = lambda p=path: source_of(p)
+        out[path.name] = functools.partial(source_of, path)
     for up in st.session_state.get("uploads", {}).values():
-        out[f"uploaded: {up.label}"] = lambda u=up: u
+        out[f"uploaded: {up.label}"] = functools.partial(_same, up)
     return out
+
+
+def _same(source: Source) -> Source:
+    return source
 
 
 def _default(labels: list[str], which: int) -> int:

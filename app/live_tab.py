@@ -21,7 +21,8 @@ from app.settings_panel import PageSettings
 from app.widgets import RISK_HEX, risk_pill, share_bar
 from posture.report import lift_count
 
-RTC = {"iceServers": []}  # local connection only: no STUN/TURN server is contacted
+#: Local connection only: no STUN/TURN server is contacted.
+RTC: dict[str, list[dict[str, str]]] = {"iceServers": []}
 #: 15 fps is what the pose model keeps up with on a laptop; more frames would only be dropped
 #: after costing the browser and the server an encode and a decode each.
 CONSTRAINTS = {

@@ -80,7 +80,7 @@ def demo_source() -> Source:
     if generated.is_file():
         return source_of(generated, label)
     try:
-        from posture import synthetic  # type: ignore[attr-defined]
+        from posture import synthetic
     except ImportError:
         raise DemoUnavailable(
             "The demo recording is not installed yet (sample_videos/demo_landmarks.npz is "

@@ -225,7 +225,10 @@ def test_live_coaching_draws_the_skeleton_and_shows_readings(
     time.sleep(2.0)
     t1 = frame.evaluate("() => document.querySelector('video').currentTime")
     assert t1 > t0, "the annotated video must keep playing"
-    assert _risk_pixels(frame) > 300, "the skeleton must be drawn on the live video"
+    deadline = time.monotonic() + 10  # the clip loops: someone is in view most of the time
+    while (pixels := _risk_pixels(frame)) <= 300 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert pixels > 300, "the skeleton must be drawn on the live video"
     assert page.get_by_text("Trunk bend").first.is_visible()
     assert page.get_by_text(re.compile(r"^\d+°")).first.is_visible()  # a reading in degrees
     watched.screenshot("04_live")
@@ -248,8 +251,8 @@ def test_compare_shows_both_clips_lined_up(watched: Watched, needs_media: None) 
     page.get_by_role("tab", name="Compare lifts").click()
     page.get_by_role("button", name="Compare").click()
     page.get_by_text("Time from the sync point").wait_for(timeout=120_000)
-    assert page.get_by_role("heading", name=re.compile("^A: floor_lift")).is_visible()
-    assert page.get_by_role("heading", name=re.compile("^B: hip_hinge")).is_visible()
+    page.get_by_role("heading", name=re.compile("^A: floor_lift")).wait_for()
+    page.get_by_role("heading", name=re.compile("^B: hip_hinge")).wait_for()
     page.locator("[data-testid='stImage']").nth(1).wait_for()
     assert page.get_by_text(re.compile("^Lined up at the")).count() == 2
     time.sleep(1.5)
