@@ -76,9 +76,6 @@ def demo_source() -> Source:
     label = "Demo: synthetic lifts (no camera needed)"
     if DEMO_NPZ.is_file():
         return source_of(DEMO_NPZ, label)
-    generated = cache_dir() / "demo_landmarks.npz"
-    if generated.is_file():
-        return source_of(generated, label)
     try:
         from posture import synthetic
     except ImportError:
@@ -87,10 +84,17 @@ def demo_source() -> Source:
             "missing and posture.synthetic is not available). Use a sample clip or your own "
             "video instead."
         ) from None
+    # one file per version of the generator, so a changed generator makes a new demo
+    code = Path(synthetic.__file__ or "").read_bytes() if synthetic.__file__ else b""
+    generated = cache_dir() / f"demo_landmarks-{hashlib.sha256(code).hexdigest()[:8]}.npz"
+    if generated.is_file():
+        return source_of(generated, label)
     made = synthetic.demo_recording()
     if isinstance(made, str | Path):
         return source_of(Path(made), label)
-    save_npz(generated, made)
+    tmp = generated.with_name(f".{generated.stem}.{os.getpid()}.npz")
+    save_npz(tmp, made)
+    os.replace(tmp, generated)  # another session never reads half a file
     return source_of(generated, label)
 
 
