@@ -25,7 +25,7 @@ from app.sources import (
 )
 from app.widgets import analyse, downloads, headline
 from posture.measures import MEASURE_SPECS
-from posture.report import candidate_moments, lift_low_row, lift_rows
+from posture.report import LIFT_COLUMNS, candidate_moments, lift_low_row, lift_rows
 from posture.report.document import WHY_LOW
 
 
@@ -183,23 +183,6 @@ def _lift_marks(item: Analysed) -> list[tuple[float, str]]:
         if row is not None:
             marks.append((float(t[row]), f"lift {k}"))
     return marks
-
-
-#: lifts.csv column -> table header, in the order shown (other columns are in the download).
-LIFT_COLUMNS = {
-    "lift": "Lift",
-    "style": "Style",
-    "start_s": "Start (s)",
-    "lowest_s": "Lowest point (s)",
-    "duration_s": "Duration (s)",
-    "trunk_flexion_at_lowest_deg": "Trunk bend at lowest (°)",
-    "knee_flexion_at_lowest_deg": "Knee bend at lowest (°)",
-    "peak_twist_deg": "Peak twist (°)",
-    "twisting_under_load": "Twist under load",
-    "li_origin": "Lifting index, origin",
-    "li_destination": "Lifting index, destination",
-    "niosh_note": "NIOSH note",
-}
 
 
 def _lifts(item: Analysed) -> None:

@@ -267,7 +267,7 @@ def test_lifts_carried_by_the_result_are_tabled_whatever_their_form(
     assert rows == [LIFT]
     assert lift_low_row(with_lifts, rows[0]) == row_at(standing.analysis, 2.9)
     section = render_report(with_lifts).split("<h2>Lifts</h2>")[1].split("<h2>")[0]
-    assert "<th>li_origin</th>" in section and "1.42" in section
+    assert "<th>Lifting index, origin</th>" in section and "1.42" in section
     assert "No load weight was entered" in section
 
 

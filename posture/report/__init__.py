@@ -13,6 +13,7 @@ the dashboard uses it too.
 from posture.report.document import render_report, write_report
 from posture.report.moments import (
     LABELS,
+    LIFT_COLUMNS,
     Moment,
     candidate_moments,
     deepest_bend_deg,
@@ -30,6 +31,7 @@ from posture.report.moments import (
 
 __all__ = [
     "LABELS",
+    "LIFT_COLUMNS",
     "Moment",
     "candidate_moments",
     "deepest_bend_deg",

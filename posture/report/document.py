@@ -18,6 +18,7 @@ from posture.measures import MEASURE_SPECS
 from posture.report.figures import hex_colour, moment_pictures, timeline_png
 from posture.report.moments import (
     LABELS,
+    LIFT_COLUMNS,
     deepest_bend_deg,
     flat,
     key_moments,
@@ -192,8 +193,11 @@ def _lifts(result: Result) -> str:
             else '<p class="note">No lift events: lift detection is not available in this '
             "version, so there is no per-lift table and no NIOSH lifting index.</p>"
         )
-    cols = list(rows[0])
-    body = _table([[r.get(c) for c in cols] for r in rows], cols)
+    cols = [c for c in LIFT_COLUMNS if c in rows[0]]
+    if len(cols) < 3:  # an unknown layout: every column as it is
+        cols = list(rows[0])
+    head = [LIFT_COLUMNS.get(c, c) for c in cols]
+    body = _table([[r.get(c) for c in cols] for r in rows], head)
     if not load:
         body += (
             '<p class="note">No load weight was entered, so the NIOSH lifting index is not '

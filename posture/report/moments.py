@@ -35,6 +35,23 @@ LABELS = {
     "hand_distance_cm": "Hand distance from feet",
     "hand_asymmetry_deg": "Hands to one side",
 }
+#: lifts.csv column -> table header, in the order shown (the others are in lifts.csv).
+LIFT_COLUMNS = {
+    "lift": "Lift",
+    "style": "Style",
+    "start_s": "Start (s)",
+    "lowest_s": "Lowest point (s)",
+    "duration_s": "Duration (s)",
+    "trunk_flexion_at_lowest_deg": "Trunk bend at lowest (°)",
+    "knee_flexion_at_lowest_deg": "Knee bend at lowest (°)",
+    "peak_twist_deg": "Peak twist (°)",
+    "twisting_under_load": "Twist under load",
+    "li_origin": "Lifting index, origin",
+    "li_destination": "Lifting index, destination",
+    "niosh_note": "NIOSH note",
+}
+
+
 #: Keys tried, in order, for the time (s) of a lift's lowest point (issue 4's lift events).
 LIFT_LOW_KEYS = ("lowest_s", "low_s", "bottom_s", "lowest_t_s", "origin_s", "start_s", "t_s")
 LIFT_LOW_FRAME_KEYS = ("lowest_frame", "lowest_row", "bottom_frame", "origin_frame", "frame")
