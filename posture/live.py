@@ -102,7 +102,9 @@ class LiveSession:
         if self._tracker is None:
             self._tracker = PersonTracker(self.settings.tracking, aspect=w / h)
             self._size = self._size or (w, h)
-        people = self._tracker.update(self._n, t_s, self.estimator.detect(rgb, round(t_s * 1000)))
+        people = self._tracker.update(
+            self._n, t_s, self.estimator.detect(rgb, round(t_s * 1000)), rgb
+        )
         ids = [pid for pid, _ in people]
         self._n += 1
         for pid, p in people:

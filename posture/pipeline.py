@@ -210,9 +210,8 @@ def _run_frames(
     total = src.info.n_frames
     try:
         for frame in src:
-            people = tracker.update(
-                frame.index, frame.t_s, est.detect(frame.rgb, round(frame.t_s * 1000))
-            )
+            detected = est.detect(frame.rgb, round(frame.t_s * 1000))
+            people = tracker.update(frame.index, frame.t_s, detected, frame.rgb)
             if renderer is not None:
                 persons = [Person(i, p.world_xyz_m, p.image_xyz, p.visibility) for i, p in people]
                 renderer.submit(Row(n, frame.index, frame.t_s, persons), frame.rgb)

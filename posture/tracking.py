@@ -45,6 +45,7 @@ class _Track:
     last_t: float
     first_t: float
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    colour: np.ndarray = field(default_factory=lambda: np.full(6, np.nan))
     frames: list[int] = field(default_factory=list)
     world: list[np.ndarray] = field(default_factory=list)
     image: list[np.ndarray] = field(default_factory=list)
@@ -73,6 +74,50 @@ class TrackSummary:
         )
 
 
+#: Where the clothes are sampled: a 4 x 4 grid over the torso (shoulders to hips) and three
+#: points down each thigh (hip to knee), as fractions along those segments.
+_GRID = (0.2, 0.4, 0.6, 0.8)
+_THIGH = (0.3, 0.5, 0.7)
+#: A detection whose cost to its track is above this share of its cost to another, unmatched
+#: track is ambiguous and given to neither.
+AMBIGUOUS = 0.8
+#: Weight of a colour difference (sum of 6 chromaticity/brightness differences) in the cost.
+APPEARANCE_WEIGHT = 1.0
+
+
+def appearance(rgb: np.ndarray, image_xyz: np.ndarray) -> np.ndarray:
+    """``(6,)`` colour of a person's clothes: red and green chromaticity and brightness of the
+    torso, then of the thighs; NaN where too little of it is in the picture. Cheap, and enough
+    to keep two people apart when their paths cross or when the pose model places a glitchy
+    torso on the grass for a frame."""
+    h, w = rgb.shape[:2]
+    ls, rs, lh, rh = (image_xyz[i, :2] for i in _TORSO)
+    torso = [
+        (ls * (1 - u) + rs * u) * (1 - v) + (lh * (1 - u) + rh * u) * v
+        for u in _GRID
+        for v in _GRID
+    ]
+    legs = [
+        image_xyz[hip, :2] * (1 - v) + image_xyz[knee, :2] * v
+        for hip, knee in ((LM.LEFT_HIP, LM.LEFT_KNEE), (LM.RIGHT_HIP, LM.RIGHT_KNEE))
+        for v in _THIGH
+    ]
+    out = []
+    for pts in (torso, legs):
+        xy = np.array(pts)
+        ok = np.isfinite(xy).all(axis=1)
+        xs = np.nan_to_num(xy[:, 0] * w, nan=-1).astype(int)
+        ys = np.nan_to_num(xy[:, 1] * h, nan=-1).astype(int)
+        ok &= (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+        if ok.sum() < 3:
+            out.append(np.full(3, np.nan))
+            continue
+        c = rgb[ys[ok], xs[ok]].astype(np.float64)
+        total = c.sum(axis=1, keepdims=True) + 1.0
+        out.append(np.r_[(c[:, :2] / total).mean(axis=0), c.mean() / 255.0])
+    return np.concatenate(out)
+
+
 def _box(p: DetectedPose) -> np.ndarray:
     """Bounding box ``(x0, y0, x1, y1)`` of the landmarks seen, normalised coordinates."""
     seen = np.nan_to_num(p.visibility, nan=1.0) >= 0.5
@@ -80,20 +125,26 @@ def _box(p: DetectedPose) -> np.ndarray:
     return np.concatenate([np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)])
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
+def _overlaps(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(intersection over union, intersection over the smaller box) of two boxes."""
     w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+    area_a = (a[2] - a[0]) * (a[3] - a[1])
+    area_b = (b[2] - b[0]) * (b[3] - b[1])
+    union = area_a + area_b - inter
+    smaller = min(area_a, area_b)
+    return (inter / union if union > 0 else 0.0, inter / smaller if smaller > 0 else 0.0)
 
 
 def is_duplicate(
     a: tuple[np.ndarray, float, np.ndarray], b: tuple[np.ndarray, float, np.ndarray]
 ) -> bool:
-    """Two detections of one person: torso centres within a third of a torso size, or body
-    boxes overlapping by more than half (``(centre, size, box)`` of each)."""
-    return bool(np.linalg.norm(a[0] - b[0]) < max(a[1], b[1]) / 3 or _iou(a[2], b[2]) > 0.5)
+    """Two detections of one person (``(centre, size, box)`` of each): torso centres within a
+    third of a torso size, body boxes overlapping by more than half, or a smaller pose lying
+    almost wholly inside a larger one (a second pose on one person's legs)."""
+    iou, inside = _overlaps(a[2], b[2])
+    return bool(np.linalg.norm(a[0] - b[0]) < max(a[1], b[1]) / 3 or iou > 0.5 or inside > 0.8)
 
 
 class PersonTracker:
@@ -112,7 +163,11 @@ class PersonTracker:
         self._frame_index: list[int] = []
 
     def update(
-        self, frame_index: int, t_s: float, detected: list[DetectedPose]
+        self,
+        frame_index: int,
+        t_s: float,
+        detected: list[DetectedPose],
+        rgb: np.ndarray | None = None,
     ) -> list[tuple[int, DetectedPose]]:
         """Match a frame's people to tracks; return ``(track id, pose)`` for each person kept,
         in the input order.
@@ -120,23 +175,49 @@ class PersonTracker:
         Duplicate detections of one person (:func:`is_duplicate`) are reduced to the one that
         best continues a known track (else the most visible); known tracks are then matched
         (Hungarian assignment on torso position, predicted from the track's recent motion,
-        and size); the rest start new tracks, numbered left to right.
+        and size, and the colour of their clothes when the frame ``rgb`` is given); the rest
+        start new tracks, numbered left to right.
         """
         row = self._n_frames
         self._n_frames += 1
         self._t.append(t_s)
         self._frame_index.append(frame_index)
         marks = [(*torso_anchor(p.image_xyz, self.aspect), _box(p)) for p in detected]
+        looks = [
+            appearance(rgb, p.image_xyz) if rgb is not None else np.full(6, np.nan)
+            for p in detected
+        ]
         live = [tr for tr in self._tracks if t_s - tr.last_t <= self.settings.max_missing_s]
-        cost = np.array([[self._cost(tr, c, s, t_s) for (c, s, _) in marks] for tr in live])
+        cost = np.array(
+            [
+                [
+                    self._cost(tr, c, s, t_s, look)
+                    for (c, s, _), look in zip(marks, looks, strict=True)
+                ]
+                for tr in live
+            ]
+        )
         keep = self._without_duplicates(detected, marks, cost)
         ids: list[int] = [0] * len(detected)
         if live and keep:
             rows, cols = linear_sum_assignment(cost[:, keep])
-            for r, c in zip(rows, cols, strict=True):
-                if cost[r, keep[c]] < 1.0:
-                    ids[keep[c]] = live[r].track_id
-        for i in sorted((i for i in keep if not ids[i]), key=lambda i: marks[i][0][0]):
+            matched = {
+                r: keep[c] for r, c in zip(rows, cols, strict=True) if cost[r, keep[c]] < 1.0
+            }
+            for r, j in matched.items():
+                # a lone detection about as close to another track that got nothing this frame
+                # (two people merged into one pose as they meet) is given to neither: a wrong
+                # guess would swap them
+                rivals = [
+                    r2
+                    for r2 in range(len(live))
+                    if r2 != r
+                    and r2 not in matched
+                    and cost[r2, j] < 1.0
+                    and cost[r, j] > AMBIGUOUS * cost[r2, j]
+                ]
+                ids[j] = -1 if rivals else live[r].track_id
+        for i in sorted((i for i in keep if ids[i] == 0), key=lambda i: marks[i][0][0]):
             c, s, _ = marks[i]
             self._tracks.append(_Track(self._next_id, c, s, t_s, t_s))
             ids[i] = self._next_id
@@ -145,6 +226,13 @@ class PersonTracker:
         kept = [(ids[i], p) for i, p in enumerate(detected) if ids[i] > 0]
         for i in (i for i in range(len(detected)) if ids[i] > 0):
             self._extend(by_id[ids[i]], detected[i], marks[i][0], marks[i][1], t_s, row)
+            tr = by_id[ids[i]]
+            if np.isfinite(looks[i]).all():
+                tr.colour = (
+                    looks[i]
+                    if not np.isfinite(tr.colour).all()
+                    else (0.9 * tr.colour + 0.1 * looks[i])
+                )
         return kept
 
     def _without_duplicates(
@@ -180,15 +268,27 @@ class PersonTracker:
         tr.vis.append(p.visibility)
         tr.weight += s * float(np.nanmean(p.visibility[list(_TORSO)]))
 
-    def _cost(self, tr: _Track, centre: np.ndarray, size: float, t_s: float) -> float:
+    def _cost(
+        self,
+        tr: _Track,
+        centre: np.ndarray,
+        size: float,
+        t_s: float,
+        look: np.ndarray | None = None,
+    ) -> float:
         """0 for a perfect match; 1 or more means 'not this track'. The position is predicted
-        from the track's recent motion over at most half a second."""
+        from the track's recent motion over at most half a second; clothes of another colour
+        add to the cost."""
         dt = max(t_s - tr.last_t, 1e-3)
         predicted = tr.centre + tr.velocity * min(dt, 0.5)
         gate = tr.size * (self.settings.max_match_distance + self.settings.max_speed * dt)
         dist = float(np.linalg.norm(centre - predicted)) / gate
         size_ratio = abs(np.log(size / tr.size))
-        return dist + 0.5 * size_ratio
+        colour = 0.0
+        if look is not None:
+            diff = np.abs(look - tr.colour)
+            colour = float(np.nansum(diff)) if np.isfinite(diff).any() else 0.0
+        return dist + 0.5 * size_ratio + APPEARANCE_WEIGHT * colour
 
     # ----------------------------------------------------------------------------------------
     def summaries(self) -> list[TrackSummary]:

@@ -89,15 +89,6 @@ def _man_on_cabinet(xy: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return (xy[:, 1] < 0.35) & (rows < 165)
 
 
-TRACK_SWAP = (
-    "tracker bug: a duplicate detection of a tracked person is matched by the Hungarian step "
-    "to another live (stale) track instead of being dropped as a duplicate, so two tracks "
-    "follow one person and the id flips between them; e.g. the woman is track 3 up to frame "
-    "185 and track 2 from frame 185 on (track 2 also held the man at frames 43-73)"
-)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=TRACK_SWAP)
 @pytest.mark.parametrize(
     "who",
     [
