@@ -11,6 +11,7 @@ import numpy as np
 
 from posture.cues import CUE_TEXT
 from posture.rules import sustained
+from posture.scores import MIN_FREQUENCY_CLIP_S, MIN_FREQUENCY_LIFTS
 
 if TYPE_CHECKING:
     from posture.analysis import Analysis
@@ -242,7 +243,10 @@ def analysis_summary(a: Analysis) -> dict[str, Any]:
             for c in ranked
         ],
         "lifts": len(a.lifts),
-        "lifts_per_min": _r(len(a.lifts) / minutes, 2) if minutes > 0 else None,
+        # a rate needs a minute of video and two lifts (as the NIOSH frequency does)
+        "lifts_per_min": _r(len(a.lifts) / minutes, 2)
+        if minutes * 60 >= MIN_FREQUENCY_CLIP_S and len(a.lifts) >= MIN_FREQUENCY_LIFTS
+        else None,
         "lift_styles": {
             st: sum(r["style"] == st for r in rows)
             for st in ("squat", "semi_squat", "stoop", "unknown")

@@ -100,7 +100,10 @@ def test_summary_cues_and_lifts_agree_with_the_csv_files(
     assert s["lifts"] == len(run.lifts)
     assert bool(s["lifts"]) is has_lifts
     minutes = s["clip"]["duration_s"] / 60
-    assert s["lifts_per_min"] == pytest.approx(s["lifts"] / minutes, abs=0.01)
+    if minutes >= 1 and s["lifts"] >= 2:
+        assert s["lifts_per_min"] == pytest.approx(s["lifts"] / minutes, abs=0.01)
+    else:  # no rate from under a minute of video or a single lift
+        assert s["lifts_per_min"] is None
     if has_lifts:
         assert s["worst_lift"]["lift"] in {int(lf["lift"]) for lf in run.lifts}
     else:
