@@ -16,6 +16,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/dashboard.py` puts only app/
 import streamlit as st  # noqa: E402
 
 from app import compare, compat, live_tab, review, settings_panel, widgets  # noqa: E402
+from posture.config import DEFAULTS  # noqa: E402
 
 compat.apply()  # Streamlit 1.60 + Starlette >= 1.5 serve no media otherwise (see app/compat.py)
 
@@ -40,7 +41,7 @@ def main() -> None:
         "corrective cues. Everything runs on this computer.</span>",
         unsafe_allow_html=True,
     )
-    page = settings_panel.sidebar()
+    page = widgets.guarded(settings_panel.sidebar) or settings_panel.PageSettings(DEFAULTS, True)
     tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
     for tab, render in zip(tabs, TABS.values(), strict=True):
         if tab.open:

@@ -18,7 +18,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from app import charts
 from app.live_worker import LiveWorker
 from app.settings_panel import PageSettings
-from app.widgets import RISK_HEX, risk_pill, share_bar
+from app.widgets import RISK_HEX, guarded, risk_pill, share_bar
 from posture.report import lift_count
 
 #: Local connection only: no STUN/TURN server is contacted.
@@ -90,6 +90,11 @@ def _after(worker: LiveWorker) -> None:
 
 @st.fragment(run_every=0.5)
 def _readings(worker: LiveWorker) -> None:
+    """Redrawn on its own (a fragment); its errors stay inside it."""
+    guarded(_readings_body, worker)
+
+
+def _readings_body(worker: LiveWorker) -> None:
     """Live readings, polled from the worker (never written by the camera thread)."""
     latest = worker.latest()
     if latest is not None:

@@ -23,7 +23,7 @@ from app.sources import (
     save_upload,
     source_of,
 )
-from app.widgets import analyse, downloads, headline
+from app.widgets import analyse, downloads, guarded, headline
 from posture.measures import MEASURE_SPECS
 from posture.report import LIFT_COLUMNS, candidate_moments, lift_low_row, lift_rows
 from posture.report.document import WHY_LOW
@@ -222,6 +222,11 @@ def _step(key: str, delta: int, n: int) -> None:
 
 @st.fragment
 def _scrubber(item: Analysed) -> None:
+    """Redrawn on its own (a fragment); its errors stay inside it."""
+    guarded(_scrubber_body, item)
+
+
+def _scrubber_body(item: Analysed) -> None:
     """The timeline and the frame scrubber, redrawn on their own when the slider moves."""
     table = frame_table(item)
     n = len(table)

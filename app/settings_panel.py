@@ -190,6 +190,7 @@ def sidebar() -> PageSettings:
             key="blur_report",
             help="On by default: the pictures in the HTML report show no face.",
         )
+        st.caption("Reports blur faces unless you turn this off.")
         st.subheader("Risk thresholds")
         changes |= _thresholds(base, prefix)
         settings = override(base, changes)

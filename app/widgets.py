@@ -7,7 +7,7 @@ import html
 import json
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -26,6 +26,7 @@ from posture.report import (
 )
 from posture.report.figures import LEVEL_HEX
 
+T = TypeVar("T")
 RISK_HEX = {k: LEVEL_HEX[k] for k in RISK_RGB}
 #: Colours of measures in charts (kept apart from the risk colours).
 MEASURE_HEX = {
@@ -51,17 +52,19 @@ def style() -> None:
     st.markdown(CSS, unsafe_allow_html=True)
 
 
-def guarded(render: Callable[..., None], *args: Any) -> None:
-    """Run a tab; a PostureError shows as one line, anything else as a short message with the
-    details folded away. Never a bare traceback."""
+def guarded(render: Callable[..., T], *args: Any, fallback: T | None = None) -> T | None:
+    """Run a part of the page; a PostureError shows as one line, anything else as a short
+    message with the details folded away. Never a bare traceback. Returns what ``render``
+    returned, or ``fallback`` after an error."""
     try:
-        render(*args)
+        return render(*args)
     except PostureError as exc:
         st.error(str(exc))
     except Exception as exc:
         st.error(f"Something went wrong: {type(exc).__name__}: {exc}")
         with st.expander("Details (for a bug report)"):
             st.code(traceback.format_exc(), language="text")
+    return fallback
 
 
 def risk_pill(level: str, text: str | None = None) -> str:

@@ -146,7 +146,7 @@ def watched(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterat
     page.on("pageerror", lambda e: w.errors.append(f"page error: {e}"))
     page.on("request", lambda r: w.requests.append(r.url))
     page.on("response", lambda r: w.bad_responses.append(r.url) if r.status >= 400 else None)
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)  # generous: the 2 cores are shared with the server
     page.goto(server)
     page.get_by_text("What to analyse", exact=True).wait_for()
     yield w
