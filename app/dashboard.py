@@ -15,10 +15,8 @@ if str(ROOT) not in sys.path:  # `streamlit run app/dashboard.py` puts only app/
 
 import streamlit as st  # noqa: E402
 
-from app import compare, compat, live_tab, review, settings_panel, widgets  # noqa: E402
+from app import compare, live_tab, review, settings_panel, widgets  # noqa: E402
 from posture.config import DEFAULTS  # noqa: E402
-
-compat.apply()  # Streamlit 1.60 + Starlette >= 1.5 serve no media otherwise (see app/compat.py)
 
 TABS = {
     "Review a recording": review.render,

@@ -360,7 +360,11 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         "false",
         "--server.headless",
         "true" if args.headless else "false",
+        "--server.address",
+        "localhost",  # this machine only, and no "External URL" lookup
     ]
+    print(f"posture dashboard: http://localhost:{args.port} (Ctrl-C to stop)", flush=True)
+    os.chdir(app.parent.parent)  # Streamlit reads .streamlit/config.toml from the current folder
     os.execv(sys.executable, argv)
     return 0  # pragma: no cover
 

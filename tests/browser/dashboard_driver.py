@@ -41,20 +41,8 @@ class Watched:
         return [r for r in self.requests if not r.startswith(local)]
 
     def unexplained_errors(self) -> list[str]:
-        """Console errors, less the one known environment problem (see app/compat.py): with
-        Streamlit 1.60 and Starlette >= 1.5, /favicon.png fails with HTTP 500 until the
-        dashboard's script has run once and fixed the server."""
-        from app import compat
-
-        allowed = sum(u.endswith("/favicon.png") for u in self.bad_responses)
-        if not compat.known_starlette_problem():
-            allowed = 0
-        errors = list(self.errors)
-        for _ in range(allowed):
-            match = next((e for e in errors if "status of 500" in e), None)
-            if match is not None:
-                errors.remove(match)
-        return errors
+        """Console errors (all of them: none is expected)."""
+        return list(self.errors)
 
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
