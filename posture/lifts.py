@@ -109,6 +109,22 @@ def _speed(signal: np.ndarray, t_s: np.ndarray, half_s: float = 0.1) -> np.ndarr
         return (signal[hi] - signal[lo]) / np.maximum(t_s[hi] - t_s[lo], 1e-6)
 
 
+def _merge_lows(lows: list[int], signal: np.ndarray, min_drop: float) -> list[int]:
+    """One low per dip: two lows with no real rise between them (a hold at the bottom, where
+    equally deep minima each count as prominent) are one, the deeper."""
+    out: list[int] = []
+    for low in lows:
+        if out:
+            prev = out[-1]
+            between = float(np.max(signal[prev : low + 1]))
+            if between - max(signal[prev], signal[low]) < 0.5 * min_drop:
+                if signal[low] < signal[prev]:
+                    out[-1] = low
+                continue
+        out.append(low)
+    return out
+
+
 def _dips(
     signal: np.ndarray,
     t_s: np.ndarray,
@@ -131,7 +147,9 @@ def _dips(
         return []
     top = float(np.max(signal))
     padded = np.concatenate([[top], signal, [top]])
-    lows = [int(p) - 1 for p in find_peaks(-padded, prominence=min_drop)[0]]
+    lows = _merge_lows(
+        [int(p) - 1 for p in find_peaks(-padded, prominence=min_drop)[0]], signal, min_drop
+    )
     speed = _speed(signal, t_s)
     v_move = 0.2 * min_drop  # units per second
     out: list[tuple[int, int, int]] = []
