@@ -1,8 +1,8 @@
 """One frame of an annotated video by time, for the frame scrubber and the comparison.
 
-Seeks to the key frame before the time and decodes forward (PyAV), so a frame late in a long
-clip costs at most one group of pictures, not the whole clip. The annotated video's timestamps
-are the analysis' ``t_s`` (``posture.video.VideoWriter`` keeps them).
+The library's ``posture.video.read_frame`` seeks and decodes; here it is cached and shown. The
+annotated video's timestamps are the analysis' ``t_s`` (``posture.video.VideoWriter`` keeps
+them).
 """
 
 from __future__ import annotations
@@ -12,28 +12,12 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from posture.video import read_frame
+
 
 def frame_at(video: Path, t_s: float) -> np.ndarray | None:
     """The RGB frame shown at ``t_s`` seconds (the nearest one), or None if unreadable."""
-    import av
-
-    try:
-        with av.open(str(video)) as container:
-            stream = container.streams.video[0]
-            if stream.time_base:
-                container.seek(max(int((t_s - 0.5) / stream.time_base), 0), stream=stream)
-            best, best_dt = None, float("inf")
-            for frame in container.decode(stream):
-                if frame.time is None:
-                    continue
-                dt = abs(frame.time - t_s)
-                if dt < best_dt:
-                    best, best_dt = frame, dt
-                elif frame.time > t_s:
-                    break
-            return None if best is None else best.to_ndarray(format="rgb24")
-    except (av.error.FFmpegError, OSError, IndexError):
-        return None
+    return read_frame(video, t_s)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

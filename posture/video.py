@@ -266,6 +266,35 @@ class Camera:
         self.close()
 
 
+def read_frame(path: str | Path, t_s: float) -> np.ndarray | None:
+    """The RGB frame shown at ``t_s`` seconds (the nearest one), or None if unreadable.
+
+    Seeks to the key frame before the time and decodes forward, so a frame late in a long clip
+    costs at most one group of pictures. Rotation metadata is applied as in :class:`VideoFile`.
+    """
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            if stream.time_base:
+                container.seek(max(int((t_s - 0.5) / stream.time_base), 0), stream=stream)
+            best, best_dt = None, float("inf")
+            for frame in container.decode(stream):
+                if frame.time is None:
+                    continue
+                dt = abs(frame.time - t_s)
+                if dt < best_dt:
+                    best, best_dt = frame, dt
+                elif frame.time > t_s:
+                    break
+            if best is None:
+                return None
+            return _rotate(best.to_ndarray(format="rgb24"), int(best.rotation or 0))
+    except (av.error.FFmpegError, OSError, IndexError):
+        return None
+
+
 def open_video(path: str | Path) -> VideoFile:
     """Open a video file, with a readable :class:`VideoError` for anything unusable."""
     return VideoFile(path)
