@@ -17,7 +17,7 @@ from posture.config import Settings
 from posture.cues import CueTrack, build_cues
 from posture.filtering import clean
 from posture.landmarks import PoseSequence
-from posture.lifts import Lift, detect_lifts, in_lift, lift_rate
+from posture.lifts import Lift, carrying, detect_lifts, lift_rate
 from posture.measures import Measures, compute_measures
 from posture.rules import Context, Finding, evaluate
 from posture.scores import FrameScores, LiftScore, frame_scores, niosh_for_lifts
@@ -99,21 +99,25 @@ def analyze(
     context: Context | None = None,
     tilt: Tilt | None = None,
     cleaned: PoseSequence | None = None,
+    provisional: bool = False,
 ) -> Analysis:
     """Clean, measure and judge one person's pose sequence.
 
     ``tilt`` gives a camera calibration found earlier (live streams, windows of a long clip);
     by default it is estimated from this sequence's first upright moments. ``cleaned`` gives
     landmarks already cleaned frame by frame (a live stream filters each frame once, as it
-    arrives); by default ``seq`` is cleaned here.
+    arrives); by default ``seq`` is cleaned here. ``provisional``: the clip is still being
+    analysed (the video drawn as it goes, a live stream), so only a complete camera calibration
+    is used (see :func:`posture.body.estimate_tilt`).
     """
     if cleaned is None:
         cleaned = clean(seq, settings.filter, live=live)
-    m = compute_measures(cleaned, settings, body=body_frame(cleaned, settings.view, tilt))
+    bf = body_frame(cleaned, settings.view, tilt, provisional=provisional)
+    m = compute_measures(cleaned, settings, body=bf)
     lifts = detect_lifts(m, settings)
     sitting = seated(m)
     ctx = context or Context(
-        in_lift(lifts, len(seq)),
+        carrying(lifts, len(seq)),
         lift_rate(lifts, seq.t_s, settings.rules.repetition.window_s),
         sitting,
     )

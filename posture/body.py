@@ -225,6 +225,7 @@ def estimate_tilt(
     settings: ViewSettings,
     *,
     still: np.ndarray | None = None,
+    provisional: bool = False,
     min_frames: int = 5,
     min_duration_s: float = 0.15,
     deadband_deg: float = 5.0,
@@ -245,11 +246,20 @@ def estimate_tilt(
     project's upright clips filmed with a level camera), so a smaller estimate is not told
     from posture and is not corrected (``deadband_deg``). The person's size (thigh + shank +
     trunk) is measured at the same moments, when no segment is foreshortened by a bend.
+
+    A calibration is complete with ``view.calibration_s`` of upright moments. With fewer, the
+    whole clip must be mostly such moments (a short clip of someone standing still) for the
+    estimate to count. ``provisional`` (a clip still being analysed, a live stream) takes only
+    a complete calibration: more frames could still change an incomplete one.
     """
     ok = calibration_frames(p, t_s, settings, still)
     n = int(ok.sum())
     if n < min_frames or (n and (t_s[ok][-1] - t_s[ok][0]) < min_duration_s):
         return LEVEL
+    if n < calibration_size(t_s, settings):
+        seen = int(np.isfinite(p).any(axis=(1, 2)).sum())
+        if provisional or n < 0.5 * seen:
+            return Tilt(np.eye(3), 0.0, "camera assumed level (too few upright moments)", n)
     length = float(np.nanmedian(leg_trunk_length(p[ok])))
     if not settings.correct_tilt:
         return Tilt(np.eye(3), 0.0, "tilt correction off", n, length)
@@ -348,11 +358,20 @@ def forward_direction(p: np.ndarray) -> np.ndarray:
     return f
 
 
-def body_frame(seq: PoseSequence, settings: ViewSettings, tilt: Tilt | None = None) -> BodyFrame:
-    """Skeleton, tilt correction and body axes for a (cleaned) pose sequence."""
+def body_frame(
+    seq: PoseSequence, settings: ViewSettings, tilt: Tilt | None = None, provisional: bool = False
+) -> BodyFrame:
+    """Skeleton, tilt correction and body axes for a (cleaned) pose sequence (``provisional``:
+    see :func:`estimate_tilt`)."""
     sk = build_skeleton(seq, settings.camera_hfov_deg)
     if tilt is None:
-        tilt = estimate_tilt(sk.points, seq.t_s, settings, still=still_frames(seq, sk.points))
+        tilt = estimate_tilt(
+            sk.points,
+            seq.t_s,
+            settings,
+            still=still_frames(seq, sk.points),
+            provisional=provisional,
+        )
     p = sk.points @ tilt.rotation.T
     fwd = forward_direction(p)
     right = unit(np.cross(fwd, UP))

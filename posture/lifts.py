@@ -286,11 +286,14 @@ def _describe(
     )
 
 
-def in_lift(lifts: list[Lift], n: int) -> np.ndarray:
-    """``(T,)`` bool: a lift is in progress."""
+def carrying(lifts: list[Lift], n: int) -> np.ndarray:
+    """``(T,)`` bool: a load is in the hands, from a lift's lowest point (the pick-up) to its
+    end (the put-down). The reach down before the pick-up is not counted: the hands are
+    empty, and a live stream or a video drawn as it is analysed cannot know a reach is one
+    until the bottom is reached."""
     out = np.zeros(n, bool)
     for lift in lifts:
-        out[lift.start_row : lift.end_row + 1] = True
+        out[lift.lowest_row : lift.end_row + 1] = True
     return out
 
 

@@ -173,7 +173,9 @@ class LiveSession:
             image_size_px=seq.image_size_px,
             person_id=subject,
         )
-        a = analyze(seq, self.settings, live=True, cleaned=cleaned, tilt=self._tilt)
+        a = analyze(
+            seq, self.settings, live=True, cleaned=cleaned, tilt=self._tilt, provisional=True
+        )
         self._count_lifts(a)
         tilt = a.measures.body.tilt
         if self._tilt is None and tilt.n_frames >= calibration_size(t, self.settings.view):

@@ -27,6 +27,7 @@ from posture.body import Tilt, calibration_size
 from posture.config import Settings
 from posture.draw import annotate
 from posture.landmarks import N_LANDMARKS, PoseSequence
+from posture.tracking import presence
 from posture.video import VideoWriter
 from posture.views import PeopleAtFrame, frame_view
 
@@ -153,9 +154,10 @@ class LaggedRenderer:
         )
         self._pending.append((row, small))
         self._history.append(row)
-        for p in row.people:
-            self._weights[p.person_id] = self._weights.get(p.person_id, 0.0) + float(
-                np.nanmean(p.visibility)
+        aspect = self.source_size[0] / self.source_size[1]
+        for p in row.people:  # the subject rule of the tracker, on the frames so far
+            self._weights[p.person_id] = self._weights.get(p.person_id, 0.0) + presence(
+                p.image_xyz, p.visibility, aspect
             )
             self._first_t.setdefault(p.person_id, row.t_s)
             self._last_t[p.person_id] = row.t_s
@@ -185,7 +187,7 @@ class LaggedRenderer:
         analysis: Analysis | None = None
         if any(p.person_id == subject for r in rows for p in r.people):
             seq = subject_sequence(rows, subject, self.source_size)
-            analysis = analyze(seq, self.settings, tilt=self._tilt)
+            analysis = analyze(seq, self.settings, tilt=self._tilt, provisional=True)
             tilt = analysis.measures.body.tilt
             if self._tilt is None and tilt.n_frames >= calibration_size(
                 seq.t_s, self.settings.view

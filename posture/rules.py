@@ -22,7 +22,8 @@ from posture.measures import Measures
 class Context:
     """What the rules need beyond the measures, per frame ``(T,)``.
 
-    ``in_lift``: a lift or lower is in progress; ``lift_rate_per_min``: lifts per minute over
+    ``in_lift``: a load is in the hands (from a lift's pick-up to its put-down, see
+    :func:`posture.lifts.carrying`); ``lift_rate_per_min``: lifts per minute over
     the trailing window; ``seated``: the person sits.
     """
 

@@ -118,6 +118,13 @@ def appearance(rgb: np.ndarray, image_xyz: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
+def presence(image_xyz: np.ndarray, visibility: np.ndarray, aspect: float) -> float:
+    """One frame's share of the subject rule: torso size x torso visibility (a large, clearly
+    seen person counts most)."""
+    size = torso_anchor(image_xyz, aspect)[1]
+    return size * float(np.nan_to_num(np.nanmean(visibility[list(_TORSO)]), nan=1.0))
+
+
 def _box(p: DetectedPose) -> np.ndarray:
     """Bounding box ``(x0, y0, x1, y1)`` of the landmarks seen, normalised coordinates."""
     seen = np.nan_to_num(p.visibility, nan=1.0) >= 0.5
@@ -266,7 +273,7 @@ class PersonTracker:
         tr.world.append(p.world_xyz_m)
         tr.image.append(p.image_xyz)
         tr.vis.append(p.visibility)
-        tr.weight += s * float(np.nanmean(p.visibility[list(_TORSO)]))
+        tr.weight += presence(p.image_xyz, p.visibility, self.aspect)
 
     def _cost(
         self,

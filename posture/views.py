@@ -52,7 +52,7 @@ def frame_view(
         readings.append((label, f"{round(float(v)):d} deg", bool(m.conf[name][row] >= min_conf)))
     cue = analysis.frame_cue(row)
     lift = analysis.lift_at(row)
-    if lift is not None:
+    if lift is not None and row >= lift.lowest_row:  # a lift is known once it reaches bottom
         footer = f"lift {lift.number}: {lift.style.replace('_', '-')}" + (
             f"  {footer}" if footer else ""
         )

@@ -118,9 +118,9 @@ def test_lift_rate_counts_lifts_ending_in_the_trailing_window(stoop) -> None:
     assert per_min.tolist() == [0.0, 1.0, 2.0, 3.0, 2.0, 3.0, 1.0]
 
 
-def test_lift_context_marks_frames_in_lift(stoop) -> None:
+def test_the_load_is_in_the_hands_from_pick_up_to_put_down(stoop) -> None:
     lift = stoop.lifts[0]
     inside = stoop.context.in_lift
-    assert inside[lift.start_row : lift.end_row + 1].all()
-    assert not inside[: lift.start_row].any()
+    assert inside[lift.lowest_row : lift.end_row + 1].all()
+    assert not inside[: lift.lowest_row].any()  # the reach down is empty-handed
     assert not inside[lift.end_row + 1 :].any()
