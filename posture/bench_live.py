@@ -22,15 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from posture.bench import shared_media
 from posture.config import DEFAULTS, Settings
 from posture.errors import PostureError
 
 DEFAULT_CLIP = "bodyweight_squats_side.mp4"  # 640x480 at 30 fps, 18 s: a webcam-like stream
 WARMUP_FRAMES = 10  # the pose model's first calls are slower (allocation, caches)
-
-
-def shared_media() -> Path:
-    return Path(__file__).resolve().parent.parent.parent / "shared" / "media"
 
 
 def measure(

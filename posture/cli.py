@@ -213,6 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--repeat", type=int, default=1, help="runs of each measurement")
     b.add_argument("--out", metavar="DIR", help="keep the pipeline's outputs here")
+    b.add_argument(
+        "--live",
+        action="store_true",
+        help="measure live coaching's latency instead "
+        "(camera frame in to annotated frame out; the clip is played as a camera)",
+    )
     return parser
 
 
@@ -370,6 +376,10 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.live:
+        from posture.bench_live import main as bench_live
+
+        return bench_live([*([args.video] if args.video else []), "--repeat", str(args.repeat)])
     from posture.bench import run_bench
 
     return run_bench(args)

@@ -28,7 +28,7 @@ from posture.config import Settings
 from posture.draw import annotate
 from posture.landmarks import N_LANDMARKS, PoseSequence
 from posture.tracking import presence
-from posture.video import VideoWriter
+from posture.video import VideoWriter, background_priority
 from posture.views import PeopleAtFrame, frame_view
 
 _END = object()
@@ -136,6 +136,7 @@ class LaggedRenderer:
 
     # --- render thread ---------------------------------------------------------------------
     def _run(self) -> None:
+        background_priority()
         while True:
             item = self._queue.get()
             if item is _END:

@@ -12,7 +12,9 @@ before stays valid, so the caller can keep and write its results.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import queue
 import threading
 import time
@@ -63,6 +65,13 @@ class VideoInfo:
             "codec": self.codec,
             "rotation_deg": self.rotation_deg,
         }
+
+
+def background_priority(niceness: int = 10) -> None:
+    """Lower the calling thread's scheduling priority (Linux; elsewhere nothing): decoding,
+    drawing and encoding must give way to the pose model, which sets the pace."""
+    with contextlib.suppress(AttributeError, OSError, PermissionError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
 
 
 def _why(exc: BaseException) -> str:
@@ -133,6 +142,7 @@ class VideoFile:
         return VideoInfo(str(self.path), w, h, fps, n, duration, s.codec_context.name, rotation)
 
     def _decode(self) -> None:
+        background_priority()
         import av
 
         index = 0
@@ -365,6 +375,7 @@ class VideoWriter:
         self._queue.put((rgb[: self.height, : self.width], t_s))
 
     def _run(self) -> None:
+        background_priority()
         while True:
             item = self._queue.get()
             if item is _END:
