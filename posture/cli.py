@@ -20,6 +20,7 @@ from posture.config import (
     help_for,
     load_config,
     override,
+    settings_markdown,
 )
 from posture.errors import PostureError
 
@@ -200,6 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
         "it and pass it with --config.",
     )
     c.add_argument("--config", metavar="FILE.toml", help="show these settings instead")
+    c.add_argument(
+        "--markdown",
+        action="store_true",
+        help="as Markdown tables (the README's settings reference)",
+    )
 
     sub.add_parser("models", help="show which pose model would be used (builds it if needed)")
 
@@ -337,7 +343,8 @@ def _report(result: Any, out: Path) -> None:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    print(dump_toml(load_config(args.config) if args.config else DEFAULTS), end="")
+    tree = load_config(args.config) if args.config else DEFAULTS
+    print(settings_markdown(tree) if args.markdown else dump_toml(tree).rstrip("\n"))
     return 0
 
 
@@ -421,6 +428,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("posture: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the output went to a pipe that closed (`posture config | head`)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Exception as exc:
         if args.debug:
             raise

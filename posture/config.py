@@ -26,6 +26,7 @@ from posture.config_io import (
     load_toml_over,
     override,
     setting,
+    settings_markdown,
 )
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "load_config",
     "override",
     "setting",
+    "settings_markdown",
 ]
 
 

@@ -125,6 +125,19 @@ def _toml_value(v: Any) -> str:
     return str(v)
 
 
+def _limits(f: dataclasses.Field[Any]) -> str:
+    """A field's unit and valid values, e.g. ``deg; 0.0..90.0``."""
+    meta = f.metadata
+    extra = []
+    if meta.get("unit"):
+        extra.append(meta["unit"])
+    if meta.get("choices"):
+        extra.append("one of " + ", ".join(meta["choices"]))
+    elif meta.get("lo") is not None:
+        extra.append(f"{meta['lo']}..{meta['hi']}")
+    return "; ".join(extra)
+
+
 def dump_toml(obj: Any, prefix: str = "") -> str:
     """The settings tree as commented TOML: every key with its help, unit and range."""
     lines: list[str] = []
@@ -134,17 +147,8 @@ def dump_toml(obj: Any, prefix: str = "") -> str:
         if is_dataclass(value):
             tables.append((f"{prefix}{f.name}", value))
             continue
-        meta = f.metadata
-        note = meta.get("help", "")
-        extra = []
-        if meta.get("unit"):
-            extra.append(meta["unit"])
-        if meta.get("choices"):
-            extra.append("one of " + ", ".join(meta["choices"]))
-        elif meta.get("lo") is not None:
-            extra.append(f"{meta['lo']}..{meta['hi']}")
-        if extra:
-            note += f" [{'; '.join(extra)}]"
+        limits = _limits(f)
+        note = f.metadata.get("help", "") + (f" [{limits}]" if limits else "")
         lines.append(f"# {note}")
         lines.append(f"{f.name} = {_toml_value(value)}")
     out = "\n".join(lines)
@@ -153,6 +157,27 @@ def dump_toml(obj: Any, prefix: str = "") -> str:
         body = dump_toml(sub, prefix=f"{name}.")
         out += f"\n\n[{name}]\n# {doc}\n{body}" if body.strip() else ""
     return out.strip() + "\n"
+
+
+def settings_markdown(obj: Any, prefix: str = "") -> str:
+    """The settings tree as Markdown tables (the README's settings reference)."""
+    rows = []
+    tables: list[tuple[str, Any]] = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if is_dataclass(value):
+            tables.append((f"{prefix}{f.name}", value))
+            continue
+        help_text = str(f.metadata.get("help", "")).replace("|", "/")
+        rows.append(f"| `{f.name}` | `{_toml_value(value)}` | {_limits(f)} | {help_text} |")
+    out = ""
+    if rows:
+        out = "| key | default | unit, range | meaning |\n|---|---|---|---|\n" + "\n".join(rows)
+    for name, sub in tables:
+        doc = (type(sub).__doc__ or "").strip().splitlines()[0]
+        body = settings_markdown(sub, prefix=f"{name}.")
+        out += f"\n\n**`[{name}]`** {doc}\n\n{body}"
+    return out.strip()
 
 
 def help_for(cls: type, name: str) -> str:

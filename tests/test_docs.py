@@ -61,3 +61,13 @@ def test_every_settings_section_is_documented(section: str) -> None:
 
 def test_the_readme_has_no_placeholders() -> None:
     assert "BENCH_TABLE" not in README and "LIVE_TABLE" not in README
+
+
+def test_the_settings_reference_matches_the_defaults() -> None:
+    from posture.config import settings_markdown
+
+    begin = README.index("<!-- settings:begin")
+    block = README[README.index("\n", begin) + 1 : README.index("<!-- settings:end -->")]
+    assert block.strip() == settings_markdown(DEFAULTS).strip(), (
+        "regenerate the README's settings reference with `posture config --markdown`"
+    )
