@@ -10,6 +10,7 @@ import math
 import tomllib
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -138,46 +139,50 @@ def _limits(f: dataclasses.Field[Any]) -> str:
     return "; ".join(extra)
 
 
-def dump_toml(obj: Any, prefix: str = "") -> str:
+def _sections(obj: Any, prefix: str = "") -> Iterator[tuple[str, str, list[Any]]]:
+    """``(name, doc, fields)`` of each table of a settings tree with keys of its own, depth
+    first; the root's name and doc are empty."""
+    own = [f for f in fields(obj) if not is_dataclass(getattr(obj, f.name))]
+    doc = (type(obj).__doc__ or "").strip().splitlines()[0] if prefix else ""
+    if own:
+        yield prefix.rstrip("."), doc, own
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if is_dataclass(value):
+            yield from _sections(value, f"{prefix}{f.name}.")
+
+
+def dump_toml(obj: Any) -> str:
     """The settings tree as commented TOML: every key with its help, unit and range."""
-    lines: list[str] = []
-    tables: list[tuple[str, Any]] = []
-    for f in fields(obj):
-        value = getattr(obj, f.name)
-        if is_dataclass(value):
-            tables.append((f"{prefix}{f.name}", value))
-            continue
-        limits = _limits(f)
-        note = f.metadata.get("help", "") + (f" [{limits}]" if limits else "")
-        lines.append(f"# {note}")
-        lines.append(f"{f.name} = {_toml_value(value)}")
-    out = "\n".join(lines)
-    for name, sub in tables:
-        doc = (type(sub).__doc__ or "").strip().splitlines()[0]
-        body = dump_toml(sub, prefix=f"{name}.")
-        out += f"\n\n[{name}]\n# {doc}\n{body}" if body.strip() else ""
-    return out.strip() + "\n"
+    parts = []
+    for name, doc, own in _sections(obj):
+        lines = [f"[{name}]", f"# {doc}"] if name else []
+        for f in own:
+            limits = _limits(f)
+            lines.append(f"# {f.metadata.get('help', '')}" + (f" [{limits}]" if limits else ""))
+            lines.append(f"{f.name} = {_toml_value(getattr(_get(obj, name), f.name))}")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts).strip() + "\n"
 
 
-def settings_markdown(obj: Any, prefix: str = "") -> str:
+def settings_markdown(obj: Any) -> str:
     """The settings tree as Markdown tables (the README's settings reference)."""
-    rows = []
-    tables: list[tuple[str, Any]] = []
-    for f in fields(obj):
-        value = getattr(obj, f.name)
-        if is_dataclass(value):
-            tables.append((f"{prefix}{f.name}", value))
-            continue
-        help_text = str(f.metadata.get("help", "")).replace("|", "/")
-        rows.append(f"| `{f.name}` | `{_toml_value(value)}` | {_limits(f)} | {help_text} |")
-    out = ""
-    if rows:
-        out = "| key | default | unit, range | meaning |\n|---|---|---|---|\n" + "\n".join(rows)
-    for name, sub in tables:
-        doc = (type(sub).__doc__ or "").strip().splitlines()[0]
-        body = settings_markdown(sub, prefix=f"{name}.")
-        out += f"\n\n**`[{name}]`** {doc}\n\n{body}"
-    return out.strip()
+    parts = []
+    for name, doc, own in _sections(obj):
+        rows = ["| key | default | unit, range | meaning |", "|---|---|---|---|"]
+        for f in own:
+            text = str(f.metadata.get("help", "")).replace("|", "/")
+            value = _toml_value(getattr(_get(obj, name), f.name))
+            rows.append(f"| `{f.name}` | `{value}` | {_limits(f)} | {text} |")
+        head = f"**`[{name}]`** {doc}\n\n" if name else ""
+        parts.append(head + "\n".join(rows))
+    return "\n\n".join(parts).strip()
+
+
+def _get(obj: Any, dotted: str) -> Any:
+    for part in filter(None, dotted.split(".")):
+        obj = getattr(obj, part)
+    return obj
 
 
 def help_for(cls: type, name: str) -> str:
