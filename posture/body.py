@@ -318,6 +318,14 @@ class BodyFrame:
 CUE_LENGTHS = {"hips": 0.42, "shoulders": 0.65, "feet": 0.33, "face": 0.18}
 
 
+def nanmean_max(*arrays: np.ndarray) -> np.ndarray:
+    """Element-wise maximum ignoring NaN (NaN where all are NaN)."""
+    stacked = np.stack(arrays)
+    with np.errstate(invalid="ignore"):
+        out = np.nanmax(np.where(np.isfinite(stacked), stacked, -np.inf), axis=0)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
 def forward_direction(p: np.ndarray) -> np.ndarray:
     """The person's horizontal forward direction, ``(T, 3)`` unit vectors.
 
@@ -329,9 +337,16 @@ def forward_direction(p: np.ndarray) -> np.ndarray:
     and the feet's foreshortening weigh the two parts in proportion to the turn: a side view
     (hips overlapping, feet long) trusts the feet, a front view the hips.
     """
-    trunk = np.linalg.norm(mid(p, _SHOULDERS) - mid(p, _HIPS), axis=-1)[:, None]
+    # the body's size in trunk lengths, from whichever segment is least foreshortened (the
+    # trunk of a person bending toward the camera looks short, their shoulders do not)
+    size = nanmean_max(
+        np.linalg.norm(mid(p, _SHOULDERS) - mid(p, _HIPS), axis=-1),
+        np.linalg.norm(p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER], axis=-1)
+        / CUE_LENGTHS["shoulders"],
+        np.linalg.norm(p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP], axis=-1) / CUE_LENGTHS["hips"],
+    )[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        n = {k: trunk * v for k, v in CUE_LENGTHS.items()}
+        n = {k: size * v for k, v in CUE_LENGTHS.items()}
         lr = horizontal(
             np.cross(UP, p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP]) / n["hips"]
             + 0.5 * np.cross(UP, p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER]) / n["shoulders"]
