@@ -51,36 +51,6 @@ def side_projection(seq: PoseSequence, analysis: Analysis, aspect: float) -> np.
     return np.stack([img_x, img_y, np.zeros_like(img_x)], axis=-1).astype(np.float32)
 
 
-def zoomed(
-    people: list[PoseSequence], size: tuple[int, int], fill: float = 0.85, max_zoom: float = 3.0
-) -> list[PoseSequence]:
-    """The people's image landmarks enlarged to fill the picture: without the scene around
-    them, a person far from the camera would be a small figure in an empty frame. One zoom
-    for the whole clip (the figures keep their sizes and moves), centred on where they were."""
-    w0, h0 = people[0].image_size_px
-    if not (w0 and h0):
-        return people
-    xy = np.concatenate([p.image_xyz[..., :2].reshape(-1, 2) for p in people])
-    xy = xy[np.isfinite(xy).all(axis=1)] * np.array([w0, h0])
-    if xy.size == 0:
-        return people
-    lo, hi = np.percentile(xy, 1, axis=0), np.percentile(xy, 99, axis=0)
-    span = np.maximum(hi - lo, 1.0)
-    scale = min(size[0] / w0, size[1] / h0)  # source pixels to picture pixels
-    zoom = float(
-        np.clip(fill * min(size[0] / (span[0] * scale), size[1] / (span[1] * scale)), 1.0, max_zoom)
-    )
-    centre = (lo + hi) / 2
-    out = []
-    for p in people:
-        img = p.image_xyz.copy()
-        px = (img[..., :2] * np.array([w0, h0]) - centre) * scale * zoom
-        img[..., 0] = (px[..., 0] + size[0] / 2) / size[0]
-        img[..., 1] = (px[..., 1] + size[1] / 2) / size[1]
-        out.append(replace(p, image_xyz=img.astype(np.float32)))
-    return out
-
-
 def render_replay(
     rec: PoseRecording,
     analysis: Analysis,
@@ -99,8 +69,6 @@ def render_replay(
         subject_img = side_projection(rec.subject, analysis, size[0] / size[1])
         people = [replace(rec.subject, image_xyz=subject_img)]
         floor = True
-    else:
-        people = zoomed(people, size)
     t = rec.subject.t_s
     fps = (len(t) - 1) / (t[-1] - t[0]) if len(t) > 1 and t[-1] > t[0] else 30.0
     canvas = np.empty((size[1], size[0], 3), np.uint8)
