@@ -584,7 +584,7 @@ def demo_recording(
     seq = sequence(
         interpolate(keys, fps),
         fps=fps,
-        camera=Camera(image_size_px=(1280, 720), distance_m=4.0),
+        camera=Camera(image_size_px=(1280, 720), distance_m=3.3, aim_height_m=0.8),
         stature_m=stature_m,
         noise_px=noise_px,
         noise_m=0.003 * noise_px,
