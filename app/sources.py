@@ -85,7 +85,8 @@ def demo_source() -> Source:
             "video instead."
         ) from None
     # one file per version of the generator, so a changed generator makes a new demo
-    code = Path(synthetic.__file__ or "").read_bytes() if synthetic.__file__ else b""
+    package = Path(synthetic.__file__ or "").parent
+    code = b"".join(p.read_bytes() for p in sorted(package.glob("*.py")))
     generated = cache_dir() / f"demo_landmarks-{hashlib.sha256(code).hexdigest()[:8]}.npz"
     if generated.is_file():
         return source_of(generated, label)
