@@ -31,8 +31,8 @@ EXIT_BUG = 70
 ANALYZE_EPILOG = """\
 examples:
   posture analyze lifting.mp4 --out results/
-      analyse a recorded video; writes frames.csv, summary.json, landmarks.npz and
-      annotated.mp4 into results/
+      analyse a recorded video; writes frames.csv, lifts.csv, summary.json,
+      landmarks.npz and annotated.mp4 into results/
   posture analyze lifting.mp4 --out results/ --person 2 --load-kg 12
       analyse person 2 (the people found are listed at the end of a run and in
       summary.json), lifting a 12 kg box

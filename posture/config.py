@@ -221,7 +221,8 @@ class TaskSettings:
     )
     lift_frequency_per_min: float = setting(
         0.0,
-        "lifts per minute for NIOSH; 0: measured from the clip",
+        "lifts per minute for NIOSH; 0: measured from the clip when it is a minute or longer, "
+        "else 0.2 assumed",
         lo=0.0,
         hi=20.0,
         unit="1/min",
