@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_driver import CHROMIUM, CHROMIUM_ARGS, CLIP, MEDIA, ROOT, Watched
+from dashboard_driver import CAMERA_CLIP, CHROMIUM, CHROMIUM_ARGS, MEDIA, ROOT, Watched
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -99,11 +99,21 @@ def server(needs_browser: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.fixture(scope="session")
 def fake_camera(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     """A real clip as Chromium's fake webcam (Y4M), or None without the clip or ffmpeg."""
-    if not CLIP.is_file() or shutil.which("ffmpeg") is None:
+    if not CAMERA_CLIP.is_file() or shutil.which("ffmpeg") is None:
         return None
     out = tmp_path_factory.mktemp("camera") / "clip.y4m"
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(CLIP), "-pix_fmt", "yuv420p", str(out)],
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(CAMERA_CLIP),
+            "-pix_fmt",
+            "yuv420p",
+            str(out),
+        ],
         check=True,
     )
     return out

@@ -12,6 +12,8 @@ MEDIA = ROOT.parent / "shared" / "media"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CLIP = MEDIA / "floor_lift_knees_bent_side.mp4"
+#: The fake webcam plays a stoop (hip hinge, straight knees): the live tab must raise its cue.
+CAMERA_CLIP = MEDIA / "hip_hinge_straight_knees_side.mp4"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--headless",
