@@ -120,7 +120,10 @@ class LiveSession:
         if self.mirror:
             at_frame = [(pid, _mirror(img), vis) for pid, img, vis in at_frame]
         row = len(analysis.t_s) - 1 if analysis is not None else None
-        view = frame_view(analysis, row, at_frame, (w, h), footer=self._footer())
+        # a live window numbers its lifts from its own start: no number is shown
+        view = frame_view(
+            analysis, row, at_frame, (w, h), footer=self._footer(), lift_numbers=False
+        )
         out = annotate(shown, view, blur=self.settings.output.blur_faces)
         return self._result(out, t_s, analysis, row, time.perf_counter() - t0)
 

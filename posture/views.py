@@ -32,6 +32,7 @@ def frame_view(
     people: PeopleAtFrame,
     size: tuple[int, int],
     footer: str = "",
+    lift_numbers: bool = True,
 ) -> FrameView:
     """The FrameView of one frame: every person's skeleton, the subject's readings and cue.
 
@@ -53,9 +54,8 @@ def frame_view(
     cue = analysis.frame_cue(row)
     lift = analysis.lift_at(row)
     if lift is not None and row >= lift.lowest_row:  # a lift is known once it reaches bottom
-        footer = f"lift {lift.number}: {lift.style.replace('_', '-')}" + (
-            f"  {footer}" if footer else ""
-        )
+        name = f"lift {lift.number}" if lift_numbers else "lifting"
+        footer = f"{name}: {lift.style.replace('_', '-')}" + (f"  {footer}" if footer else "")
     return FrameView(
         pv,
         analysis.raw.person_id,
