@@ -17,6 +17,7 @@ import argparse
 import platform
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -74,13 +75,17 @@ def run_bench(args: argparse.Namespace) -> int:
     if not clip.is_file():
         raise PostureError(f"no clip to measure: {clip} not found (give one: posture bench VIDEO)")
     settings = DEFAULTS
-    repeat = max(1, args.repeat)
+    if args.no_video:
+        settings = replace(settings, output=replace(settings.output, video=False))
+    if args.frames < 0 or args.repeat < 1:
+        raise PostureError("--frames must be 0 (all) or more, --repeat 1 or more")
+    repeat, frames = args.repeat, args.frames
     infer, pipe = [], []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.out) if args.out else Path(tmp) / "out"
         for _ in range(repeat):
-            infer.append(inference_alone(clip, settings))
-            pipe.append(pipeline(clip, settings, out))
+            infer.append(inference_alone(clip, settings, frames))
+            pipe.append(pipeline(clip, settings, out, frames))
     best_i = max(infer, key=lambda r: r["fps"])
     best_p = max(pipe, key=lambda r: r["fps"])
     ratio = best_p["fps"] / best_i["fps"]
@@ -101,6 +106,7 @@ def run_bench(args: argparse.Namespace) -> int:
     print(
         f"ratio            : {ratio:6.2f}  (target >= 0.90)"
         + ("  [the video was redrawn in a second pass]" if best_p["redrawn"] else "")
+        + ("  [no annotated video]" if args.no_video else "")
     )
     stages = {k: round(v, 2) for k, v in best_p["timings"].items()}
     print(f"pipeline stages (s): {stages}")

@@ -220,6 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--repeat", type=int, default=1, help="runs of each measurement")
     b.add_argument("--out", metavar="DIR", help="keep the pipeline's outputs here")
     b.add_argument(
+        "--frames", type=int, default=0, metavar="N", help="measure the first N frames only"
+    )
+    b.add_argument(
+        "--no-video",
+        action="store_true",
+        help="the pipeline without the annotated video (shows what drawing and encoding cost)",
+    )
+    b.add_argument(
         "--live",
         action="store_true",
         help="measure live coaching's latency instead "
