@@ -250,7 +250,11 @@ class BendKneesRule:
         30.0, "trunk flexion from which bending counts (medium)", lo=0.0, hi=120.0, unit="deg"
     )
     trunk_flexion_high_deg: float = setting(
-        60.0, "trunk flexion that is high risk (REBA's >60 band)", lo=0.0, hi=150.0, unit="deg"
+        60.0,
+        "trunk flexion from which bending is high risk (REBA's top band, >60)",
+        lo=0.0,
+        hi=150.0,
+        unit="deg",
     )
     knee_flexion_max_deg: float = setting(
         45.0, "the knees count as not bent below this flexion", lo=0.0, hi=150.0, unit="deg"
@@ -371,13 +375,13 @@ class RepetitionRule:
 
     lifts_per_min: float = setting(
         4.0,
-        "lifts per minute that count as repetitive (REBA: more than 4/min)",
+        "more lifts per minute than this count as repetitive (REBA: more than 4/min)",
         lo=0.1,
         hi=60.0,
         unit="1/min",
     )
     lifts_per_min_high: float = setting(
-        9.0, "lifts per minute that are high risk", lo=0.1, hi=60.0, unit="1/min"
+        9.0, "more lifts per minute than this are high risk", lo=0.1, hi=60.0, unit="1/min"
     )
     window_s: float = setting(
         60.0, "the rate is counted over this trailing window", lo=5.0, hi=3600.0, unit="s"

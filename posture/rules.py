@@ -181,11 +181,12 @@ def static(m: Measures, ctx: Context, s: RulesSettings, margin: float, min_conf:
 def repetition(
     m: Measures, ctx: Context, s: RulesSettings, margin: float, min_conf: float
 ) -> Finding:
-    """Lifting at a rate above the repetitive threshold."""
+    """Lifting at a rate above the repetitive threshold ("more than": the rate counts whole
+    lifts, and REBA's 4 lifts a minute is not yet repetitive)."""
     r = s.repetition
-    on1, hold1 = _ge(ctx.lift_rate_per_min, r.lifts_per_min, margin)
-    on2, _ = _ge(ctx.lift_rate_per_min, r.lifts_per_min_high, margin)
-    sev = np.where(on2, 2, np.where(on1, 1, 0))
+    rate = np.nan_to_num(ctx.lift_rate_per_min, nan=0.0)
+    _, hold1 = _ge(rate, r.lifts_per_min, margin)
+    sev = np.where(rate > r.lifts_per_min_high, 2, np.where(rate > r.lifts_per_min, 1, 0))
     return Finding("repetition", "slow_down", sev.astype(np.int8), hold1, np.ones(len(m.t_s), bool))
 
 

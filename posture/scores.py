@@ -8,7 +8,10 @@ and says where a score rests on something the camera did not see well:
 * ``assumed``: an input the pose cannot give (wrists, shoulder raised, arm supported, neck
   twist) took its neutral default; every frame has some, and the README lists them.
 
-The load counts in REBA and RULA only while a lift is in progress.
+The load counts in REBA and RULA only while a lift is in progress, and so do what describes
+handling it: shock (REBA load/force, RULA force) and REBA's coupling (the grip on the load).
+RULA's force is read from its "static or repeated" bands in the frames where the posture is
+held over a minute or lifts come more than 4 times a minute.
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ REBA_MEASURES = (
     "elbow_flexion_right_deg",
 )
 OWAS_MEASURES = ("trunk_flexion_deg", "trunk_twist_deg")
+#: REBA activity ("repeated small range actions, more than 4 times per minute") and RULA's
+#: repeated force use this lift rate (lifts per minute over the trailing window).
+REPEATED_PER_MIN = 4.0
 
 
 @dataclass(frozen=True)
@@ -81,12 +87,14 @@ def _posture_flags(m: Measures, s: Settings) -> dict[str, np.ndarray]:
     }
 
 
-def _merge(loaded: Any, unloaded: Any, mask: np.ndarray) -> Any:
-    """Per frame, the scoring result with the load where ``mask`` holds, else without."""
-    out = {}
-    for name in ("final", "level"):
-        out[name] = np.where(mask, getattr(loaded, name), getattr(unloaded, name))
-    return out
+def _merge(loaded: Any, unloaded: Any, mask: np.ndarray) -> dict[str, np.ndarray]:
+    """Per frame, ``final`` and ``level`` of ``loaded`` where ``mask`` holds, else of
+    ``unloaded`` (each a scoring result or such a dict)."""
+
+    def get(r: Any, name: str) -> np.ndarray:
+        return r[name] if isinstance(r, dict) else getattr(r, name)
+
+    return {n: np.where(mask, get(loaded, n), get(unloaded, n)) for n in ("final", "level")}
 
 
 def frame_scores(
@@ -109,7 +117,8 @@ def frame_scores(
         "static_hold": static_hold,
     }
     load = s.task.load_kg if s.task.load_kg > 0 else None
-    repeated = ctx.lift_rate_per_min > 4.0
+    shock = s.task.shock_or_rapid_force
+    repeated = ctx.lift_rate_per_min > REPEATED_PER_MIN
     reba_args = {
         **common,
         "knee_flexion_left_deg": m["knee_flexion_left_deg"],
@@ -117,22 +126,23 @@ def frame_scores(
         "seated": ctx.seated,
         "repeated_small_range": repeated,
         "rapid_large_change": f["rapid"],
-        "shock": s.task.shock_or_rapid_force,
-        "coupling": s.task.coupling,
     }
     rula_args = {
         **common,
         "seated_supported": np.zeros(len(m.t_s), bool),
         "repeated": repeated,
-        "shock": s.task.shock_or_rapid_force,
     }
-    r_loaded = reba(RebaInputs(**reba_args, load_kg=load))
+    r_loaded = reba(RebaInputs(**reba_args, load_kg=load, shock=shock, coupling=s.task.coupling))
     r_free = reba(RebaInputs(**reba_args, load_kg=0.0))
-    u_loaded = rula(RulaInputs(**rula_args, load_kg=load))
+    u_loaded = rula(RulaInputs(**rula_args, load_kg=load, shock=shock))
+    u_loaded_held = rula(
+        RulaInputs(**rula_args, load_kg=load, shock=shock, load_static_or_repeated=True)
+    )
     u_free = rula(RulaInputs(**rula_args, load_kg=0.0))
     owas = owas_back_code(m["trunk_flexion_deg"], f["trunk_twisted"], f["trunk_side_bent"])
     reba_pf = _merge(r_loaded, r_free, ctx.in_lift)
-    rula_pf = _merge(u_loaded, u_free, ctx.in_lift)
+    held_or_repeated = np.asarray(static_hold, bool) | repeated
+    rula_pf = _merge(_merge(u_loaded_held, u_loaded, held_or_repeated), u_free, ctx.in_lift)
     scores = FrameScores(r_loaded, u_loaded, owas, _conf(m, REBA_MEASURES), _conf(m, OWAS_MEASURES))
     return scores, {
         "reba_score": reba_pf["final"],

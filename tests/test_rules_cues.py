@@ -155,3 +155,15 @@ def test_shoulders_forward_needs_to_be_held() -> None:
     long = run(still(1.0) + still(4.0, head_forward_deg=40))
     assert "shoulders_back" not in cues_seen(short)
     assert "shoulders_back" in cues_seen(long)
+
+
+def test_repetition_means_more_than_4_lifts_a_minute() -> None:
+    """REBA's "more than 4 times per minute": the rate counts whole lifts, so exactly 4 in the
+    trailing minute is not yet repetitive; the fifth makes it so."""
+    a = analyze(synthetic.repeated_lifts(7), DEFAULTS)
+    rate = a.context.lift_rate_per_min
+    sev = next(f.severity for f in a.findings if f.rule == "repetition")
+    assert (rate == 4).any() and (rate == 5).any()
+    assert np.all(sev[rate <= 4] == 0)
+    assert np.all(sev[rate > 4] >= 1)
+    assert "slow_down" in set(a.table()["cues"])

@@ -41,11 +41,14 @@ def test_owas_twisted_and_bent_is_4() -> None:
 
 
 def test_reba_rises_with_trunk_flexion() -> None:
+    """Empty hands, arms hanging (upper arm 1, lower arm 2, wrist 1: Table B 1, no coupling),
+    neck 1, legs 1. Trunk 0 deg: Table A 1, C(1,1) = 1; 30 deg (trunk 3): A 2, C(2,1) = 1;
+    70 deg (trunk 4): A 3, C(3,1) = 2 (Hignett & McAtamney 2000, Tables A and C)."""
     scores = []
     for trunk in (0, 30, 70):
         a = analyze(synthetic.sequence(still(1.0) + still(1.0, trunk_flexion_deg=trunk)), DEFAULTS)
         scores.append(last(a, "reba_score"))
-    assert scores[0] < scores[1] < scores[2]
+    assert scores == [1, 1, 2]
 
 
 def test_standing_upright_scores_reba_low_or_negligible() -> None:
@@ -125,3 +128,39 @@ def test_summary_has_the_lift_and_reba_figures() -> None:
     assert sum(s["risk_time_share"].values()) == pytest.approx(1.0, abs=0.01)
     cues = {c["id"]: c for c in s["cues"]}
     assert cues["bend_knees"]["high_seconds"] > 0.5  # the stoop holds the trunk past 60 deg
+
+
+def test_shock_and_coupling_count_only_during_a_lift() -> None:
+    """Empty hands have no grip and nothing to jerk: shock (REBA, RULA) and REBA's coupling
+    describe handling the load, like the load itself."""
+    seq = synthetic.synthetic_lift("stoop", yaw_deg=90)
+    load = {"load_kg": 8.0, "coupling": "good"}
+    plain = analyze(seq, override(DEFAULTS, {"task": load}))
+    rough = analyze(
+        seq,
+        override(
+            DEFAULTS, {"task": {**load, "shock_or_rapid_force": True, "coupling": "unacceptable"}}
+        ),
+    )
+    inside = rough.context.in_lift
+    assert inside.any() and (~inside).any()
+    for score in ("reba_score", "rula_score"):
+        diff = rough.table()[score] - plain.table()[score]
+        assert np.all(diff[~inside] == 0), score
+        assert np.all(diff[inside] >= 0) and diff[inside].max() >= 1, score
+
+
+def test_rula_force_uses_the_repeated_bands_when_lifts_come_more_than_4_a_minute() -> None:
+    """RULA: 2-10 kg scores 1 intermittent, 2 repeated. The same posture early in the clip
+    (1 lift a minute so far) and late (more than 4) gains more from the load late."""
+    seq = synthetic.repeated_lifts(7)
+    empty = analyze(seq, DEFAULTS)
+    loaded = analyze(seq, override(DEFAULTS, {"task": {"load_kg": 8.0}}))
+    assert len(loaded.lifts) == 7
+    rate = loaded.context.lift_rate_per_min
+    gain = loaded.table()["rula_score"] - empty.table()["rula_score"]
+    first, last_ = loaded.lifts[0], loaded.lifts[-1]
+    early = gain[first.start_row : first.end_row]
+    late = gain[last_.start_row : last_.end_row]
+    assert rate[last_.start_row] > 4 >= rate[first.end_row - 1]
+    assert np.nansum(late) > np.nansum(early)

@@ -22,6 +22,7 @@ from posture.synthetic.scenes import (
     demo_recording,
     interpolate,
     lift_keys,
+    repeated_lifts,
     synthetic_lift,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "lift_keys",
     "pose",
     "project",
+    "repeated_lifts",
     "sequence",
     "synthetic_lift",
 ]

@@ -142,6 +142,17 @@ def synthetic_lift(
     )
 
 
+def repeated_lifts(
+    n: int, style: str = "squat", *, gap_s: float = 0.6, fps: float = 30.0, yaw_deg: float = 90.0
+) -> PoseSequence:
+    """``n`` identical lifts back to back (``gap_s`` standing between them; each ~3.6 s, so
+    from the sixth on more than 4 have ended within a minute)."""
+    keys: list[Key] = []
+    for _ in range(n):
+        keys += lift_keys(style, t0=keys[-1][0] + gap_s if keys else 0.0, yaw_deg=yaw_deg)
+    return sequence(interpolate(keys, fps), fps=fps)
+
+
 def demo_recording(
     *, fps: float = 30.0, seed: int = 7, stature_m: float = 1.75, noise_px: float = 1.0
 ) -> PoseRecording:
