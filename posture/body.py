@@ -326,8 +326,11 @@ def nanmean_max(*arrays: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(out), out, np.nan)
 
 
-def forward_direction(p: np.ndarray) -> np.ndarray:
+def forward_direction(p: np.ndarray, *, upper_body: bool = True) -> np.ndarray:
     """The person's horizontal forward direction, ``(T, 3)`` unit vectors.
+
+    ``upper_body=False`` leaves out the shoulders and the face, which turn with a twisted
+    trunk: the direction of the pelvis and the feet (NIOSH's neutral mid-sagittal plane).
 
     Sum of: the pelvis and shoulder lines crossed with up (these depend on MediaPipe's
     left/right labels, which can swap in a side view), and the feet (heel to toe) and face
@@ -347,9 +350,12 @@ def forward_direction(p: np.ndarray) -> np.ndarray:
     )[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         n = {k: size * v for k, v in CUE_LENGTHS.items()}
+        upper = 0.5 if upper_body else 0.0
         lr = horizontal(
             np.cross(UP, p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP]) / n["hips"]
-            + 0.5 * np.cross(UP, p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER]) / n["shoulders"]
+            + upper
+            * np.nan_to_num(np.cross(UP, p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER]))
+            / n["shoulders"]
         )
         feet = (
             horizontal(
@@ -359,7 +365,7 @@ def forward_direction(p: np.ndarray) -> np.ndarray:
             / n["feet"]
         )
         face = horizontal(p[:, LM.NOSE] - mid(p, [LM.LEFT_EAR, LM.RIGHT_EAR])) / n["face"]
-    ref = np.nan_to_num(feet) + 0.7 * np.nan_to_num(face)
+    ref = np.nan_to_num(feet) + (0.7 if upper_body else 0.0) * np.nan_to_num(face)
     ref_len = np.linalg.norm(ref, axis=-1)
     lr0 = np.nan_to_num(lr)
     agree = np.sign(dot(lr0, ref))

@@ -30,6 +30,7 @@ from posture.body import (
     BodyFrame,
     body_frame,
     body_length_units,
+    forward_direction,
     knee_flexion_sides,
     mid,
 )
@@ -263,8 +264,9 @@ def hands(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
       little-finger knuckles of each hand seen) above the floor, the lowest foot point seen.
     * ``hand_distance_cm`` (NIOSH H): horizontal distance from the midpoint of the ankles to
       the midpoint of the hands.
-    * ``hand_asymmetry_deg`` (NIOSH A): horizontal angle between the person's forward direction
-      and the line from the ankles to the hands; 0 straight ahead.
+    * ``hand_asymmetry_deg`` (NIOSH A): horizontal angle between the mid-sagittal direction of
+      the pelvis and feet (not of the shoulders, which turn with a twisted trunk) and the line
+      from the ankles to the hands; 0 straight ahead.
     Centimetres come from the person's own size (``subject.height_cm`` and body proportions).
     """
     p = bf.points
@@ -284,8 +286,9 @@ def hands(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
     reach = hand - ankles
     reach_h = reach - dot(reach, UP)[..., None] * UP
     dist = np.linalg.norm(reach_h, axis=-1) / units_per_cm
-    cos = dot(unit(reach_h), bf.forward)
-    sin = dot(np.cross(bf.forward, unit(reach_h)), UP)
+    sagittal = forward_direction(p, upper_body=False)  # not turned by a twisted trunk
+    cos = dot(unit(reach_h), sagittal)
+    sin = dot(np.cross(sagittal, unit(reach_h)), UP)
     asym = np.abs(np.degrees(np.arctan2(sin, cos)))
     return {"hand_height_cm": height, "hand_distance_cm": dist, "hand_asymmetry_deg": asym}
 

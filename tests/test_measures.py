@@ -503,3 +503,31 @@ def test_synthetic_paths_hold_what_they_say() -> None:
     assert both.has_image and np.isfinite(both.world_xyz_m).all()
     np.testing.assert_allclose(both.t_s, [0, 1 / 60, 2 / 60])
     np.testing.assert_allclose(world.world_xyz_m[0], synthetic.pose(yaw_deg=90), atol=1e-6)
+
+
+def _true_asymmetry_deg(a: synthetic.Angles) -> float:
+    """NIOSH A of a synthetic posture: ankles-to-hands line against the pelvis' forward (the
+    body model's own axes: forward, up, right; the pelvis never turns)."""
+    p = synthetic.body_points(a)
+    hands_mid = mid(p[None], [LM.LEFT_WRIST, LM.RIGHT_WRIST])[0]
+    r = hands_mid - mid(p[None], [LM.LEFT_ANKLE, LM.RIGHT_ANKLE])[0]
+    return float(np.degrees(np.arctan2(abs(r[2]), r[0])))
+
+
+@pytest.mark.parametrize("twist", [0.0, 20.0, 40.0])
+@pytest.mark.parametrize("yaw", [90.0, 45.0])
+def test_hand_asymmetry_is_from_the_pelvis_not_the_twisted_shoulders(
+    twist: float, yaw: float
+) -> None:
+    """NIOSH: A is measured from the neutral mid-sagittal plane, "not the extent of body
+    twist"; a trunk turned toward the load must not turn the reference with it."""
+    reach = synthetic.angles(upper_arm_flexion_deg=60, elbow_flexion_deg=10, trunk_twist_deg=twist)
+    frames = [synthetic.angles(yaw_deg=yaw)] * N_STAND + [
+        synthetic.angles(
+            yaw_deg=yaw, upper_arm_flexion_deg=60, elbow_flexion_deg=10, trunk_twist_deg=twist
+        )
+    ] * 5
+    m = compute_measures(synthetic.sequence(frames, world_only=True), DEFAULTS)
+    truth = _true_asymmetry_deg(reach)
+    assert (truth > 15) == (twist > 15)
+    assert float(m["hand_asymmetry_deg"][-1]) == pytest.approx(truth, abs=1.0)
