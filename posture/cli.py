@@ -337,7 +337,8 @@ def _report(result: Any, out: Path) -> None:
             "(choose another with --person ID):"
         )
         for p in s["people"]:
-            print(f"  {p.get('description', p)}")
+            text = p.get("description") or f"person {p['person_id']}: {p['frames']} frames"
+            print(f"  {text}")
     m = s["measures"]["trunk_flexion_deg"]
     if m:
         print(f"Trunk flexion: typical {m['median']} deg, peak {m['peak']} deg.")

@@ -255,11 +255,7 @@ class LiveSession:
             return None
         rec = _select_subject(rec, self.settings)
         analysis = analyze(rec.subject, self.settings)
-        people = [
-            s.__dict__ | {"description": s.describe()}
-            for s in self._tracker.summaries()
-            if s.person_id in rec.person_ids
-        ]
+        people = [s.as_dict() for s in self._tracker.summaries() if s.person_id in rec.person_ids]
         return Result(
             rec, analysis, {"source": "live camera"}, self.estimator.model.as_dict(), people
         )

@@ -25,7 +25,7 @@ from posture.errors import InputError, NoPersonError, PostureError
 from posture.landmarks import PoseRecording, load_npz, save_npz
 from posture.pose import ModelInfo, PoseEstimator, resolve_model
 from posture.render import LaggedRenderer, Person, Row, output_size
-from posture.tracking import PersonTracker, most_visible_person
+from posture.tracking import PersonTracker, most_visible_person, recording_summaries
 from posture.video import Camera, VideoFile, VideoInfo, VideoWriter, open_video
 from posture.views import PeopleAtFrame, frame_view
 
@@ -186,11 +186,7 @@ def _final_result(
             save_npz(out_dir / "landmarks.npz", rec)
         raise
     timings["final_analysis"] = time.perf_counter() - t0
-    people = [
-        s.__dict__ | {"description": s.describe()}
-        for s in tracker.summaries()
-        if s.person_id in rec.person_ids
-    ]
+    people = [s.as_dict() for s in tracker.summaries() if s.person_id in rec.person_ids]
     return Result(rec, analysis, info.as_dict(), model.as_dict(), people, warnings, timings)
 
 
@@ -294,7 +290,13 @@ def analyze_landmarks(path: str | Path, settings: Settings, out_dir: Path | None
         "kind": "landmarks",
         **{k: v for k, v in rec.meta.items() if k in ("source", "fps")},
     }
-    people = [{"person_id": p.person_id, "frames": int(p.pose_found.sum())} for p in rec.people]
+    described = {s.person_id: s for s in recording_summaries(rec)}
+    people = [
+        described[p.person_id].as_dict()
+        if p.person_id in described
+        else {"person_id": p.person_id, "frames": int(p.pose_found.sum())}
+        for p in rec.people
+    ]
     result = Result(
         rec,
         analysis,

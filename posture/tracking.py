@@ -68,10 +68,14 @@ class TrackSummary:
     def describe(self) -> str:
         where = "left" if self.mean_x < 0.4 else "right" if self.mean_x > 0.6 else "centre"
         return (
-            f"person {self.person_id}: in {self.share_of_clip:.0%} of frames, {where} of "
-            f"the picture, torso {self.mean_size:.2f} frame heights, "
-            f"visibility {self.visibility:.2f}"
+            f"person {self.person_id}: in view {self.share_of_clip:.0%} of the clip, {where} of "
+            f"the picture, torso {self.mean_size:.2f} of the frame height, "
+            f"landmarks {self.visibility:.0%} visible"
         )
+
+    def as_dict(self) -> dict[str, Any]:
+        """summary.json's ``people`` entry: the fields and the description."""
+        return self.__dict__ | {"description": self.describe()}
 
 
 #: Where the clothes are sampled: a 4 x 4 grid over the torso (shoulders to hips) and three
@@ -299,22 +303,17 @@ class PersonTracker:
 
     # ----------------------------------------------------------------------------------------
     def summaries(self) -> list[TrackSummary]:
-        n = max(self._n_frames, 1)
-        out = []
-        for tr in self._tracks:
-            img = np.array(tr.image)
-            out.append(
-                TrackSummary(
-                    person_id=tr.track_id,
-                    frames=len(tr.frames),
-                    share_of_clip=len(tr.frames) / n,
-                    mean_x=float(np.nanmean(img[:, list(_TORSO), 0])),
-                    mean_size=float(np.mean([torso_anchor(i, self.aspect)[1] for i in img[::10]])),
-                    visibility=float(np.nanmean(np.array(tr.vis))),
-                    score=tr.weight,
-                )
+        return [
+            summarise(
+                tr.track_id,
+                np.array(tr.image),
+                np.array(tr.vis),
+                self._n_frames,
+                self.aspect,
+                score=tr.weight,
             )
-        return out
+            for tr in self._tracks
+        ]
 
     def kept_ids(self) -> list[int]:
         """Tracks long enough to be people, not flickers (``min_track_s``)."""
@@ -373,6 +372,50 @@ class PersonTracker:
             default=None,
         )
         return best.track_id if best else 0
+
+
+def summarise(
+    person_id: int,
+    image: np.ndarray,
+    vis: np.ndarray,
+    n_frames: int,
+    aspect: float,
+    *,
+    score: float | None = None,
+) -> TrackSummary:
+    """A person's summary from the image landmarks ``(F, 33, 3)`` and visibility ``(F, 33)``
+    of the ``F`` frames they were seen in, out of ``n_frames``; ``score`` (the subject rule's
+    weight) computed here unless given."""
+    seen = len(image)
+    if score is None:
+        score = float(sum(presence(i, v, aspect) for i, v in zip(image, vis, strict=True)))
+    return TrackSummary(
+        person_id=person_id,
+        frames=seen,
+        share_of_clip=seen / max(n_frames, 1),
+        mean_x=float(np.nanmean(image[:, list(_TORSO), 0])) if seen else float("nan"),
+        mean_size=float(np.mean([torso_anchor(i, aspect)[1] for i in image[::10]]))
+        if seen
+        else float("nan"),
+        visibility=float(np.nanmean(vis)) if seen else float("nan"),
+        score=score,
+    )
+
+
+def recording_summaries(rec: PoseRecording) -> list[TrackSummary]:
+    """:class:`TrackSummary` of each person of a recording read back from ``landmarks.npz``
+    (people without image landmarks get none)."""
+    return [
+        summarise(
+            p.person_id,
+            p.image_xyz[p.pose_found].astype(np.float64),
+            p.visibility[p.pose_found].astype(np.float64),
+            len(p.t_s),
+            p.aspect,
+        )
+        for p in rec.people
+        if p.has_image
+    ]
 
 
 def most_visible_person(rec: PoseRecording) -> int:

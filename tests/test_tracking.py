@@ -16,7 +16,7 @@ import pytest
 from posture.config import DEFAULTS
 from posture.landmarks import LM, N_LANDMARKS
 from posture.pose import DetectedPose
-from posture.tracking import PersonTracker, most_visible_person
+from posture.tracking import PersonTracker, most_visible_person, recording_summaries
 
 ASPECT = 16 / 9
 FPS = 30.0
@@ -281,3 +281,8 @@ def test_most_visible_picks_the_most_visible_person_live_and_from_the_recording(
     rec = tracker.recording(0, (1600, 900))
     assert rec.subject_id == most_visible
     assert most_visible_person(rec) == most_visible
+    # and so do the people's summaries (what --landmarks lists)
+    live = {s.person_id: s for s in tracker.summaries()}
+    for s in recording_summaries(rec):
+        assert s.describe() == live[s.person_id].describe()
+        assert s.score == pytest.approx(live[s.person_id].score, rel=1e-4)
