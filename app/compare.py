@@ -8,8 +8,10 @@ the deepest trunk bend. One slider moves both clips together around it.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -20,7 +22,7 @@ from app.frames import show_frame
 from app.settings_panel import PageSettings
 from app.sources import DemoUnavailable, Source, demo_source, sample_clips, source_of
 from app.widgets import analyse
-from posture.report import lift_low_row, lift_rows, peak_row, row_at
+from posture.report import lift_low_row, lift_rows, peak_row, row_at, worst_lift
 
 #: The ready-made comparison: a floor lift with bent knees against a straight-knee hip hinge.
 PRESET = ("floor_lift_knees_bent_side.mp4", "hip_hinge_straight_knees_side.mp4")
@@ -85,33 +87,75 @@ def render(page: PageSettings) -> None:
     except DemoUnavailable as exc:
         st.warning(str(exc))
         return
-    sides = [_side(col, item, i) for i, (col, item) in enumerate(zip(cols, items, strict=True))]
+    a = _side(cols[0], items[0], 0)
+    # the same clip twice: B starts at another lift, to compare two of its lifts
+    b = _side(cols[1], items[1], 1, avoid=a.sync_label if items[1].key == items[0].key else "")
+    sides = [a, b]
     _synchronised(sides)
 
 
-def _side(col: st.delta_generator.DeltaGenerator, item: Analysed, i: int) -> Side:
-    """The sync point chooser of one side (a lift's lowest point, or the deepest bend)."""
+def _side(col: st.delta_generator.DeltaGenerator, item: Analysed, i: int, avoid: str = "") -> Side:
+    """The sync point chooser of one side: by default the lowest point of the clip's worst
+    lift (another lift than ``avoid`` when there is one), the deepest bend without lifts."""
     lifts = lift_rows(item.result)
     options = {f"lowest point of lift {k}": lift for k, lift in enumerate(lifts, 1)}
     names = [*options, PEAK]
-    default = min(i, len(names) - 1) if options else len(names) - 1
+    default = _worst_index(item, lifts) if options else len(names) - 1
+    if names[default] == avoid and len(options) > 1:
+        default = next(k for k, n in enumerate(options) if n != avoid)
     with col:
-        name = st.selectbox("Line up at", names, index=default, key=f"compare_sync_{i}_{item.key}")
+        name = st.selectbox(
+            "Line up at",
+            names,
+            index=default,
+            key=f"compare_sync_{i}_{item.key}",
+            help="Each clip is lined up at this moment; the slider below moves both from it.",
+        )
     row = lift_low_row(item.result, options[name]) if name in options else None
     if row is None:
         row = peak_row(item.result.analysis) or 0
     return Side(item, row, name)
 
 
+def _worst_index(item: Analysed, lifts: list[dict[str, Any]]) -> int:
+    """Index of the clip's worst lift among its lifts (the first when none is singled out)."""
+    worst = worst_lift(item.result)
+    if worst is not None:
+        for k, lift in enumerate(lifts):
+            if lift == worst or (
+                worst.get("lift") is not None and lift.get("lift") == worst.get("lift")
+            ):
+                return k
+    return 0
+
+
+def offset_range(sides: list[tuple[float, float, float]]) -> tuple[float, float]:
+    """The slider's range (s from the sync points) where at least one clip has frames:
+    ``sides`` are (first, last, sync) times. Rounded outward to 0.1 s; always includes 0."""
+    lo = min(first - sync for first, _, sync in sides)
+    hi = max(last - sync for _, last, sync in sides)
+    lo, hi = min(lo, 0.0), max(hi, 0.0)
+    return math.floor(lo * 10) / 10, math.ceil(hi * 10) / 10
+
+
 def _synchronised(sides: list[Side]) -> None:
+    lo, hi = offset_range(
+        [
+            (float(s.item.result.analysis.t_s[0]), float(s.item.result.analysis.t_s[-1]), s.sync_s)
+            for s in sides
+        ]
+    )
+    key = "compare_offset-" + "-".join(f"{s.item.key}@{s.sync_row}" for s in sides)
     offset = st.slider(
         "Time from the sync point (both clips move together)",
-        -2.0,
-        2.0,
+        lo,
+        max(hi, lo + 0.1),
         0.0,
         step=1 / 30,
         format="%.2f s",
-        key="compare_offset",
+        key=key,
+        help="0 is the sync point of both clips. Past the start or end of a clip, that clip "
+        "holds its first or last frame.",
     )
     cols = st.columns(2, gap="large")
     for col, name, side in zip(cols, "AB", sides, strict=True):
