@@ -3,16 +3,26 @@
 The library's ``posture.video.read_frame`` seeks and decodes; here it is cached and shown. The
 annotated video's timestamps are the analysis' ``t_s`` (``posture.video.VideoWriter`` keeps
 them).
+
+The frame is drawn as an inline ``data:`` JPEG, not with ``st.image``: Streamlit's media file
+manager drops an image's file on the next rerun, and while the slider is dragged the browser
+asks for files already gone (404s and image errors in the console).
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from posture.video import read_frame
+
+JPEG_QUALITY = 85
 
 
 def frame_at(video: Path, t_s: float) -> np.ndarray | None:
@@ -20,10 +30,29 @@ def frame_at(video: Path, t_s: float) -> np.ndarray | None:
     return read_frame(video, t_s)
 
 
+def jpeg_data_url(rgb: np.ndarray, quality: int = JPEG_QUALITY) -> str:
+    """An RGB image ``(H, W, 3)`` uint8 as a ``data:image/jpeg;base64,...`` URL."""
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
-def cached_frame(video: str, mtime_ns: int, t_s: float) -> np.ndarray | None:
-    """:func:`frame_at`, remembered (the file's mtime is part of the key)."""
-    return frame_at(Path(video), t_s)
+def cached_frame(video: str, mtime_ns: int, t_s: float) -> str | None:
+    """The frame at ``t_s`` as a JPEG data URL, remembered (the file's mtime is in the key)."""
+    rgb = frame_at(Path(video), t_s)
+    return None if rgb is None else jpeg_data_url(rgb)
+
+
+def frame_html(url: str, alt: str, caption: str = "") -> str:
+    """An image as wide as its column, with an optional caption."""
+    img = (
+        f'<img class="frame-img" src="{url}" alt="{html.escape(alt)}" '
+        'style="width:100%;height:auto;display:block;border-radius:4px">'
+    )
+    if caption:
+        img += f"<div class='muted'>{html.escape(caption)}</div>"
+    return img
 
 
 def show_frame(video: Path | None, t_s: float, caption: str = "") -> None:
@@ -31,8 +60,10 @@ def show_frame(video: Path | None, t_s: float, caption: str = "") -> None:
     if video is None:
         st.info("No annotated video for this analysis.")
         return
-    img = cached_frame(str(video), video.stat().st_mtime_ns, round(t_s, 4))
-    if img is None:
+    url = cached_frame(str(video), video.stat().st_mtime_ns, round(t_s, 4))
+    if url is None:
         st.warning("This frame could not be read from the annotated video.")
     else:
-        st.image(img, caption=caption or None, width="stretch")
+        st.markdown(
+            frame_html(url, f"annotated frame at {t_s:.2f} s", caption), unsafe_allow_html=True
+        )

@@ -27,6 +27,15 @@ def wait_for_results(w: Watched, timeout_s: float = 120) -> None:
     time.sleep(1.5)  # charts and images finish drawing
 
 
+def scrub(w: Watched, slider: Any, steps: int = 8) -> None:
+    """Drag a slider by several quick key presses (each one a rerun), then let it settle."""
+    slider.focus()
+    for key in ["ArrowRight"] * steps + ["ArrowLeft"] * (steps // 2):
+        w.page.keyboard.press(key)
+        time.sleep(0.05)
+    time.sleep(2.0)  # the last rerun draws its frame; a deleted image would be fetched by now
+
+
 def download(w: Watched, label: str) -> bytes:
     with w.page.expect_download() as info:
         w.page.get_by_role("button", name=label).click()
@@ -83,7 +92,8 @@ def test_an_uploaded_clip_runs_to_timeline_lifts_and_downloads(
     page.wait_for_function(
         "t => !document.body.innerText.includes(t)", arg=before.split(" · ")[0] + " · "
     )
-    time.sleep(1.5)
+    scrub(watched, page.get_by_role("slider").first)
+    assert page.locator("img.frame-img").count() == 1  # the frame, drawn inline
     watched.screenshot("03_review_upload")
 
     frames = download(watched, "frames.csv").decode()
@@ -255,9 +265,10 @@ def test_compare_shows_both_clips_lined_up(watched: Watched, needs_media: None) 
     page.get_by_text("Time from the sync point").wait_for(timeout=120_000)
     page.get_by_role("heading", name=re.compile("^A: floor_lift")).wait_for()
     page.get_by_role("heading", name=re.compile("^B: hip_hinge")).wait_for()
-    page.locator("[data-testid='stImage']").nth(1).wait_for()
-    assert page.get_by_text(re.compile("^Lined up at the")).count() == 2
-    time.sleep(1.5)
+    page.locator("img.frame-img").nth(1).wait_for()
+    assert page.get_by_text(re.compile("^Lined up at the lowest point of lift")).count() == 2
+    scrub(watched, page.get_by_role("slider").first)
+    assert page.locator("img.frame-img").count() == 2
     watched.screenshot("06_compare")
     assert watched.unexplained_errors() == []
     assert watched.outside_requests() == []
