@@ -4,6 +4,12 @@ Recorded video gets a zero-phase Butterworth low-pass (``filtfilt``: no lag, as 
 does it), live video a one-euro filter (causal, little lag when moving, smooth when still).
 Gaps up to ``max_gap_s`` are interpolated linearly; longer gaps stay NaN, never invented.
 All parameters come from :class:`posture.config.FilterSettings`.
+
+A pose upside down (the trunk pointing more than 135 deg away from up, or the ankles well above
+the hips) is not a working posture: it is the pose model's glitch (a skeleton flipped for a
+frame or two) or an acrobatic moment out of this tool's scope. Such frames are treated like
+frames without a pose (:func:`drop_upside_down`), so a glitch can neither peak a measure nor
+put the hands under the floor.
 """
 
 from __future__ import annotations
@@ -15,7 +21,12 @@ import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
 from posture.config import FilterSettings
-from posture.landmarks import PoseSequence
+from posture.landmarks import LM, PoseSequence
+
+#: Beyond this angle between the trunk (mid-hip to mid-shoulder) and up, a pose is upside down.
+UPSIDE_DOWN_TRUNK_DEG = 135.0
+#: Ankles higher than the hips by this share of the trunk length: legs in the air.
+UPSIDE_DOWN_ANKLES_TRUNKS = 0.25
 
 
 def nan_runs(valid: np.ndarray) -> list[tuple[int, int]]:
@@ -35,6 +46,38 @@ def mask_low_visibility(seq: PoseSequence, min_visibility: float) -> PoseSequenc
     world[low] = np.nan
     image[low] = np.nan
     return replace(seq, world_xyz_m=world, image_xyz=image)
+
+
+def upside_down(xyz: np.ndarray, aspect: float = 1.0) -> np.ndarray:
+    """``(T,)`` True where the pose ``(T, 33, 3)`` (y pointing down, as in MediaPipe's image
+    and world landmarks) is upside down; False where it cannot be told."""
+    xy = xyz[..., :2].astype(np.float64) * np.array([aspect, 1.0])
+
+    def midpoint(a: LM, b: LM) -> np.ndarray:
+        return 0.5 * (xy[:, a] + xy[:, b])
+
+    hips = midpoint(LM.LEFT_HIP, LM.RIGHT_HIP)
+    trunk = midpoint(LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER) - hips
+    ankles = midpoint(LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
+    length = np.linalg.norm(trunk, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        up = -trunk[:, 1] / length  # cosine of the trunk's angle from up
+        trunk_down = up < np.cos(np.radians(UPSIDE_DOWN_TRUNK_DEG))
+        legs_up = hips[:, 1] - ankles[:, 1] > UPSIDE_DOWN_ANKLES_TRUNKS * length
+    return trunk_down | legs_up
+
+
+def drop_upside_down(seq: PoseSequence) -> tuple[PoseSequence, np.ndarray]:
+    """``seq`` with the landmarks of upside-down frames set to NaN (as if no pose was found
+    there), and the ``(T,)`` mask of those frames."""
+    flip = upside_down(seq.world_xyz_m) | upside_down(seq.image_xyz, seq.aspect)
+    if not flip.any():
+        return seq, flip
+    world = seq.world_xyz_m.copy()
+    image = seq.image_xyz.copy()
+    world[flip] = np.nan
+    image[flip] = np.nan
+    return replace(seq, world_xyz_m=world, image_xyz=image), flip
 
 
 def _channels(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
@@ -147,9 +190,10 @@ def one_euro(x: np.ndarray, t_s: np.ndarray, settings: FilterSettings) -> np.nda
 
 
 def clean(seq: PoseSequence, settings: FilterSettings, *, live: bool = False) -> PoseSequence:
-    """Visibility threshold, short-gap interpolation, then smoothing, on world and image
-    landmarks alike. ``live`` selects the one-euro filter instead of the zero-phase one."""
-    s = mask_low_visibility(seq, settings.min_visibility)
+    """Visibility threshold, upside-down frames dropped, short-gap interpolation, then
+    smoothing, on world and image landmarks alike. ``live`` selects the one-euro filter instead
+    of the zero-phase one."""
+    s, _ = drop_upside_down(mask_low_visibility(seq, settings.min_visibility))
     out = {}
     for name in ("world_xyz_m", "image_xyz"):
         arr = getattr(s, name)

@@ -26,7 +26,7 @@ from posture.body import Tilt, calibration_size
 from posture.config import Settings
 from posture.cues import CUE_TEXT
 from posture.draw import annotate
-from posture.filtering import OneEuroFilter
+from posture.filtering import OneEuroFilter, upside_down
 from posture.landmarks import N_LANDMARKS, PoseSequence
 from posture.pipeline import Result
 from posture.pose import PoseEstimator
@@ -140,6 +140,9 @@ class LiveSession:
                 f.one_euro_min_cutoff_hz, f.one_euro_beta, f.one_euro_d_cutoff_hz
             )
         low = vis < f.min_visibility
+        aspect = self._size[0] / self._size[1] if self._size and self._size[1] else 1.0
+        if upside_down(world[None])[0] or upside_down(image[None], aspect)[0]:
+            low[:] = True  # a flipped skeleton: as if no pose (see posture.filtering)
         w_in = np.where(low[:, None], np.nan, world)
         i_in = np.where(low[:, None], np.nan, image)
         tr.raw.append((t_s, self._n - 1, world, image, vis))

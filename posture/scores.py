@@ -169,15 +169,25 @@ class LiftScore:
     notes: tuple[str, ...] = ()
 
 
+#: A hand seen at most this far below the floor line is on the floor (measurement error);
+#: further down the pose is wrong, and the lift's geometry is refused.
+BELOW_FLOOR_TOLERANCE_CM = 15.0
+
+
+def _floored(v_cm: float) -> float:
+    return max(v_cm, 0.0) if v_cm >= -BELOW_FLOOR_TOLERANCE_CM else v_cm
+
+
 def _geometry(lift: Lift) -> dict[str, Any]:
-    """H, V and A at origin and destination (V floored at 0: a hand seen below the floor line
-    is on it; A 0 when the view cannot see it, see ``ASYMMETRY_NOTE``)."""
+    """H, V and A at origin and destination (V floored at 0 within
+    ``BELOW_FLOOR_TOLERANCE_CM``: a hand seen just below the floor line is on it; A 0 when the
+    view cannot see it, see ``ASYMMETRY_NOTE``)."""
     seen = lift.asymmetry_seen
     return {
         "h_origin_cm": lift.origin_hand_distance_cm,
-        "v_origin_cm": max(lift.origin_hand_height_cm, 0.0),
+        "v_origin_cm": _floored(lift.origin_hand_height_cm),
         "h_destination_cm": lift.destination_hand_distance_cm,
-        "v_destination_cm": max(lift.destination_hand_height_cm, 0.0),
+        "v_destination_cm": _floored(lift.destination_hand_height_cm),
         "a_origin_deg": lift.origin_asymmetry_deg if seen else 0.0,
         "a_destination_deg": lift.destination_asymmetry_deg if seen else 0.0,
     }

@@ -14,11 +14,13 @@ from posture.config import DEFAULTS, FilterSettings
 from posture.filtering import (
     OneEuroFilter,
     clean,
+    drop_upside_down,
     fill_gaps,
     lowpass_zero_phase,
     mask_low_visibility,
     nan_runs,
     one_euro,
+    upside_down,
 )
 from posture.landmarks import LM
 
@@ -231,3 +233,36 @@ def test_clean_leaves_missing_image_landmarks_missing() -> None:
     seq = synthetic.synthetic_lift("squat", world_only=True)
     out = clean(seq, DEFAULTS.filter)
     assert not out.has_image
+
+
+def _flipped(seq, rows: slice):
+    """``seq`` with the skeleton turned upside down in ``rows`` (a pose model's glitch)."""
+    world, image = seq.world_xyz_m.copy(), seq.image_xyz.copy()
+    world[rows, :, 1] *= -1
+    image[rows, :, 1] = 1.0 - image[rows, :, 1]
+    return replace(seq, world_xyz_m=world, image_xyz=image)
+
+
+def test_an_upside_down_skeleton_is_dropped_like_a_missing_pose() -> None:
+    from posture.analysis import analyze
+
+    upright = synthetic.sequence([synthetic.angles(yaw_deg=90, trunk_flexion_deg=10)] * 60)
+    seq = _flipped(upright, slice(30, 33))
+    assert not upside_down(upright.image_xyz, upright.aspect).any()
+    flip = upside_down(seq.image_xyz, seq.aspect)
+    assert flip.tolist() == [30 <= i < 33 for i in range(60)]
+    assert upside_down(seq.world_xyz_m).tolist() == flip.tolist()
+    _, dropped = drop_upside_down(seq)
+    assert dropped.tolist() == flip.tolist()
+    # the gap is bridged from the frames around it: no 170 deg peak, no hands under the floor
+    t = analyze(seq, DEFAULTS).table()
+    assert np.nanmax(np.abs(t["trunk_flexion_deg"])) < 15
+    assert np.nanmin(t["hand_height_cm"]) > 40
+
+
+def test_a_deep_stoop_is_not_upside_down() -> None:
+    seq = synthetic.sequence(
+        [synthetic.angles(yaw_deg=90, trunk_flexion_deg=f, knee_flexion_deg=10) for f in (90, 120)]
+    )
+    assert not upside_down(seq.image_xyz, seq.aspect).any()
+    assert not upside_down(seq.world_xyz_m).any()

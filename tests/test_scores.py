@@ -164,3 +164,20 @@ def test_rula_force_uses_the_repeated_bands_when_lifts_come_more_than_4_a_minute
     late = gain[last_.start_row : last_.end_row]
     assert rate[last_.start_row] > 4 >= rate[first.end_row - 1]
     assert np.nansum(late) > np.nansum(early)
+
+
+@pytest.mark.parametrize(("v_cm", "applies"), [(-10.0, True), (-40.0, False)])
+def test_hands_just_below_the_floor_line_are_on_it_far_below_is_refused(
+    v_cm: float, applies: bool
+) -> None:
+    from dataclasses import replace
+
+    from posture.scores import niosh_for_lifts
+
+    a = analyze(synthetic.synthetic_lift("squat", yaw_deg=90), DEFAULTS)
+    lift = replace(a.lifts[0], origin_hand_height_cm=v_cm)
+    settings = override(DEFAULTS, {"task": {"load_kg": 10.0}})
+    (score,) = niosh_for_lifts([lift], np.zeros(len(a.t_s), bool), 10.0, settings)
+    assert (score.rwl_origin_kg is not None) == applies
+    if not applies:
+        assert any("hand height V is outside" in r for r in score.not_applicable)
