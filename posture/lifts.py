@@ -224,15 +224,53 @@ def detect_lifts(m: Measures, settings: Settings) -> list[Lift]:
     for a, b in nan_runs(np.isfinite(signal)):  # a gap in view ends what was before it
         found = _dips(signal[a:b], t[a:b], drop, c.min_duration_s, c.max_duration_s, c.max_carry_s)
         dips += [(s + a, low + a, e + a) for s, low, e in found]
-    dips = [d for d in dips if _bent(m, d[1], settings)]
+    dips = _apart([d for d in dips if _bent(m, d[1], settings)], signal)
     return [_describe(i + 1, d, m, hands, settings) for i, d in enumerate(dips)]
 
 
+def _apart(dips: list[tuple[int, int, int]], signal: np.ndarray) -> list[tuple[int, int, int]]:
+    """Dips in time order that do not overlap: where one starts before the previous one ends
+    (the load put down and the next picked up in one movement), both end and start at the
+    highest point of the signal between their lowest points."""
+    out: list[tuple[int, int, int]] = []
+    for a, low, b in sorted(dips):
+        if out and a < out[-1][2]:
+            pa, plow, _ = out[-1]
+            between = signal[plow : low + 1]
+            top = plow + int(np.nanargmax(between)) if np.isfinite(between).any() else a
+            out[-1] = (pa, plow, top)
+            a = top
+        out.append((a, low, b))
+    return out
+
+
+#: Hands this low (cm above the floor) reach down: a person standing with hanging arms has them
+#: at about 0.43 x stature (73 cm at 170 cm).
+REACH_DOWN_CM = 55.0
+
+
 def _bent(m: Measures, row: int, s: Settings) -> bool:
-    """At the lowest point the person bends (trunk or knees): the hands did not just swing."""
-    trunk = float(np.nan_to_num(m["trunk_flexion_deg"][row], nan=0.0))
-    knee = float(np.nan_to_num(m["knee_flexion_deg"][row], nan=0.0))
-    return trunk >= s.lifts.min_bend_trunk_deg or knee >= s.lifts.min_bend_knee_deg
+    """At the lowest point the person bends (trunk or knees): the hands did not just swing.
+
+    A bend counts where the view can see it (confidence of at least ``view.min_confidence``);
+    when the view cannot see the trunk or the knees, the hands must also reach down below
+    ``REACH_DOWN_CM`` (a front view of arms swinging down, as in a jumping jack, shows untrusted
+    knee angles that are no lift)."""
+    min_conf = s.view.min_confidence
+    bends = []
+    for name, threshold in (
+        ("trunk_flexion_deg", s.lifts.min_bend_trunk_deg),
+        ("knee_flexion_deg", s.lifts.min_bend_knee_deg),
+    ):
+        value = float(m[name][row])
+        seen = bool(np.isfinite(value) and m.conf[name][row] >= min_conf)
+        bends.append((seen, np.isfinite(value) and value >= threshold))
+    if any(seen and bent for seen, bent in bends):
+        return True
+    if all(seen for seen, _ in bends) or not any(bent for _, bent in bends):
+        return False
+    hand = float(m["hand_height_cm"][row])
+    return not np.isfinite(hand) or hand < REACH_DOWN_CM
 
 
 def _describe(

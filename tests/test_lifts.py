@@ -124,3 +124,44 @@ def test_the_load_is_in_the_hands_from_pick_up_to_put_down(stoop) -> None:
     assert inside[lift.lowest_row : lift.end_row + 1].all()
     assert not inside[: lift.lowest_row].any()  # the reach down is empty-handed
     assert not inside[lift.end_row + 1 :].any()
+
+
+class _AtLowest:
+    """The measures ``_bent`` reads at one lowest point: value and confidence of each."""
+
+    def __init__(self, **values: tuple[float, float]) -> None:
+        self._v = {k: np.array([v]) for k, (v, _) in values.items()}
+        self.conf = {k: np.array([c]) for k, (_, c) in values.items()}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._v[name]
+
+
+@pytest.mark.parametrize(
+    ("trunk", "knee", "hand_cm", "bent"),
+    [
+        ((5.0, 0.9), (50.0, 0.9), 70.0, True),  # knees bent, seen: a lift from mid height
+        ((25.0, 0.9), (5.0, 0.9), 70.0, True),  # trunk bent, seen
+        ((5.0, 0.9), (10.0, 0.9), 70.0, False),  # both seen, neither bent: the hands swung
+        # a front view of a jumping jack: knee angle unseen (0.3), hands by the thighs
+        ((5.0, 0.2), (52.0, 0.3), 66.0, False),
+        ((5.0, 0.2), (52.0, 0.3), 40.0, True),  # unseen bend, but the hands reach down
+        ((5.0, 0.2), (10.0, 0.3), 40.0, False),  # nothing bent at all
+    ],
+)
+def test_a_bend_the_view_cannot_see_needs_the_hands_to_reach_down(
+    trunk: tuple[float, float], knee: tuple[float, float], hand_cm: float, bent: bool
+) -> None:
+    from posture.lifts import REACH_DOWN_CM, _bent
+
+    assert (hand_cm < REACH_DOWN_CM) == (hand_cm == 40.0)
+    m = _AtLowest(trunk_flexion_deg=trunk, knee_flexion_deg=knee, hand_height_cm=(hand_cm, 1.0))
+    assert _bent(m, 0, DEFAULTS) is bent  # type: ignore[arg-type]
+
+
+def test_overlapping_dips_meet_at_the_highest_point_between_them() -> None:
+    from posture.lifts import _apart
+
+    signal = np.array([9, 5, 1, 5, 8, 6, 2, 6, 9], float)
+    assert _apart([(4, 6, 8), (0, 2, 5)], signal) == [(0, 2, 4), (4, 6, 8)]
+    assert _apart([(0, 2, 3), (4, 6, 8)], signal) == [(0, 2, 3), (4, 6, 8)]
