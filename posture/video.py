@@ -86,6 +86,11 @@ def _rotate(rgb: np.ndarray, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(rgb, k)) if k else rgb
 
 
+#: A file that yields fewer than this share of the frames its header declares is reported as
+#: cut short (headers of variable-frame-rate phone videos are a few percent off, not more).
+TRUNCATED_SHARE = 0.9
+
+
 class VideoFile:
     """Frames of a video file, decoded ahead on a background thread.
 
@@ -190,6 +195,12 @@ class VideoFile:
             yield item
         if self.frames_read == 0 and self.error is None:
             self.error = "the video contains no decodable frames"
+        declared = self.info.n_frames
+        if self.error is None and declared and self.frames_read < TRUNCATED_SHARE * declared:
+            self.error = (
+                f"the video ended after {self.frames_read} of the {declared} frames its header "
+                "declares (the file may be truncated)"
+            )
 
     def close(self) -> None:
         self._stop.set()

@@ -245,3 +245,19 @@ def test_decoding_a_long_video_keeps_memory_flat(long_video: Path) -> None:
     # holding every frame would be ~2000 MB
     assert after_pause - before < 100, f"grew {after_pause - before:.0f} MB while paused"
     assert peak - before < 100, f"grew {peak - before:.0f} MB over {n} frames ({frame_mb:.2f} MB)"
+
+
+@pytest.mark.media
+def test_a_file_cut_short_says_so(clip: Path, tmp_path: Path) -> None:
+    squats = clip.parent / "bodyweight_squats_side.mp4"  # its index is at the start: cuttable
+    if not squats.is_file():
+        pytest.skip(f"real clip not found: {squats}")
+    data = squats.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) * 6 // 10])
+    with open_video(cut) as v:
+        n = sum(1 for _ in v)
+        declared = v.info.n_frames
+    assert 0 < n < 0.9 * declared
+    assert v.error is not None
+    assert f"ended after {n} of the {declared} frames" in v.error
