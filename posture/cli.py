@@ -207,10 +207,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="as Markdown tables (the README's settings reference)",
     )
 
-    sub.add_parser("models", help="show which pose model would be used (builds it if needed)")
+    sub.add_parser(
+        "models",
+        help="show which pose model would be used (builds it if needed)",
+        description="Show the pose model posture analyze would use: a --model file, else an "
+        "official .task in the models folders listed, else a bundle built once, offline, from "
+        "the tflite files inside the installed mediapipe wheel.",
+    )
 
     d = sub.add_parser("dashboard", help="open the dashboard in the browser")
-    d.add_argument("--port", type=int, default=8501)
+    d.add_argument(
+        "--port", type=int, default=8501, help="local port to serve it on (default 8501)"
+    )
     d.add_argument("--headless", action="store_true", help="do not open a browser")
 
     b = sub.add_parser("bench", help="measure speed: whole pipeline vs. pose model alone")
@@ -304,6 +312,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         )
     if args.max_frames < 0:
         raise PostureError("--max-frames must be 0 or more")
+    if not args.out.strip():
+        raise PostureError("--out needs a folder name (e.g. --out results/)")
     settings = settings_from(args)
     out = Path(args.out)
     check_output_dir(out)
@@ -321,7 +331,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         finally:
             progress.close()
     _report(result, out)
-    return 0
+    # a video file stopped by Ctrl-C: the partial results are written, but a script must not
+    # take them for a finished run (130 = interrupted, as shells report it); Ctrl-C is how a
+    # camera session normally ends
+    interrupted = any(w.startswith("interrupted") for w in result.warnings)
+    return 130 if interrupted and args.camera is None else 0
 
 
 def _report(result: Any, out: Path) -> None:
@@ -344,11 +358,34 @@ def _report(result: Any, out: Path) -> None:
         print(f"Trunk flexion: typical {m['median']} deg, peak {m['peak']} deg.")
     share = s["risk_time_share"]
     print("Time at risk: " + ", ".join(f"{k} {v:.0%}" for k, v in share.items() if v))
+    print(_lifts_line(s))
+    reba = s["reba_time_share"]
+    if s["reba_peak"] is not None:
+        print(
+            f"REBA: peak {s['reba_peak']:g}; time "
+            + ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in reba.items() if v)
+        )
     if s["cues"]:
         print("Cues: " + "; ".join(f"{c['text']} ({c['seconds']} s)" for c in s["cues"][:3]))
     for w in s["warnings"]:
         print(f"warning: {w}", file=sys.stderr)
     print(f"Results in {out}/: " + ", ".join(p.name for p in result.outputs.values()))
+
+
+def _lifts_line(s: dict[str, Any]) -> str:
+    """One line on the lifts: how many of each style, and the worst lifting index."""
+    if not s["lifts"]:
+        return "Lifts: none."
+    styles = ", ".join(f"{n} {k.replace('_', '-')}" for k, n in s["lift_styles"].items() if n)
+    line = f"Lifts: {s['lifts']} ({styles})"
+    worst = s["worst_lift"] or {}
+    li = [worst.get(k) for k in ("li_origin", "li_destination")]
+    if any(v is not None for v in li):
+        index = max(v for v in li if v is not None)
+        line += f"; worst, lift {worst['lift']}: lifting index {index:g}"
+    elif not s["settings"]["task"]["load_kg"]:
+        line += "; give --load-kg for the NIOSH lifting index"
+    return line + "; per lift in lifts.csv."
 
 
 def cmd_config(args: argparse.Namespace) -> int:

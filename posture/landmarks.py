@@ -21,6 +21,7 @@ Axes (MediaPipe's, kept as they come out of the model so that nothing is silentl
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from pathlib import Path
@@ -322,15 +323,22 @@ def load_npz(path: str | Path) -> PoseRecording:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"landmark file not found: {p}")
+    if p.stat().st_size == 0:
+        raise InputError(f"{p} is empty (0 bytes), not a landmark file")
     try:
-        with np.load(p, allow_pickle=False) as z:
+        loaded = np.load(p, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a plain .npy array, not an archive
+            raise ValueError("a single array")
+        with loaded as z:
             data = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{p} is not a readable .npz landmark file ({exc})") from exc
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputError(
+            f"{p} is not a landmark file (an .npz archive as posture analyze writes: landmarks.npz)"
+        ) from exc
     if "world_xyz_m" not in data:
         raise InputError(
             f"{p} has no 'world_xyz_m' array; keys found: {sorted(data)}. "
-            "See the README, 'Landmark files', for the layout."
+            "See the README, 'DIR/landmarks.npz — the landmark convention', for the layout."
         )
     world = _with_person_axis(np.asarray(data["world_xyz_m"], dtype=np.float32), 2)
     if world.ndim != 4 or world.shape[2:] != (N_LANDMARKS, 3):

@@ -337,6 +337,8 @@ def write_outputs(result: Result, out_dir: Path, *, npz: bool = True) -> None:
         result.outputs["landmarks"] = out_dir / "landmarks.npz"
     result.outputs["summary"] = out_dir / "summary.json"
     write_json(out_dir / "summary.json", result.summary())
+    if "video" not in result.outputs:  # not one left from an earlier run on another clip
+        (out_dir / "annotated.mp4").unlink(missing_ok=True)
 
 
 def check_output_dir(out_dir: Path) -> None:

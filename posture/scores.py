@@ -268,7 +268,7 @@ def lift_frequency(n_lifts: int, duration_s: float, s: Settings) -> tuple[float,
         return rate, f"lift frequency measured over the clip: {rate:.2f}/min"
     return INFREQUENT_PER_MIN, (
         f"lift frequency not given and the clip is too short to measure it: "
-        f"{INFREQUENT_PER_MIN}/min assumed (give --lift-frequency)"
+        f"{INFREQUENT_PER_MIN}/min assumed (set the lift frequency to use yours)"
     )
 
 

@@ -88,6 +88,12 @@ def _make_configs(d: Path) -> None:
     write_plain_video(d / "ok.mp4", seconds=0.2)
 
 
+def _make_landmark_files(d: Path) -> None:
+    (d / "empty.npz").write_bytes(b"")
+    (d / "notes.npz").write_text("not landmarks\n")
+    np.save(d / "array.npy", np.zeros(3))
+
+
 Case = tuple[str, Callable[[Path], None] | None, list[str], tuple[str, ...]]
 CASES: list[Case] = [
     ("missing_file", None, ["analyze", "missing.mp4", "--out", "o"], ("not found",)),
@@ -129,6 +135,25 @@ CASES: list[Case] = [
     ),
     ("out_is_a_file", _make_configs, ["analyze", "ok.mp4", "--out", "a_file"], ("a_file",)),
     ("no_input", None, ["analyze", "--out", "o"], ("exactly one input",)),
+    ("out_empty", _make_configs, ["analyze", "ok.mp4", "--out", ""], ("--out",)),
+    (
+        "landmarks_empty",
+        _make_landmark_files,
+        ["analyze", "--landmarks", "empty.npz", "--out", "o"],
+        ("empty.npz", "empty"),
+    ),
+    (
+        "landmarks_text",
+        _make_landmark_files,
+        ["analyze", "--landmarks", "notes.npz", "--out", "o"],
+        ("notes.npz", "not a landmark file"),
+    ),
+    (
+        "landmarks_npy",
+        _make_landmark_files,
+        ["analyze", "--landmarks", "array.npy", "--out", "o"],
+        ("array.npy", "not a landmark file"),
+    ),
     (
         "two_inputs",
         _make_configs,
@@ -222,3 +247,43 @@ def test_video_broken_halfway_is_analysed_up_to_the_break_with_a_warning(tmp_pat
     assert f"warning: {warning}" in r.shown
     with av.open(str(out / "annotated.mp4")) as c:
         assert sum(1 for _ in c.decode(video=0)) == frames
+
+
+# --- Ctrl-C and a reused output folder --------------------------------------------------------
+@pytest.mark.media
+@pytest.mark.slow
+def test_ctrl_c_keeps_the_frames_analysed_and_exits_130(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    clip = FLOOR_LIFT.parent / "walking_upright_side.mp4"
+    if not clip.is_file():
+        pytest.skip(f"real clip not found: {clip} (needs ../shared/media)")
+    p = subprocess.Popen(
+        [sys.executable, "-m", "posture.cli", "analyze", str(clip), "--out", "o", "--no-video"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(8)  # usually: the model loaded and some frames analysed (the clip takes ~15 s)
+    p.send_signal(signal.SIGINT)
+    _out, err = p.communicate(timeout=120)
+    if p.returncode == 0 and b"interrupted" not in err:
+        pytest.skip("the machine analysed the whole clip before the interruption")
+    assert p.returncode == 130, err.decode()
+    assert b"Traceback" not in err
+    summary = tmp_path / "o" / "summary.json"
+    if not summary.exists():  # a slow machine: stopped while the model was still loading
+        assert err.decode().strip().splitlines()[-1] == "posture: interrupted"
+        return
+    s = json.loads(summary.read_text())
+    assert s["clip"]["frames"] > 0
+    assert any(w.startswith("interrupted after") for w in s["warnings"])
+
+
+def test_a_run_without_video_removes_an_earlier_runs_video(tmp_path: Path) -> None:
+    demo = Path(__file__).resolve().parent.parent / "sample_videos" / "demo_landmarks.npz"
+    for extra in ([], ["--no-video"]):
+        r = run_cli(["analyze", "--landmarks", str(demo), "--out", "o", *extra], tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / "o" / "annotated.mp4").exists() == (not extra)
