@@ -37,15 +37,12 @@ from posture.scoring import (
     rula,
 )
 
-#: Measures each score relies on (its confidence is the lowest of theirs).
-REBA_MEASURES = (
-    "trunk_flexion_deg",
-    "neck_flexion_deg",
-    "knee_flexion_deg",
-    "upper_arm_flexion_left_deg",
-    "upper_arm_flexion_right_deg",
-    "elbow_flexion_left_deg",
-    "elbow_flexion_right_deg",
+#: Measures each score relies on (its confidence is the lowest of theirs). REBA: the body, and
+#: the arm of the better-seen side (a side view hides the far arm; the near one is scored).
+REBA_MEASURES = ("trunk_flexion_deg", "neck_flexion_deg", "knee_flexion_deg")
+REBA_ARMS = (
+    ("upper_arm_flexion_left_deg", "elbow_flexion_left_deg"),
+    ("upper_arm_flexion_right_deg", "elbow_flexion_right_deg"),
 )
 OWAS_MEASURES = ("trunk_flexion_deg", "trunk_twist_deg")
 #: REBA activity ("repeated small range actions, more than 4 times per minute") and RULA's
@@ -66,6 +63,11 @@ class FrameScores:
 
 def _conf(m: Measures, names: tuple[str, ...]) -> np.ndarray:
     return np.min(np.stack([m.conf[n] for n in names]), axis=0)
+
+
+def _reba_conf(m: Measures) -> np.ndarray:
+    arm = np.max(np.stack([_conf(m, side) for side in REBA_ARMS]), axis=0)
+    return np.minimum(_conf(m, REBA_MEASURES), arm)
 
 
 def _posture_flags(m: Measures, s: Settings) -> dict[str, np.ndarray]:
@@ -143,7 +145,7 @@ def frame_scores(
     reba_pf = _merge(r_loaded, r_free, ctx.in_lift)
     held_or_repeated = np.asarray(static_hold, bool) | repeated
     rula_pf = _merge(_merge(u_loaded_held, u_loaded, held_or_repeated), u_free, ctx.in_lift)
-    scores = FrameScores(r_loaded, u_loaded, owas, _conf(m, REBA_MEASURES), _conf(m, OWAS_MEASURES))
+    scores = FrameScores(r_loaded, u_loaded, owas, _reba_conf(m), _conf(m, OWAS_MEASURES))
     return scores, {
         "reba_score": reba_pf["final"],
         "reba_level": reba_pf["level"],

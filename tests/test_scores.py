@@ -12,7 +12,7 @@ import pytest
 from posture import synthetic
 from posture.analysis import analyze
 from posture.config import DEFAULTS, override
-from posture.scores import INFREQUENT_PER_MIN, lift_frequency
+from posture.scores import INFREQUENT_PER_MIN, REBA_ARMS, lift_frequency
 
 FPS = 30.0
 
@@ -181,3 +181,19 @@ def test_hands_just_below_the_floor_line_are_on_it_far_below_is_refused(
     assert (score.rwl_origin_kg is not None) == applies
     if not applies:
         assert any("hand height V is outside" in r for r in score.not_applicable)
+
+
+def test_reba_is_trusted_from_a_side_view_that_hides_the_far_arm() -> None:
+    """The far arm of a side view is unseen; REBA rests on the near one, which is seen."""
+    from dataclasses import replace
+
+    from posture.landmarks import LM
+
+    seq = synthetic.sequence(still(1.0) + still(1.0, trunk_flexion_deg=40), image_only=True)
+    vis = np.ones_like(seq.visibility)
+    vis[:, [LM.LEFT_ELBOW, LM.LEFT_WRIST, LM.LEFT_INDEX, LM.LEFT_PINKY, LM.LEFT_THUMB]] = 0.1
+    a = analyze(replace(seq, visibility=vis), DEFAULTS)
+    c = a.measures.conf
+    arms = [min(c[u][-1], c[e][-1]) for u, e in REBA_ARMS]
+    assert min(arms) < DEFAULTS.view.min_confidence <= max(arms)
+    assert a.table()["reba_conf"][-1] >= DEFAULTS.view.min_confidence
