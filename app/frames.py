@@ -6,7 +6,10 @@ them).
 
 The frame is drawn as an inline ``data:`` JPEG, not with ``st.image``: Streamlit's media file
 manager drops an image's file on the next rerun, and while the slider is dragged the browser
-asks for files already gone (404s and image errors in the console).
+asks for files already gone (404s and image errors in the console). Each drawing carries a
+serial number: Streamlit caches large messages in the browser and later sends only their hash,
+and the same frame drawn again a few quick fragment reruns later was such a reference to a
+message the browser had already dropped ("Cached ForwardMsg MISS", a fatal page error).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +27,7 @@ from PIL import Image
 from posture.video import read_frame
 
 JPEG_QUALITY = 85
+_SERIAL = itertools.count()
 
 
 def frame_at(video: Path, t_s: float) -> np.ndarray | None:
@@ -47,7 +52,7 @@ def cached_frame(video: str, mtime_ns: int, t_s: float) -> str | None:
 def frame_html(url: str, alt: str, caption: str = "") -> str:
     """An image as wide as its column, with an optional caption."""
     img = (
-        f'<img class="frame-img" src="{url}" alt="{html.escape(alt)}" '
+        f'<img class="frame-img" data-n="{next(_SERIAL)}" src="{url}" alt="{html.escape(alt)}" '
         'style="width:100%;height:auto;display:block;border-radius:4px">'
     )
     if caption:
