@@ -4,11 +4,14 @@ video, the risk timeline with a frame scrubber, the lifts, and download the resu
 from __future__ import annotations
 
 import html
+import itertools
+import math
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from app import charts
+from app import charts, glossary
 from app.analyses import Analysed, with_person
 from app.frame_panel import DETAIL, frame_details, frame_table
 from app.frames import show_frame
@@ -25,7 +28,7 @@ from app.sources import (
 )
 from app.widgets import analyse, downloads, guarded, headline
 from posture.measures import MEASURE_SPECS
-from posture.report import LIFT_COLUMNS, candidate_moments, lift_low_row, lift_rows
+from posture.report import candidate_moments, lift_low_row, lift_rows
 from posture.report.document import WHY_LOW
 
 
@@ -185,6 +188,49 @@ def _lift_marks(item: Analysed) -> list[tuple[float, str]]:
     return marks
 
 
+#: lifts.csv column -> (header, help) of the lift table, in the order shown: what the lift
+#: was, its NIOSH figures, then its posture. Every column is in lifts.csv (the download).
+LIFT_TABLE = {
+    "lift": ("Lift", None),
+    "style": ("Style", "squat: knees bent; stoop: back bent, knees straight; semi-squat: both"),
+    "start_s": ("Start (s)", None),
+    "lowest_s": ("Lowest (s)", "Time of the lift's lowest point"),
+    "duration_s": ("Duration (s)", None),
+    "li_origin": ("LI origin", glossary.LIFTING_INDEX + " At the pick-up."),
+    "li_destination": ("LI destination", glossary.LIFTING_INDEX + " At the put-down."),
+    "rwl_origin_kg": ("RWL origin (kg)", glossary.RWL + " At the pick-up."),
+    "rwl_destination_kg": ("RWL destination (kg)", glossary.RWL + " At the put-down."),
+    "trunk_flexion_at_lowest_deg": ("Trunk bend at lowest (°)", None),
+    "knee_flexion_at_lowest_deg": ("Knee bend at lowest (°)", None),
+    "peak_twist_deg": ("Peak twist (°)", "Largest trunk twist during the lift, trusted frames"),
+    "twisting_under_load": ("Twist under load", None),
+    "partial": ("Partial", "The clip starts or ends inside this lift"),
+}
+_FLAGS = ("twisting_under_load", "partial")
+_TWO_DECIMALS = ("start_s", "lowest_s", "duration_s", "li_origin", "li_destination")
+
+
+def lift_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The lifts as shown, as text: the columns of :data:`LIFT_TABLE` that exist, styles as
+    words, 0/1 flags as yes/no, times and lifting indices to 2 decimals, missing values as
+    empty cells (Streamlit draws a null as "None"). lifts.csv keeps the exact values."""
+    table = pd.DataFrame(rows)
+    table = table[[c for c in LIFT_TABLE if c in table]]
+    return pd.DataFrame({c: [_cell(c, v) for v in table[c]] for c in table})
+
+
+def _cell(col: str, v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if col == "style":
+        return "" if v == "unknown" else str(v).replace("_", "-")
+    if col in _FLAGS:
+        return "yes" if v else "no"
+    if col == "lift" or not isinstance(v, int | float):
+        return str(v)
+    return f"{v:.2f}" if col in _TWO_DECIMALS else f"{v:.1f}"
+
+
 def _lifts(item: Analysed) -> None:
     rows = lift_rows(item.result)
     if not rows:
@@ -196,18 +242,43 @@ def _lifts(item: Analysed) -> None:
             "NIOSH lifting index will appear here once it is."
         )
         return
-    table = pd.DataFrame(rows)
-    shown = [c for c in LIFT_COLUMNS if c in table]
-    if len(shown) >= 3:
-        table = table[shown].rename(columns=LIFT_COLUMNS)
-    st.dataframe(table, hide_index=True, width="stretch")
+    table = lift_table(rows)
+    config = {
+        c: st.column_config.TextColumn(
+            LIFT_TABLE[c][0],
+            help=LIFT_TABLE[c][1],
+            alignment="left" if c in _FLAGS or c == "style" else "right",
+        )
+        for c in table
+    }
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config)
     if not item.settings.task.load_kg:
         st.caption("Enter the load weight in the sidebar to get each lift's NIOSH lifting index.")
     else:
         st.caption(
-            "Lifting index = load / recommended weight limit (NIOSH): above 1 the risk rises, "
-            "above 3 it is high for nearly everyone. All columns are in lifts.csv."
+            "LI, lifting index = load / recommended weight limit (RWL, NIOSH): above 1 the risk "
+            "rises, above 3 it is high for nearly everyone. Every column is in lifts.csv."
         )
+    notes = _lift_notes(rows)
+    if notes:
+        st.caption("NIOSH notes:\n" + "\n".join(f"- {note}" for note in notes))
+
+
+def _lift_notes(rows: list[dict[str, Any]]) -> list[str]:
+    """Each distinct NIOSH note once, with the lifts it applies to."""
+    by_note: dict[str, list[str]] = {}
+    for k, row in enumerate(rows, 1):
+        note = row.get("niosh_note")
+        if note:
+            by_note.setdefault(str(note), []).append(str(row.get("lift", k)))
+    if len(by_note) == 1 and len(next(iter(by_note.values()))) == len(rows):
+        return [f"Every lift: {next(iter(by_note))}"]
+    return [
+        f"Lift{'s' if len(ks) > 1 else ''} {', '.join(ks)}: {note}" for note, ks in by_note.items()
+    ]
+
+
+_DRAWING = itertools.count()
 
 
 def _start_row(item: Analysed) -> int:
@@ -249,12 +320,26 @@ def _scrubber_body(item: Analysed) -> None:
                 now_s=t,
                 lifts=_lift_marks(item),
                 thresholds=(
-                    (rules.trunk_flexion_deg, "bend: medium"),
-                    (rules.trunk_flexion_high_deg, "bend: high"),
+                    (
+                        rules.trunk_flexion_deg,
+                        f"trunk bend {rules.trunk_flexion_deg:.0f}°: medium risk with straight "
+                        "knees",
+                    ),
+                    (
+                        rules.trunk_flexion_high_deg,
+                        f"trunk bend {rules.trunk_flexion_high_deg:.0f}°: high risk",
+                    ),
                 ),
-            ),
+            ).properties(usermeta={"drawing": next(_DRAWING)}),  # see app.frames: never a cache ref
             width="stretch",
             height=charts.TIMELINE_PX,
+        )
+        st.caption(
+            f"Dashed lines: trunk bend from {rules.trunk_flexion_deg:.0f}° counts as medium risk "
+            f"only with the knees nearly straight (bent less than {rules.knee_flexion_max_deg:.0f}"
+            f"°); from {rules.trunk_flexion_high_deg:.0f}° it is high risk however the knees "
+            "are. Faint lines: low confidence. The band below: the risk level.",
+            help=glossary.RISK_LEVEL,
         )
     left, right = st.columns([3, 2], gap="large")
     with left:
