@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app import glossary
 from app.analyses import Analysed
 from app.widgets import RISK_HEX, risk_pill
 from posture.cues import CUE_TEXT
@@ -36,9 +37,11 @@ def frame_details(item: Analysed, table: pd.DataFrame, row: int) -> None:
     """Risk, cue, measures (with their confidence), rule severities and scores of one frame."""
     r = table.iloc[row]
     level = str(r["risk_level"])
+    view = html.escape(str(r["view"]))
     st.markdown(
-        f"{risk_pill(level)} &nbsp; <span class='muted'>frame {row} · {r['time_s']:.2f} s · "
-        f"view: {r['view']}</span>",
+        f"<span title='{html.escape(glossary.RISK_LEVEL)}'>{risk_pill(level)}</span> &nbsp; "
+        f"<span class='muted'>frame {row} · {r['time_s']:.2f} s · "
+        f"<abbr title='{html.escape(glossary.VIEW)}'>view</abbr>: {view}</span>",
         unsafe_allow_html=True,
     )
     _cue_box(item, r, level)
@@ -53,7 +56,12 @@ def frame_details(item: Analysed, table: pd.DataFrame, row: int) -> None:
         notes.insert(0, f"During lift {int(r['lift'])}")
     if severities:
         notes.append("Rules raised: " + "; ".join(severities))
-    st.caption(" · ".join(n for n in notes if n))
+    st.caption(
+        " · ".join(n for n in notes if n),
+        help="\n\n".join(
+            [glossary.SCORES_VS_RISK, glossary.REBA, glossary.RULA, glossary.OWAS, glossary.VIEW]
+        ),
+    )
 
 
 def _scores(r: Any, min_conf: float) -> str:

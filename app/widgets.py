@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from app import glossary
 from app.analyses import Analysed, AnalysisStore
 from app.settings_panel import PageSettings
 from app.sources import Source, cache_dir
@@ -99,17 +100,35 @@ def headline(item: Analysed) -> None:
     no_lifts = "Lift detection is not available in this version."
     cols = st.columns(5)
     cols[0].metric("Lifts", lift_count(s), help=None if "lifts" in s else no_lifts)
-    cols[1].metric("Lifts per minute", "-" if lpm is None else f"{lpm:.1f}")
+    cols[1].metric(
+        "Lifts per minute",
+        "-" if lpm is None else f"{lpm:.1f}",
+        help=glossary.LIFTS_PER_MINUTE_EMPTY if lpm is None else glossary.LIFTS_PER_MINUTE,
+    )
     worst = worst_lift(item.result)
     num = None if worst is None else worst.get("lift", worst.get("number"))
-    cols[2].metric("Worst lift", "-" if worst is None else f"#{num}" if num is not None else "yes")
-    cols[3].metric("Deepest trunk bend", "-" if trunk is None else f"{trunk:.0f}°")
-    cols[4].metric("Time at high risk", f"{s['risk_time_share'].get('high', 0):.0%}")
+    cols[2].metric(
+        "Worst lift",
+        "-" if worst is None else f"#{num}" if num is not None else "yes",
+        help=glossary.WORST_LIFT,
+    )
+    cols[3].metric(
+        "Deepest trunk bend", "-" if trunk is None else f"{trunk:.0f}°", help=glossary.DEEPEST_BEND
+    )
+    cols[4].metric(
+        "Time at high risk",
+        f"{s['risk_time_share'].get('high', 0):.0%}",
+        help=glossary.TIME_AT_HIGH_RISK,
+    )
     if worst is not None:
-        st.caption(f"Worst lift: {lift_text(worst)}, lowest point at {_lowest(worst)}.")
-    share_bar(s["risk_time_share"], "Time in each risk level")
+        st.caption(
+            f"Worst lift: {lift_text(worst)}, lowest point at {_lowest(worst)}.",
+            help=glossary.LIFTING_INDEX,
+        )
+    share_bar(s["risk_time_share"], "Time in each risk level (back-strain risk factors)")
     if isinstance(s.get("reba_time_share"), Mapping):
-        share_bar(s["reba_time_share"], "Time in each REBA level")
+        share_bar(s["reba_time_share"], "Time in each REBA level (whole-body posture score)")
+    st.caption(glossary.SCORES_VS_RISK, help=glossary.REBA)
 
 
 def _lowest(lift: Mapping[str, Any]) -> str:
