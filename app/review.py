@@ -26,7 +26,7 @@ from app.sources import (
     save_upload,
     source_of,
 )
-from app.widgets import analyse, downloads, guarded, headline
+from app.widgets import analyse, downloads, guarded, headline, store
 from posture.measures import MEASURE_SPECS
 from posture.report import candidate_moments, lift_low_row, lift_rows
 from posture.report.document import WHY_LOW
@@ -41,9 +41,13 @@ def render(page: PageSettings) -> None:
             "a short clip)."
         )
         return
-    item = analyse(source, page.settings)
-    item = _person(item, page)
-    _results(item, page)
+    body = st.empty()
+    if store().cached(source, page.settings) is None:
+        body.empty()  # the old results go now: the progress bar shows where they were
+    with body.container():
+        item = analyse(source, page.settings)
+        item = _person(item, page)
+        _results(item, page)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,16 +79,19 @@ def _pick_source() -> Source | None:
 
 
 def _upload() -> None:
+    # No type filter: a file the browser refused would not rerun the page, leaving the last
+    # file's alert on screen; save_upload names the file and the accepted types instead.
     up = st.file_uploader(
         "Upload a video",
-        type=[s.lstrip(".") for s in UPLOAD_SUFFIXES],
         key="review_upload",
-        help=f"A video (MP4, MOV, AVI, MKV, WebM…) up to {MAX_UPLOAD_MB} MB, or a landmarks.npz "
-        "from a previous analysis. It stays on this computer.",
+        help=f"A video ({', '.join(s.lstrip('.') for s in UPLOAD_SUFFIXES if s != '.npz')}) up "
+        f"to {MAX_UPLOAD_MB} MB, or a landmarks.npz from a previous analysis. It stays on this "
+        "computer.",
     )
     if up is not None and st.session_state.get("review_upload_id") != up.file_id:
         st.session_state["review_upload_id"] = up.file_id
-        uploaded = save_upload(up.name, up.getvalue())
+        st.session_state.pop("review_source", None)  # never the last file's results under
+        uploaded = save_upload(up.name, up.getvalue())  # this file's error
         st.session_state["review_source"] = uploaded
         st.session_state.setdefault("uploads", {})[uploaded.digest] = uploaded
 

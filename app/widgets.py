@@ -159,9 +159,8 @@ def analyse(source: Source, settings: Any, what: str = "") -> Analysed:
             text = f"Analysing {label}: frame {done}" + (f" of {total}" if total else "")
             bar.progress(min(pct, 100) / 100, text=text)
 
-    try:
-        with st.spinner(f"Analysing {label}…"):
-            return store().analyse(source, settings, progress)
+    try:  # one bar with one text (no spinner repeating it)
+        return store().analyse(source, settings, progress)
     finally:
         bar.empty()
 

@@ -121,6 +121,12 @@ def test_an_unreadable_upload_gets_one_clear_line(watched: Watched, tmp_path: Pa
     assert "not a video we can read" in alert.inner_text()
     assert page.get_by_text("Traceback").count() == 0
     watched.screenshot("07_bad_upload")
+    # a file of another type replaces that alert with its own (no stale alert naming the last)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a video")
+    uploader.locator("input[type='file']").set_input_files(str(notes))
+    page.get_by_test_id("stAlert").filter(has_text="notes.txt").wait_for()
+    assert page.get_by_test_id("stAlert").filter(has_text="holiday.mp4").count() == 0
 
 
 def _risk_pixels(frame: Any) -> int:
