@@ -104,19 +104,40 @@ def _person(item: Analysed, page: PageSettings) -> Analysed:
         return item
     auto = int(item.result.summary()["subject"])
     ids = [int(p["person_id"]) for p in people]
-    desc = {
-        int(p["person_id"]): str(p.get("description", f"person {p['person_id']}")) for p in people
-    }
+    desc = person_labels(people)
     pick = st.selectbox(
         f"{len(ids)} people in view: whom to analyse",
         ids,
         index=ids.index(auto),
-        format_func=lambda i: desc[i] + (" (chosen automatically)" if i == auto else ""),
+        format_func=lambda i: desc[i] + (" · chosen automatically" if i == auto else ""),
+        help="Everyone in view is tracked; the person in view longest and best is analysed "
+        "unless you pick another (re-scored from the saved poses, in seconds).",
         key=f"person-{item.source.digest}",
     )
     if pick == auto:
         return item
     return analyse(item.source, with_person(page.settings, pick), f"person {pick}")
+
+
+def person_labels(people: list[dict[str, Any]]) -> dict[int, str]:
+    """Person id -> "Person #1 — in view 95% of the clip, left of frame, largest", from the
+    people of a result (a landmarks file's people may carry only their id and frames)."""
+    sizes = [p["mean_size"] for p in people if isinstance(p.get("mean_size"), int | float)]
+    out = {}
+    for p in people:
+        parts = []
+        if isinstance(p.get("share_of_clip"), int | float):
+            parts.append(f"in view {p['share_of_clip']:.0%} of the clip")
+        elif isinstance(p.get("frames"), int):
+            parts.append(f"in view in {p['frames']} frames")
+        x = p.get("mean_x")
+        if isinstance(x, int | float) and not math.isnan(x):
+            parts.append(f"{'left' if x < 0.4 else 'right' if x > 0.6 else 'centre'} of frame")
+        if len(sizes) > 1 and p.get("mean_size") == max(sizes):
+            parts.append("largest")
+        pid = int(p["person_id"])
+        out[pid] = f"Person #{pid}" + (" — " + ", ".join(parts) if parts else "")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""The review tab's lift table: words and empty cells for people, lifts.csv for the exact data."""
+"""The review tab's pure parts: the lift table (words and empty cells; lifts.csv keeps the exact
+data) and the people to pick from."""
 
 from __future__ import annotations
 
-from app.review import LIFT_TABLE, _lift_notes, lift_table
+from app.review import LIFT_TABLE, _lift_notes, lift_table, person_labels
 
 ROW = {
     "lift": 2,
@@ -46,3 +47,15 @@ def test_a_note_shared_by_every_lift_is_written_once() -> None:
         "Lift 2: frequency assumed",
         "Lift 3: other",
     ]
+
+
+def test_people_are_named_by_presence_place_and_size() -> None:
+    people = [
+        {"person_id": 1, "frames": 90, "share_of_clip": 0.95, "mean_x": 0.2, "mean_size": 0.3},
+        {"person_id": 2, "frames": 30, "share_of_clip": 0.31, "mean_x": 0.7, "mean_size": 0.1},
+        {"person_id": 3, "frames": 12},  # a landmarks file's person: id and frames only
+    ]
+    labels = person_labels(people)
+    assert labels[1] == "Person #1 — in view 95% of the clip, left of frame, largest"
+    assert labels[2] == "Person #2 — in view 31% of the clip, right of frame"
+    assert labels[3] == "Person #3 — in view in 12 frames"
