@@ -41,6 +41,55 @@ LABELS = {
     "min_confidence": "Minimum confidence to trust a measure",
     "blur_faces": "Blur faces in the annotated video",
 }
+#: (section, field) -> plain label of the thresholds (the unit is added). The section is the
+#: rule's name under ``rules``, or a top-level section. Fields not listed get their name in
+#: words, with "bend" for "flexion" as everywhere else in the dashboard.
+FIELD_LABELS = {
+    ("bend_knees", "trunk_flexion_deg"): "Trunk bend, medium risk with straight knees",
+    ("bend_knees", "trunk_flexion_high_deg"): "Trunk bend, high risk",
+    ("bend_knees", "knee_flexion_max_deg"): "Knees count as straight when bent less than",
+    ("twist", "twist_deg"): "Twist under load, medium risk",
+    ("twist", "twist_high_deg"): "Twist under load, high risk",
+    ("twist", "side_bend_deg"): "Side bend under load",
+    ("twist", "velocity_deg_s"): "Sudden twisting faster than",
+    ("twist", "loaded_hand_height_cm"): "Handling a load: hands lower than",
+    ("twist", "loaded_hand_distance_cm"): "Handling a load: hands farther than",
+    ("shoulders", "shoulders_forward_deg"): "Shoulders forward, medium risk",
+    ("shoulders", "shoulders_forward_high_deg"): "Shoulders forward, high risk",
+    ("shoulders", "min_duration_s"): "Raised when held for",
+    ("load_far", "hand_distance_cm"): "Hands from the ankles, medium risk",
+    ("load_far", "hand_distance_high_cm"): "Hands from the ankles, high risk",
+    ("load_far", "bent_trunk_deg"): "Outside lifts: trunk bent past",
+    ("static", "static_s"): "Static posture after",
+    ("static", "still_range_deg"): "Still: trunk moves less than",
+    ("static", "flexed_deg"): "Flexed posture: trunk bend from",
+    ("static", "flexed_s"): "Prolonged flexed posture after",
+    ("static", "sitting_s"): "Long sitting after",
+    ("repetition", "lifts_per_min"): "Repetitive lifting above",
+    ("repetition", "lifts_per_min_high"): "Repetitive lifting, high risk above",
+    ("repetition", "window_s"): "Lifts counted over the last",
+    ("asymmetry", "knee_difference_deg"): "Knee bends differ by",
+    ("asymmetry", "hip_shift"): "Hips shifted over one foot (share of stance)",
+    ("asymmetry", "min_duration_s"): "Raised when held for",
+    ("cues", "on_s"): "A cue shows after",
+    ("cues", "off_s"): "A cue stays for",
+    ("cues", "margin"): "Hysteresis (share of the threshold)",
+    ("lifts", "min_drop_cm"): "Hands go down at least",
+    ("lifts", "min_duration_s"): "Shortest lift",
+    ("lifts", "max_duration_s"): "Longest lift",
+    ("lifts", "max_carry_s"): "Longest carry after the rise",
+    ("lifts", "min_trunk_drop_deg"): "Hands out of view: trunk bends at least",
+    ("lifts", "min_bend_trunk_deg"): "Lowest point: trunk bend at least",
+    ("lifts", "min_bend_knee_deg"): "Lowest point: or knee bend at least",
+    ("lifts", "squat_knee_deg"): "Squat: knee bend from",
+    ("lifts", "stoop_knee_max_deg"): "Stoop: knee bend below",
+    ("lifts", "stoop_trunk_deg"): "Stoop: trunk bend from",
+    ("lifts", "back_lift_trunk_deg"): "Back lift: trunk bend from",
+    ("scores", "twisted_deg"): "Counts as twisted from",
+    ("scores", "side_bent_deg"): "Counts as side-bent from",
+    ("scores", "arm_abducted_deg"): "Arm counts as raised sideways from",
+    ("scores", "rapid_change_deg_s"): "Rapid change: faster than",
+}
 #: Top-level sections shown with the thresholds when the settings tree has them.
 EXTRA_SECTIONS = ("lifts", "scores")
 _SUFFIXES = ("_deg_s", "_deg", "_cm", "_kg", "_s", "_per_min", "_hz", "_h")
@@ -54,12 +103,14 @@ class PageSettings:
     blur_report: bool
 
 
-def _label(name: str, unit: str) -> str:
-    if name in LABELS:
+def _label(name: str, unit: str, section: str = "") -> str:
+    if (section, name) in FIELD_LABELS:
+        text = FIELD_LABELS[(section, name)]
+    elif name in LABELS:
         text = LABELS[name]
     else:
         stem = next((name[: -len(s)] for s in _SUFFIXES if name.endswith(s)), name)
-        text = stem.replace("_", " ").capitalize()
+        text = stem.replace("_", " ").replace("flexion", "bend").capitalize()
     return f"{text} ({unit})" if unit else text
 
 
@@ -73,12 +124,12 @@ def _step(unit: str, lo: float, hi: float, is_int: bool) -> float | int:
     return 0.05 if hi - lo <= 5 else 0.1
 
 
-def field_input(obj: Any, name: str, key: str) -> Any:
+def field_input(obj: Any, name: str, key: str, section: str = "") -> Any:
     """One widget for one settings field, from its metadata; returns the chosen value."""
     f = {f.name: f for f in dataclasses.fields(obj)}[name]
     meta, value = f.metadata, getattr(obj, name)
     ftype = typing.get_type_hints(type(obj))[name]
-    label = _label(name, meta.get("unit", ""))
+    label = _label(name, meta.get("unit", ""), section)
     help_text = help_for(type(obj), name)
     if ftype is bool:
         return st.toggle(label, value=value, help=help_text, key=key)
@@ -110,10 +161,11 @@ def _group(base: Settings, fields: list[tuple[str, str]], prefix: str) -> dict[s
     return changes
 
 
-def _section(obj: Any, title: str, key: str) -> dict[str, Any]:
+def _section(obj: Any, title: str, key: str, section: str) -> dict[str, Any]:
     with st.expander(title):
         return {
-            g.name: field_input(obj, g.name, f"{key}.{g.name}") for g in dataclasses.fields(obj)
+            g.name: field_input(obj, g.name, f"{key}.{g.name}", section)
+            for g in dataclasses.fields(obj)
         }
 
 
@@ -124,6 +176,7 @@ def _thresholds(base: Settings, prefix: str) -> dict[str, Any]:
             getattr(base.rules, f.name),
             _rule_title(type(getattr(base.rules, f.name)).__doc__ or f.name),
             f"{prefix}.rules.{f.name}",
+            f.name,
         )
         for f in dataclasses.fields(base.rules)
     }
@@ -132,7 +185,7 @@ def _thresholds(base: Settings, prefix: str) -> dict[str, Any]:
         section = getattr(base, name, None)
         if dataclasses.is_dataclass(section):
             title = _rule_title(type(section).__doc__ or name)
-            changes[name] = _section(section, title, f"{prefix}.{name}")
+            changes[name] = _section(section, title, f"{prefix}.{name}", name)
     return changes
 
 

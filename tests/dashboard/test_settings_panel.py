@@ -7,7 +7,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.settings_panel import CAMERA, TASK, _label, _load_toml, _rule_title, _step
+from app.settings_panel import (
+    CAMERA,
+    EXTRA_SECTIONS,
+    FIELD_LABELS,
+    TASK,
+    _label,
+    _load_toml,
+    _rule_title,
+    _step,
+)
 from posture.config import DEFAULTS, RulesSettings, dump_toml
 from posture.errors import ConfigError
 
@@ -23,13 +32,29 @@ def test_every_exposed_setting_exists_and_has_help(section: str, name: str) -> N
     ("name", "unit", "label"),
     [
         ("load_kg", "kg", "Load weight (kg)"),
-        ("trunk_flexion_high_deg", "deg", "Trunk flexion high (deg)"),
+        ("trunk_flexion_high_deg", "deg", "Trunk bend high (deg)"),
         ("velocity_deg_s", "deg/s", "Velocity (deg/s)"),
         ("hip_shift", "", "Hip shift"),
     ],
 )
 def test_labels_are_plain_words_with_the_unit(name: str, unit: str, label: str) -> None:
     assert _label(name, unit) == label
+
+
+def _threshold_fields() -> set[tuple[str, str]]:
+    sections = [
+        (f.name, getattr(DEFAULTS.rules, f.name)) for f in dataclasses.fields(DEFAULTS.rules)
+    ]
+    sections += [(n, getattr(DEFAULTS, n)) for n in EXTRA_SECTIONS if hasattr(DEFAULTS, n)]
+    return {(name, f.name) for name, obj in sections for f in dataclasses.fields(obj)}
+
+
+def test_the_thresholds_have_plain_labels_and_no_label_is_stale() -> None:
+    fields = _threshold_fields()
+    assert set(FIELD_LABELS) <= fields
+    assert len(fields - set(FIELD_LABELS)) <= 2, "a new threshold needs a plain label"
+    assert _label("max_carry_s", "s", "lifts") == "Longest carry after the rise (s)"
+    assert not any("flexion" in label.lower() for label in FIELD_LABELS.values())
 
 
 def test_steps_suit_the_unit_and_range() -> None:
