@@ -369,7 +369,7 @@ def _scrubber_body(item: Analysed) -> None:
             "are. Faint lines: low confidence. The band below: the risk level.",
             help=glossary.RISK_LEVEL,
         )
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.columns([1, 1], gap="large")  # room for the measure table at 1024 px
     with left:
         show_frame(item.video, t)
     with right:

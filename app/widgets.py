@@ -45,6 +45,14 @@ div[data-testid="stMetricValue"] {font-variant-numeric: tabular-nums;}
 .legend {color:#5b6b7b;font-size:0.85rem}
 .cue-box {border-radius:8px;padding:10px 14px;color:#fff;font-weight:600;font-size:1.1rem}
 .muted {color:#5b6b7b;font-size:0.9rem}
+/* narrow windows (1024 px with the sidebar open): labels wrap instead of being cut */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space:normal !important; overflow:visible !important; text-overflow:clip !important}
+[data-testid="stMarkdownContainer"] table {font-size:0.88rem;max-width:100%}
+[data-testid="stMarkdownContainer"] table th, [data-testid="stMarkdownContainer"] table td {
+  padding:0.3rem 0.5rem}
+div[data-testid="stDownloadButton"] button p, div[data-testid="stButton"] button p {
+  white-space:nowrap}
 </style>
 """
 
@@ -169,41 +177,36 @@ def analyse(source: Source, settings: Any, what: str = "") -> Analysed:
 def downloads(item: Analysed, page: PageSettings) -> None:
     """Download buttons: frames.csv, lifts.csv (when lifts exist), summary.json, the report."""
     r = item.result
-    cols = st.columns(5)
+    # one row that wraps as a whole button onto the next line, never inside a file name
+    row = st.container(horizontal=True, gap="small")
     frames = r.outputs.get("frames")
     if frames is not None:
-        cols[0].download_button(
-            "frames.csv", frames.read_bytes, "frames.csv", "text/csv", width="stretch"
-        )
+        row.download_button("frames.csv", frames.read_bytes, "frames.csv", "text/csv")
     lifts = lift_rows(r)
     if lifts:
-        cols[1].download_button("lifts.csv", _csv(lifts), "lifts.csv", "text/csv", width="stretch")
+        row.download_button("lifts.csv", _csv(lifts), "lifts.csv", "text/csv")
     else:
-        cols[1].button("lifts.csv", disabled=True, help="No lift events", width="stretch")
-    cols[2].download_button(
+        row.button("lifts.csv", disabled=True, help="No lift events")
+    row.download_button(
         "summary.json",
         json.dumps(r.summary(), indent=2, default=str),
         "summary.json",
         "application/json",
-        width="stretch",
     )
     blur = page.blur_report
     name = f"report-{item.source.path.stem}.html"
-    cols[3].download_button(
+    row.download_button(
         "Report (HTML)",
         lambda: _report_bytes(item, blur),
         name,
         "text/html",
         type="primary",
-        width="stretch",
         help="A self-contained page to file or print."
         + (" Faces are blurred." if blur else " Faces are NOT blurred."),
     )
     video = item.video
     if video is not None:
-        cols[4].download_button(
-            "annotated.mp4", video.read_bytes, "annotated.mp4", "video/mp4", width="stretch"
-        )
+        row.download_button("annotated.mp4", video.read_bytes, "annotated.mp4", "video/mp4")
 
 
 def _report_bytes(item: Analysed, blur: bool) -> bytes:
