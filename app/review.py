@@ -13,7 +13,7 @@ import streamlit as st
 
 from app import charts, glossary
 from app.analyses import Analysed, with_person
-from app.frame_panel import DETAIL, frame_details, frame_table
+from app.frame_panel import frame_details, frame_table
 from app.frames import show_frame
 from app.settings_panel import PageSettings
 from app.sources import (
@@ -28,6 +28,7 @@ from app.sources import (
 )
 from app.widgets import analyse, downloads, guarded, headline, store
 from posture.measures import MEASURE_SPECS
+from posture.report import LABELS as MEASURE_LABELS
 from posture.report import candidate_moments, lift_low_row, lift_rows
 from posture.report.document import WHY_LOW
 
@@ -194,16 +195,20 @@ def _cues(item: Analysed) -> None:
 
 
 def _limits(item: Analysed) -> None:
+    """The measures hard to see from this view: the same list as the report's Limits
+    (posture.report's LABELS, trusted in under 80 % of the frames, or never seen)."""
     measures = item.result.summary()["measures"]
-    low = [
-        (label, m["trusted_share"], WHY_LOW.get(MEASURE_SPECS[name][0], ""))
-        for name, _, label in ((n, u, lbl) for n, lbl, u in DETAIL)
-        if (m := measures.get(name)) and m["trusted_share"] < 0.8
-    ]
+    low = []
+    for name, label in MEASURE_LABELS.items():
+        m = measures.get(name)
+        if m is None:
+            low.append(f"- **{label}** never seen: the body parts it needs were out of view")
+        elif m["trusted_share"] < 0.8:
+            why = WHY_LOW.get(MEASURE_SPECS[name][0], "")
+            low.append(f"- **{label}** trusted in {m['trusted_share']:.0%} of frames: {why}")
     if low:
         with st.expander(f"Limits: {len(low)} measure(s) hard to see from this view"):
-            for label, share, why in low:
-                st.markdown(f"- **{label}** trusted in {share:.0%} of frames: {why}")
+            st.markdown("\n".join(low))
 
 
 def _lift_marks(item: Analysed) -> list[tuple[float, str]]:
