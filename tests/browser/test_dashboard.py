@@ -247,7 +247,7 @@ def test_live_coaching_draws_the_skeleton_and_shows_readings(
     assert pixels > 300, "the skeleton must be drawn on the live video"
     # the camera plays a stoop: its corrective cue comes up within a few seconds
     page.get_by_text("Bend your knees, not your back").first.wait_for(timeout=15_000)
-    assert page.get_by_text("Trunk bend").first.is_visible()
+    assert page.get_by_test_id("stMain").get_by_text("Trunk bend", exact=True).first.is_visible()
     assert page.get_by_text(re.compile(r"^\d+°")).first.is_visible()  # a reading in degrees
     watched.screenshot("04_live")
     assert first_readings < 30
