@@ -5,11 +5,10 @@ does it), live video a one-euro filter (causal, little lag when moving, smooth w
 Gaps up to ``max_gap_s`` are interpolated linearly; longer gaps stay NaN, never invented.
 All parameters come from :class:`posture.config.FilterSettings`.
 
-A pose upside down (the trunk pointing more than 135 deg away from up, or the ankles well above
-the hips) is not a working posture: it is the pose model's glitch (a skeleton flipped for a
-frame or two) or an acrobatic moment out of this tool's scope. Such frames are treated like
-frames without a pose (:func:`drop_upside_down`), so a glitch can neither peak a measure nor
-put the hands under the floor.
+A pose upside down (the ankles well above the hips) is not a working posture: it is the pose
+model's glitch (a skeleton flipped for a frame or two) or an acrobatic moment out of this
+tool's scope. Such frames are treated like frames without a pose (:func:`drop_upside_down`), so
+a glitch can neither peak a measure nor put the hands under the floor.
 """
 
 from __future__ import annotations
@@ -23,9 +22,9 @@ from scipy.signal import butter, sosfiltfilt
 from posture.config import FilterSettings
 from posture.landmarks import LM, PoseSequence
 
-#: Beyond this angle between the trunk (mid-hip to mid-shoulder) and up, a pose is upside down.
-UPSIDE_DOWN_TRUNK_DEG = 135.0
-#: Ankles higher than the hips by this share of the trunk length: legs in the air.
+#: Ankles higher than the hips by this share of the trunk length: legs in the air, the pose
+#: upside down. (The trunk cannot tell: a deep stoop of 100 deg seen by a camera pitched 40 deg
+#: down reads 140 deg before the tilt is corrected, and the tilt is found later.)
 UPSIDE_DOWN_ANKLES_TRUNKS = 0.25
 
 
@@ -53,18 +52,20 @@ def upside_down(xyz: np.ndarray, aspect: float = 1.0) -> np.ndarray:
     and world landmarks) is upside down; False where it cannot be told."""
     xy = xyz[..., :2].astype(np.float64) * np.array([aspect, 1.0])
 
-    def midpoint(a: LM, b: LM) -> np.ndarray:
-        return 0.5 * (xy[:, a] + xy[:, b])
+    def midpoint(a: LM, b: LM) -> np.ndarray:  # of the points seen (one ankle may be hidden)
+        pair = xy[:, [a, b]]
+        n = np.isfinite(pair).all(axis=-1).sum(axis=1)[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(
+                n > 0, np.nansum(np.where(np.isfinite(pair), pair, 0), axis=1) / n, np.nan
+            )
 
     hips = midpoint(LM.LEFT_HIP, LM.RIGHT_HIP)
     trunk = midpoint(LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER) - hips
     ankles = midpoint(LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
     length = np.linalg.norm(trunk, axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        up = -trunk[:, 1] / length  # cosine of the trunk's angle from up
-        trunk_down = up < np.cos(np.radians(UPSIDE_DOWN_TRUNK_DEG))
-        legs_up = hips[:, 1] - ankles[:, 1] > UPSIDE_DOWN_ANKLES_TRUNKS * length
-    return trunk_down | legs_up
+    with np.errstate(invalid="ignore"):
+        return hips[:, 1] - ankles[:, 1] > UPSIDE_DOWN_ANKLES_TRUNKS * length
 
 
 def drop_upside_down(seq: PoseSequence) -> tuple[PoseSequence, np.ndarray]:
