@@ -27,10 +27,8 @@ from app.sources import (
     source_of,
 )
 from app.widgets import analyse, downloads, guarded, headline, store
-from posture.measures import MEASURE_SPECS
-from posture.report import LABELS as MEASURE_LABELS
 from posture.report import candidate_moments, lift_low_row, lift_rows
-from posture.report.document import WHY_LOW
+from posture.report.document import hard_to_see
 
 
 def render(page: PageSettings) -> None:
@@ -195,17 +193,13 @@ def _cues(item: Analysed) -> None:
 
 
 def _limits(item: Analysed) -> None:
-    """The measures hard to see from this view: the same list as the report's Limits
-    (posture.report's LABELS, trusted in under 80 % of the frames, or never seen)."""
-    measures = item.result.summary()["measures"]
-    low = []
-    for name, label in MEASURE_LABELS.items():
-        m = measures.get(name)
-        if m is None:
-            low.append(f"- **{label}** never seen: the body parts it needs were out of view")
-        elif m["trusted_share"] < 0.8:
-            why = WHY_LOW.get(MEASURE_SPECS[name][0], "")
-            low.append(f"- **{label}** trusted in {m['trusted_share']:.0%} of frames: {why}")
+    """The measures hard to see from this view: the report's Limits list."""
+    low = [
+        f"- **{label}** never seen: the body parts it needs were out of view"
+        if share is None
+        else f"- **{label}** trusted in {share:.0%} of frames: {why}"
+        for label, share, why in hard_to_see(item.result.summary())
+    ]
     if low:
         with st.expander(f"Limits: {len(low)} measure(s) hard to see from this view"):
             st.markdown("\n".join(low))

@@ -213,9 +213,14 @@ def test_settings_used_show_what_was_changed(npz: Path, tmp_path: Path) -> None:
     )
     doc = render_report(analyze_landmarks(npz, settings))
     section = doc.split("<h2>Settings used</h2>")[1].split("<h2>")[0]
-    assert "task.load_kg</td><td>12.0</td><td>changed" in section
+    assert "Load weight (kg)</td><td>12.0</td><td>changed" in section
     assert "rules.twist.twist_deg</td><td>25.0</td><td>changed" in section
     assert "load_kg = 12.0" in section  # the full TOML
+    # the person: chosen automatically here, and which one it was
+    subject = analyze_landmarks(npz, settings).analysis.raw.person_id
+    chosen = f"automatic (#{subject})" if subject else "automatic"
+    assert f"Person analysed</td><td>{chosen}</td><td></td>" in section
+    assert "Lift frequency (lifts/min)</td><td>not given" in section
 
 
 def test_without_lifts_the_report_says_so(standing: Result) -> None:

@@ -206,28 +206,41 @@ def _lifts(result: Result) -> str:
     return body
 
 
-KEY_SETTINGS = (
-    ("task", "load_kg"),
-    ("task", "lift_frequency_per_min"),
-    ("task", "duration_h"),
-    ("task", "coupling"),
-    ("view", "hint"),
-    ("view", "min_confidence"),
-    ("subject", "height_cm"),
-    ("subject", "person"),
-    ("output", "blur_faces"),
-)
+#: The settings a reader of the report asks about first, in plain words.
+KEY_SETTINGS = {
+    "task.load_kg": "Load weight (kg)",
+    "task.lift_frequency_per_min": "Lift frequency (lifts/min)",
+    "task.duration_h": "Lifting task duration (h)",
+    "task.coupling": "Hand coupling (grip on the load)",
+    "view.hint": "Camera view",
+    "view.min_confidence": "Confidence needed to trust a measure (0-1)",
+    "subject.height_cm": "Worker's height (cm)",
+    "subject.person": "Person analysed",
+    "output.blur_faces": "Faces blurred",
+}
+
+
+def _setting_value(key: str, value: Any, subject: int) -> str:
+    if key == "subject.person":
+        return f"#{value}" if value else f"automatic (#{subject})" if subject else "automatic"
+    if key in ("task.load_kg", "task.lift_frequency_per_min") and not value:
+        return "not given"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _settings(result: Result) -> str:
     settings = result.analysis.settings
+    subject = result.analysis.raw.person_id
     cur, base = flat(as_dict(settings)), flat(as_dict(DEFAULTS))
-    rows: list[list[Any]] = []
-    for section, name in KEY_SETTINGS:
-        key = f"{section}.{name}"
-        rows.append([key, str(cur[key]), "" if cur[key] == base[key] else "changed"])
-    shown = {f"{a}.{b}" for a, b in KEY_SETTINGS}
-    rows += [[k, str(v), "changed"] for k, v in cur.items() if v != base[k] and k not in shown]
+    rows: list[list[Any]] = [
+        [label, _setting_value(key, cur[key], subject), "" if cur[key] == base[key] else "changed"]
+        for key, label in KEY_SETTINGS.items()
+    ]
+    rows += [
+        [k, str(v), "changed"] for k, v in cur.items() if v != base[k] and k not in KEY_SETTINGS
+    ]
     toml = _e(dump_toml(settings))
     return (
         _table(rows, ["Setting", "Value", "vs. default"])
@@ -236,17 +249,31 @@ def _settings(result: Result) -> str:
     )
 
 
+def hard_to_see(summary: dict[str, Any]) -> list[tuple[str, float | None, str]]:
+    """The measures this view could not see well: ``(label, share of frames trusted or None
+    when never seen, why)`` for each of :data:`LABELS` trusted in under ``TRUSTED_ENOUGH`` of
+    the frames. The report's Limits and the dashboard's show this one list."""
+    out: list[tuple[str, float | None, str]] = []
+    for name, label in LABELS.items():
+        m = summary["measures"].get(name)
+        if m is None:
+            out.append((label, None, "never seen (the body parts it needs were out of view)"))
+        elif m["trusted_share"] < TRUSTED_ENOUGH:
+            out.append((label, m["trusted_share"], WHY_LOW.get(MEASURE_SPECS[name][0], "")))
+    return out
+
+
+#: A measure trusted in fewer frames than this share is listed among the limits.
+TRUSTED_ENOUGH = 0.8
+
+
 def _limits(result: Result, s: dict[str, Any]) -> str:
     a = result.analysis
     min_conf = a.settings.view.min_confidence
-    rows = []
-    for name, label in LABELS.items():
-        m = s["measures"].get(name)
-        if m is None:
-            rows.append([label, "-", "never seen (the body parts it needs were out of view)"])
-        elif m["trusted_share"] < 0.8:
-            why = WHY_LOW.get(MEASURE_SPECS[name][0], "")
-            rows.append([label, _share(m["trusted_share"]), why])
+    rows = [
+        [label, "-" if share is None else _share(share), why]
+        for label, share, why in hard_to_see(s)
+    ]
     items = []
     clip = s["clip"]
     missing = clip.get("frames", 0) - clip.get("frames_with_pose", 0)
