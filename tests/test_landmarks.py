@@ -181,7 +181,10 @@ W = np.zeros((4, N_LANDMARKS, 3), np.float32)
     ("make", "message"),
     [
         (lambda d: d / "missing.npz", "not found"),
-        (lambda d: (d / "text.npz").write_text("not a zip") and d / "text.npz", "not a landmark file"),
+        (
+            lambda d: (d / "text.npz").write_text("not a zip") and d / "text.npz",
+            "not a landmark file",
+        ),
         (lambda d: _write(d / "nokey.npz", xyz=W), "no 'world_xyz_m'"),
         (lambda d: _write(d / "shape.npz", world_xyz_m=np.zeros((4, 17, 3))), "must be"),
         (lambda d: _write(d / "flat.npz", world_xyz_m=np.zeros((4, 99))), "must be"),
