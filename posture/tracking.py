@@ -126,7 +126,9 @@ def presence(image_xyz: np.ndarray, visibility: np.ndarray, aspect: float) -> fl
     """One frame's share of the subject rule: torso size x torso visibility (a large, clearly
     seen person counts most)."""
     size = torso_anchor(image_xyz, aspect)[1]
-    return size * float(np.nan_to_num(np.nanmean(visibility[list(_TORSO)]), nan=1.0))
+    v = visibility[list(_TORSO)]
+    v = v[np.isfinite(v)]
+    return size * (float(v.mean()) if v.size else 1.0)  # visibility unknown: counts as seen
 
 
 def _box(p: DetectedPose) -> np.ndarray:
@@ -393,11 +395,11 @@ def summarise(
         person_id=person_id,
         frames=seen,
         share_of_clip=seen / max(n_frames, 1),
-        mean_x=float(np.nanmean(image[:, list(_TORSO), 0])) if seen else float("nan"),
+        mean_x=float(nanmean(image[:, list(_TORSO), 0].ravel(), axis=0)),
         mean_size=float(np.mean([torso_anchor(i, aspect)[1] for i in image[::10]]))
         if seen
         else float("nan"),
-        visibility=float(np.nanmean(vis)) if seen else float("nan"),
+        visibility=float(nanmean(vis.ravel(), axis=0)),
         score=score,
     )
 
