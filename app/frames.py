@@ -24,6 +24,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from posture.draw import person_crop
 from posture.video import read_frame
 
 JPEG_QUALITY = 85
@@ -47,6 +48,21 @@ def cached_frame(video: str, mtime_ns: int, t_s: float) -> str | None:
     """The frame at ``t_s`` as a JPEG data URL, remembered (the file's mtime is in the key)."""
     rgb = frame_at(Path(video), t_s)
     return None if rgb is None else jpeg_data_url(rgb)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def person_thumbnail(
+    video: str, mtime_ns: int, t_s: float, box: tuple[float, float, float, float]
+) -> str | None:
+    """A person cut out of the frame where they were seen best, 160 px high, as a JPEG data
+    URL (None if the frame cannot be read)."""
+    rgb = frame_at(Path(video), t_s)
+    crop = None if rgb is None else person_crop(rgb, box)
+    if crop is None:
+        return None
+    small = Image.fromarray(crop)
+    small.thumbnail((400, 160))
+    return jpeg_data_url(np.asarray(small))
 
 
 def frame_html(url: str, alt: str, caption: str = "") -> str:

@@ -14,7 +14,7 @@ import streamlit as st
 from app import charts, glossary
 from app.analyses import Analysed, with_person
 from app.frame_panel import frame_details, frame_table
-from app.frames import show_frame
+from app.frames import person_thumbnail, show_frame
 from app.settings_panel import PageSettings
 from app.sources import (
     MAX_UPLOAD_MB,
@@ -113,9 +113,40 @@ def _person(item: Analysed, page: PageSettings) -> Analysed:
         "unless you pick another (re-scored from the saved poses, in seconds).",
         key=f"person-{item.source.digest}",
     )
+    _thumbnails(item, people, auto)
     if pick == auto:
         return item
     return analyse(item.source, with_person(page.settings, pick), f"person {pick}")
+
+
+def _thumbnails(item: Analysed, people: list[dict[str, Any]], auto: int) -> None:
+    """Each person as seen best in the clip, so the user knows who is who."""
+    if item.source.landmarks:
+        return  # no picture to cut them from
+    video = item.source.path
+    shown = [
+        (int(p["person_id"]), url)
+        for p in people
+        if p.get("best_box")
+        and (
+            url := person_thumbnail(
+                str(video), video.stat().st_mtime_ns, float(p["best_t_s"]), tuple(p["best_box"])
+            )
+        )
+    ]
+    if not shown:
+        return
+    cards = "".join(
+        '<figure style="margin:0;text-align:center">'
+        f'<img src="{url}" alt="person {pid}" style="height:140px;width:auto;border-radius:4px">'
+        f'<figcaption class="muted">Person #{pid}{" (automatic)" if pid == auto else ""}'
+        "</figcaption></figure>"
+        for pid, url in shown
+    )
+    st.markdown(
+        f'<div class="people-row" style="display:flex;gap:16px;flex-wrap:wrap">{cards}</div>',
+        unsafe_allow_html=True,
+    )
 
 
 def person_labels(people: list[dict[str, Any]]) -> dict[int, str]:

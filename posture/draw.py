@@ -214,3 +214,18 @@ def _banner(img: np.ndarray, cue_text: str, color: tuple[int, int, int], unit: f
     bh = th + int(24 * unit)
     _shade(img, 0, h - bh, w, h, color, 0.85)
     _text(img, cue_text, ((w - tw) // 2, h - bh // 2 + th // 2), scale, (255, 255, 255), thick)
+
+
+def person_crop(
+    rgb: np.ndarray, box: tuple[float, float, float, float], pad: float = 0.15
+) -> np.ndarray | None:
+    """The part of ``rgb`` around a person's landmark box ``(x0, y0, x1, y1)`` (normalised),
+    widened by ``pad`` of the box's height on every side; None if nothing is left."""
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = box
+    m = pad * (y1 - y0)
+    xs = int(max(0.0, x0 - m * h / w) * w), int(min(1.0, x1 + m * h / w) * w)
+    ys = int(max(0.0, y0 - m) * h), int(min(1.0, y1 + m) * h)
+    if xs[1] - xs[0] < 2 or ys[1] - ys[0] < 2:
+        return None
+    return rgb[ys[0] : ys[1], xs[0] : xs[1]]

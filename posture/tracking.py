@@ -64,6 +64,8 @@ class TrackSummary:
     mean_size: float  # torso size in frame heights
     visibility: float
     score: float
+    best_t_s: float = float("nan")  # when they were seen best (largest, most visible)
+    best_box: tuple[float, float, float, float] | None = None  # (x0, y0, x1, y1) then, 0..1
 
     def describe(self) -> str:
         where = "left" if self.mean_x < 0.4 else "right" if self.mean_x > 0.6 else "centre"
@@ -132,10 +134,27 @@ def presence(image_xyz: np.ndarray, visibility: np.ndarray, aspect: float) -> fl
 
 
 def _box(p: DetectedPose) -> np.ndarray:
+    return landmark_box(p.image_xyz, p.visibility)
+
+
+def landmark_box(image_xyz: np.ndarray, visibility: np.ndarray) -> np.ndarray:
     """Bounding box ``(x0, y0, x1, y1)`` of the landmarks seen, normalised coordinates."""
-    seen = np.nan_to_num(p.visibility, nan=1.0) >= 0.5
-    xy = p.image_xyz[seen if seen.sum() >= 4 else slice(None), :2]
+    seen = np.nan_to_num(visibility, nan=1.0) >= 0.5
+    xy = image_xyz[seen if seen.sum() >= 4 else slice(None), :2]
     return np.concatenate([np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)])
+
+
+def presences(image: np.ndarray, vis: np.ndarray, aspect: float) -> np.ndarray:
+    """:func:`presence` of every frame of ``image`` ``(F, 33, 3)`` and ``vis`` ``(F, 33)``."""
+    pts = image[:, list(_TORSO), :2].astype(np.float64) * np.array([aspect, 1.0])
+    size = np.linalg.norm(pts[:, :2].mean(1) - pts[:, 2:].mean(1), axis=-1) + np.linalg.norm(
+        pts[:, 0] - pts[:, 1], axis=-1
+    )
+    size = np.maximum(np.nan_to_num(size, nan=0.0), 1e-3)
+    v = vis[:, list(_TORSO)].astype(np.float64)
+    n = np.isfinite(v).sum(axis=1)
+    mean_vis = np.where(n > 0, np.nansum(np.nan_to_num(v), axis=1) / np.maximum(n, 1), 1.0)
+    return size * mean_vis
 
 
 def _overlaps(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -310,6 +329,7 @@ class PersonTracker:
                 tr.track_id,
                 np.array(tr.image),
                 np.array(tr.vis),
+                np.array([self._t[r] for r in tr.frames]),
                 self._n_frames,
                 self.aspect,
                 score=tr.weight,
@@ -380,17 +400,25 @@ def summarise(
     person_id: int,
     image: np.ndarray,
     vis: np.ndarray,
+    t_s: np.ndarray,
     n_frames: int,
     aspect: float,
     *,
     score: float | None = None,
 ) -> TrackSummary:
-    """A person's summary from the image landmarks ``(F, 33, 3)`` and visibility ``(F, 33)``
-    of the ``F`` frames they were seen in, out of ``n_frames``; ``score`` (the subject rule's
-    weight) computed here unless given."""
+    """A person's summary from the image landmarks ``(F, 33, 3)``, visibility ``(F, 33)`` and
+    times ``(F,)`` of the ``F`` frames they were seen in, out of ``n_frames``; ``score`` (the
+    subject rule's weight) computed here unless given."""
     seen = len(image)
+    each = presences(image, vis, aspect) if seen else np.zeros(0)
     if score is None:
-        score = float(sum(presence(i, v, aspect) for i, v in zip(image, vis, strict=True)))
+        score = float(each.sum())
+    # seen best: at the 90th percentile of presence (the very largest is often a glitch)
+    best = int(np.argmin(np.abs(each - np.percentile(each, 90)))) if seen else -1
+    box = None
+    if seen:
+        x0, y0, x1, y1 = (round(float(v), 4) for v in landmark_box(image[best], vis[best]))
+        box = (x0, y0, x1, y1)
     return TrackSummary(
         person_id=person_id,
         frames=seen,
@@ -401,6 +429,8 @@ def summarise(
         else float("nan"),
         visibility=float(nanmean(vis.ravel(), axis=0)),
         score=score,
+        best_t_s=float(t_s[best]) if seen else float("nan"),
+        best_box=box,
     )
 
 
@@ -412,6 +442,7 @@ def recording_summaries(rec: PoseRecording) -> list[TrackSummary]:
             p.person_id,
             p.image_xyz[p.pose_found].astype(np.float64),
             p.visibility[p.pose_found].astype(np.float64),
+            p.t_s[p.pose_found],
             len(p.t_s),
             p.aspect,
         )

@@ -214,3 +214,14 @@ def test_frame_views_that_differ_draw_different_pixels(
     changed = change(view)
     assert changed != view
     assert not np.array_equal(annotate(background, view), annotate(background, changed))
+
+
+def test_person_crop_cuts_the_box_padded_and_clipped_to_the_frame() -> None:
+    from posture.draw import person_crop
+
+    rgb = np.zeros((100, 200, 3), np.uint8)
+    crop = person_crop(rgb, (0.25, 0.2, 0.5, 0.8), pad=0.0)
+    assert crop is not None and crop.shape == (60, 50, 3)
+    padded = person_crop(rgb, (0.25, 0.2, 0.5, 0.8), pad=0.5)  # 30 rows each way: clipped
+    assert padded is not None and padded.shape[0] == 100
+    assert person_crop(rgb, (1.2, 0.2, 1.5, 0.8)) is None  # wholly outside the frame

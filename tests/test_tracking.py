@@ -286,3 +286,17 @@ def test_most_visible_picks_the_most_visible_person_live_and_from_the_recording(
     for s in recording_summaries(rec):
         assert s.describe() == live[s.person_id].describe()
         assert s.score == pytest.approx(live[s.person_id].score, rel=1e-4)
+
+
+def test_a_person_is_placed_where_they_were_seen_best() -> None:
+    """summary.json's best_t_s and best_box: a frame at the 90th percentile of presence, and
+    the box of that frame's landmarks (what the dashboard cuts a thumbnail from)."""
+    tracker = PersonTracker(SETTINGS, aspect=ASPECT)
+    for i in range(60):
+        th = 0.1 + 0.1 * (i >= 30)  # larger in the second half
+        tracker.update(i, i / FPS, [person(0.5, 0.5, th)])
+    (s,) = tracker.summaries()
+    assert s.best_t_s >= 30 / FPS
+    assert s.best_box is not None
+    x0, y0, x1, y1 = s.best_box
+    assert 0 <= x0 < 0.5 < x1 <= 1 and 0 <= y0 < y1 <= 1
