@@ -24,6 +24,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -156,12 +157,16 @@ class PoseSequence:
     def n_frames(self) -> int:
         return len(self)
 
-    @property
+    @cached_property
     def pose_found(self) -> np.ndarray:
-        """``(T,)`` bool: a pose was seen in the frame (any world or image landmark is finite)."""
-        return np.isfinite(self.world_xyz_m).any(axis=(1, 2)) | np.isfinite(self.image_xyz).any(
+        """``(T,)`` bool: a pose was seen in the frame (any world or image landmark is finite).
+
+        Computed once (read-only): drawing asks it frame by frame."""
+        found = np.isfinite(self.world_xyz_m).any(axis=(1, 2)) | np.isfinite(self.image_xyz).any(
             axis=(1, 2)
         )
+        found.setflags(write=False)
+        return found
 
     @property
     def has_image(self) -> bool:
