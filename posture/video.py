@@ -30,6 +30,8 @@ from posture.errors import CameraError, VideoError
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv")
 _END = object()
+#: Pictures larger than full HD are decoded on several threads.
+FRAME_THREADS_ABOVE_PX = 1920 * 1088
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,13 @@ class VideoFile:
             self._container.close()
             raise VideoError(f"{self.path.name} is not a video (no video stream found in it)")
         self._stream = self._container.streams.video[0]
-        self._stream.thread_type = "AUTO"
+        # Frame threading costs a third more CPU; up to full HD one thread decodes several
+        # times faster than the pose model runs and leaves the other core to it
+        cc = self._stream.codec_context
+        if (cc.width or 0) * (cc.height or 0) > FRAME_THREADS_ABOVE_PX:
+            self._stream.thread_type = "AUTO"
+        else:
+            cc.thread_count = 1
         self._decoder = self._container.decode(self._stream)
         try:  # decode the first frame now: proves the file is usable and gives its rotation
             self._first = next(self._decoder)
@@ -128,6 +136,7 @@ class VideoFile:
             raise VideoError(f"{self.path.name} cannot be decoded ({_why(exc)})") from exc
         self.info = self._probe(int(self._first.rotation or 0))
         self.error: str | None = None
+        self._failure: str | None = None  # why decoding stopped early, in FFmpeg's words
         self.frames_read = 0
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=prefetch)
         self._stop = threading.Event()
@@ -170,7 +179,8 @@ class VideoFile:
                 self._put(Frame(index, t, rgb))
                 index += 1
         except (av.error.FFmpegError, ValueError, MemoryError) as exc:
-            self.error = f"the video stopped decoding after {index} frames ({_why(exc)})"
+            self._failure = _why(exc)
+            self.error = f"the video stopped decoding after {index} frames ({self._failure})"
         finally:
             self._put(_END)
 
@@ -196,10 +206,11 @@ class VideoFile:
         if self.frames_read == 0 and self.error is None:
             self.error = "the video contains no decodable frames"
         declared = self.info.n_frames
-        if self.error is None and declared and self.frames_read < TRUNCATED_SHARE * declared:
+        if declared and 0 < self.frames_read < TRUNCATED_SHARE * declared:
+            why = "the file may be truncated" + (f"; {self._failure}" if self._failure else "")
             self.error = (
                 f"the video ended after {self.frames_read} of the {declared} frames its header "
-                "declares (the file may be truncated)"
+                f"declares ({why})"
             )
 
     def close(self) -> None:
@@ -245,6 +256,7 @@ class Camera:
         fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
         self.info = VideoInfo(f"camera {index}", w, h, fps, 0, 0.0, "camera", 0)
         self.error: str | None = None
+        self._failure: str | None = None  # why decoding stopped early, in FFmpeg's words
         self.frames_read = 0
         self._max_failures = max_failures
         self._stopped = False
@@ -400,14 +412,18 @@ class VideoWriter:
                 self.error = f"writing {self.path.name} failed: {exc}"
 
     def _encode(self, rgb: np.ndarray, t_s: float) -> None:
-        if self._kind == "webm":
-            import cv2
+        import cv2
 
+        if self._kind == "webm":
             self._cv.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
             return
         import av
 
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        # OpenCV's BT.601 conversion is the same picture as FFmpeg's default (within one level)
+        # at a twentieth of swscale's CPU time for rgb24 -> yuv420p, which was most of the cost
+        # of encoding beside the pose model
+        yuv: np.ndarray = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         pts = max(round(t_s * 1000), self._last_pts + 1)
         self._last_pts = pts
         frame.pts = pts
