@@ -84,6 +84,15 @@ class TrackSummary:
 #: points down each thigh (hip to knee), as fractions along those segments.
 _GRID = (0.2, 0.4, 0.6, 0.8)
 _THIGH = (0.3, 0.5, 0.7)
+#: Where the colour is sampled, as weights of landmarks: a 4 x 4 bilinear grid inside the torso
+#: quadrilateral (left/right shoulder, left/right hip), then 3 points along each thigh.
+_TORSO_WEIGHTS = np.array(
+    [[(1 - u) * (1 - v), u * (1 - v), (1 - u) * v, u * v] for u in _GRID for v in _GRID]
+)
+_THIGH_POINTS = (LM.LEFT_HIP, LM.LEFT_KNEE, LM.RIGHT_HIP, LM.RIGHT_KNEE)
+_THIGH_WEIGHTS = np.array(
+    [[1 - v, v, 0, 0] for v in _THIGH] + [[0, 0, 1 - v, v] for v in _THIGH], dtype=np.float64
+)
 #: A detection whose cost to its track is above this share of its cost to another, unmatched
 #: track is ambiguous and given to neither.
 AMBIGUOUS = 0.8
@@ -97,21 +106,12 @@ def appearance(rgb: np.ndarray, image_xyz: np.ndarray) -> np.ndarray:
     to keep two people apart when their paths cross or when the pose model places a glitchy
     torso on the grass for a frame."""
     h, w = rgb.shape[:2]
-    ls, rs, lh, rh = (image_xyz[i, :2] for i in _TORSO)
-    torso = [
-        (ls * (1 - u) + rs * u) * (1 - v) + (lh * (1 - u) + rh * u) * v
-        for u in _GRID
-        for v in _GRID
-    ]
-    legs = [
-        image_xyz[hip, :2] * (1 - v) + image_xyz[knee, :2] * v
-        for hip, knee in ((LM.LEFT_HIP, LM.LEFT_KNEE), (LM.RIGHT_HIP, LM.RIGHT_KNEE))
-        for v in _THIGH
-    ]
     out = []
-    for pts in (torso, legs):
-        xy = np.array(pts)
-        ok = np.isfinite(xy).all(axis=1)
+    for weights, points in ((_TORSO_WEIGHTS, _TORSO), (_THIGH_WEIGHTS, _THIGH_POINTS)):
+        pts = image_xyz[list(points), :2].astype(np.float64)
+        seen = np.isfinite(pts).all(axis=1)
+        xy = weights @ np.where(seen[:, None], pts, 0.0)
+        ok = ~((weights > 0) & ~seen).any(axis=1)  # every landmark a point is made of was seen
         xs = np.nan_to_num(xy[:, 0] * w, nan=-1).astype(int)
         ys = np.nan_to_num(xy[:, 1] * h, nan=-1).astype(int)
         ok &= (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
