@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,23 @@ from posture.video import Camera, VideoFile, VideoInfo, VideoWriter, open_video
 from posture.views import PeopleAtFrame, frame_view
 
 Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
+
+#: How long a thread may keep the GIL while another waits for it, during the frame loop. The
+#: pose model lets go of the GIL while it infers and needs it back the moment it is done; with
+#: Python's default (5 ms) a decoding, drawing or encoding thread holding it then delays every
+#: frame by up to 5 ms (a quarter of the pose model's own time per frame, measured).
+GIL_SWITCH_INTERVAL_S = 0.0002
+
+
+@contextlib.contextmanager
+def prompt_gil_handover() -> Iterator[None]:
+    """Shorten the interpreter's thread switch interval for the duration of the block."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, GIL_SWITCH_INTERVAL_S))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 @dataclass
@@ -132,7 +150,8 @@ def analyze_source(
                 writer, settings, (info.width, info.height), subject=settings.subject.person
             )
         warnings: list[str] = []
-        n = _run_frames(src, est, tracker, renderer, progress, max_frames, stop, warnings)
+        with prompt_gil_handover():
+            n = _run_frames(src, est, tracker, renderer, progress, max_frames, stop, warnings)
         est.close()
         model_info = est.model
         est = None
