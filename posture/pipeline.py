@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,10 +26,10 @@ from posture.config import Settings, as_dict
 from posture.draw import annotate
 from posture.errors import InputError, NoPersonError, PostureError
 from posture.landmarks import PoseRecording, load_npz, save_npz
-from posture.pose import ModelInfo, PoseEstimator, resolve_model
+from posture.pose import DetectedPose, ModelInfo, PoseEstimator, resolve_model
 from posture.render import LaggedRenderer, Person, Row, output_size
 from posture.tracking import PersonTracker, most_visible_person, recording_summaries
-from posture.video import Camera, VideoFile, VideoInfo, VideoWriter, open_video
+from posture.video import Camera, Frame, VideoFile, VideoInfo, VideoWriter, open_video
 from posture.views import PeopleAtFrame, frame_view
 
 Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
@@ -219,17 +221,14 @@ def _run_frames(
     stop: Callable[[], bool] | None,
     warnings: list[str],
 ) -> int:
-    """Pose and tracking over every frame (the landmarks stay in the tracker); frames to the
-    renderer. Returns how many frames were analysed."""
+    """Pose estimation over every frame on this thread; tracking and early drawing follow on
+    another (the landmarks stay in the tracker). Returns how many frames were analysed."""
     n = 0
     total = src.info.n_frames
+    follower = _Follower(tracker, renderer)
     try:
         for frame in src:
-            detected = est.detect(frame.rgb, round(frame.t_s * 1000))
-            people = tracker.update(frame.index, frame.t_s, detected, frame.rgb)
-            if renderer is not None:
-                persons = [Person(i, p.world_xyz_m, p.image_xyz, p.visibility) for i, p in people]
-                renderer.submit(Row(n, frame.index, frame.t_s, persons), frame.rgb)
+            follower.submit(frame, est.detect(frame.rgb, round(frame.t_s * 1000)))
             n += 1
             if progress is not None:
                 progress(n, total)
@@ -237,7 +236,49 @@ def _run_frames(
                 break
     except KeyboardInterrupt:
         warnings.append(f"interrupted after {n} frames; the results cover those frames")
+    finally:
+        follower.finish()
     return n
+
+
+class _Follower:
+    """Tracking and early drawing of each frame, on a thread of their own: the frame loop's
+    thread does nothing but feed the pose model, which sets the pace."""
+
+    def __init__(self, tracker: PersonTracker, renderer: LaggedRenderer | None) -> None:
+        self.tracker, self.renderer = tracker, renderer
+        self._queue: queue.Queue[tuple[Frame, list[DetectedPose]] | None] = queue.Queue(4)
+        self._error: BaseException | None = None
+        self._rows = 0
+        self._thread = threading.Thread(target=self._run, name="posture-track", daemon=True)
+        self._thread.start()
+
+    def submit(self, frame: Frame, detected: list[DetectedPose]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((frame, detected))
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._follow(*item)
+                except BaseException as exc:  # raised again on the frame loop's thread
+                    self._error = exc
+
+    def _follow(self, frame: Frame, detected: list[DetectedPose]) -> None:
+        people = self.tracker.update(frame.index, frame.t_s, detected, frame.rgb)
+        if self.renderer is not None:
+            persons = [Person(i, p.world_xyz_m, p.image_xyz, p.visibility) for i, p in people]
+            self.renderer.submit(Row(self._rows, frame.index, frame.t_s, persons), frame.rgb)
+        self._rows += 1
+
+    def finish(self) -> None:
+        """Wait until every frame submitted is tracked; raise what went wrong there."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _finish_video(

@@ -207,10 +207,12 @@ class VideoFile:
             self.error = "the video contains no decodable frames"
         declared = self.info.n_frames
         if declared and 0 < self.frames_read < TRUNCATED_SHARE * declared:
-            why = "the file may be truncated" + (f"; {self._failure}" if self._failure else "")
+            short = f"ended after {self.frames_read} of the {declared} frames its header declares"
             self.error = (
-                f"the video ended after {self.frames_read} of the {declared} frames its header "
-                f"declares ({why})"
+                f"the video stopped decoding ({self._failure}): it {short}, so the file may be "
+                "truncated"
+                if self._failure
+                else f"the video {short} (the file may be truncated)"
             )
 
     def close(self) -> None:
