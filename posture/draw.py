@@ -153,9 +153,12 @@ def blur_faces(img: np.ndarray, people: tuple[PersonView, ...]) -> None:
             img[y0:y1, x0:x1] = cv2.GaussianBlur(img[y0:y1, x0:x1], (k, k), 0)
 
 
-def annotate(rgb: np.ndarray, view: FrameView, *, blur: bool = False) -> np.ndarray:
-    """A copy of ``rgb`` with the people, the measures panel and the cue drawn on it."""
-    img = rgb.copy()
+def annotate(
+    rgb: np.ndarray, view: FrameView, *, blur: bool = False, in_place: bool = False
+) -> np.ndarray:
+    """A copy of ``rgb`` (or ``rgb`` itself, ``in_place``) with the people, the measures panel
+    and the cue drawn on it."""
+    img = rgb if in_place else rgb.copy()
     h, w = img.shape[:2]
     unit = max(h, w) / 720.0
     if blur:

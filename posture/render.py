@@ -200,4 +200,6 @@ class LaggedRenderer:
             row, small = self._pending.popleft()
             view = frame_view(analysis, index.get(row.row), row.people_at_frame(kept), self.size)
             self.drawn[row.row] = hash(view)
-            self.writer.write(annotate(small, view, blur=self.settings.output.blur_faces), row.t_s)
+            # the frame is this renderer's alone by now: drawn on, not copied
+            blur = self.settings.output.blur_faces
+            self.writer.write(annotate(small, view, blur=blur, in_place=True), row.t_s)
