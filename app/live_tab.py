@@ -125,7 +125,13 @@ def _readings_body(worker: LiveWorker) -> None:
     cols = st.columns(3)
     cols[0].metric("Lifts", latest.lifts)
     cols[1].metric("Risky lifts", latest.risky_lifts)
-    cols[2].metric("Processing", f"{latest.process_ms:.0f} ms")
+    cols[2].metric(
+        "Processing",
+        f"{latest.process_ms:.0f} ms",
+        help="Time to analyse and draw one frame. Frames that arrive meanwhile are skipped, "
+        "so the picture never falls further behind the camera.",
+    )
+    st.caption(f"Behind the camera: {worker.behind_ms:.0f} ms")
     _rolling(worker)
 
 

@@ -72,10 +72,15 @@ class LiveWorker:
         self._closed = False
         self.frames = 0
         self.error: str | None = None
+        self._best_delay_s = math.inf
+        #: How much later than the best-placed frame so far the newest frame reached the
+        #: analysis, ms (0: keeping up; growing: falling behind the camera).
+        self.behind_ms = 0.0
 
     # -- callback thread -------------------------------------------------------------------
-    def process(self, rgb: np.ndarray) -> np.ndarray:
-        """Analyse one camera frame (RGB); returns the frame to show (annotated, mirrored).
+    def process(self, rgb: np.ndarray, captured_s: float | None = None) -> np.ndarray:
+        """Analyse one camera frame (RGB) taken at ``captured_s`` on the camera's own clock
+        (if known); returns the frame to show (annotated, mirrored).
 
         Errors are kept in ``error`` for the page to show; the camera picture keeps flowing.
         """
@@ -83,9 +88,11 @@ class LiveWorker:
             if self._closed:
                 return rgb
             try:
+                now = self._clock()
+                if captured_s is not None:
+                    self._note_delay(now - captured_s)
                 if self._session is None:
                     self._session = self._factory(self.settings)
-                now = self._clock()
                 self._t0 = now if self._t0 is None else self._t0
                 t = max(now - self._t0, self._last_t + 1e-3)  # strictly increasing for the model
                 self._last_t = t
@@ -105,11 +112,18 @@ class LiveWorker:
         """streamlit-webrtc's ``video_frame_callback``: av.VideoFrame in, av.VideoFrame out."""
         import av
 
-        out = av.VideoFrame.from_ndarray(self.process(frame.to_ndarray(format="rgb24")), "rgb24")
+        rgb = frame.to_ndarray(format="rgb24")
+        out = av.VideoFrame.from_ndarray(self.process(rgb, frame.time), "rgb24")
         out.pts = frame.pts
         if frame.time_base is not None:
             out.time_base = frame.time_base
         return out
+
+    def _note_delay(self, delay_s: float) -> None:
+        """The camera's clock and ours have an unknown offset, so a frame's delay is known
+        only relative to the others: measured from the least delayed frame so far."""
+        self._best_delay_s = min(self._best_delay_s, delay_s)
+        self.behind_ms = 1000.0 * (delay_s - self._best_delay_s)
 
     def _publish(self, result: LiveFrame) -> None:
         while True:  # newest wins: drop an unread older result

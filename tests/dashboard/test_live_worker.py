@@ -207,3 +207,20 @@ def test_a_real_clip_through_the_real_session_gives_readings_and_a_summary() -> 
     assert len(w.history()) == len(shown)
     result = w.finish()
     assert result is not None and result.analysis.n_frames == len(shown)
+
+
+def test_frames_that_arrive_later_and_later_show_as_falling_behind(worker: LiveWorker) -> None:
+    clock = worker._clock
+    assert isinstance(clock, Clock)
+    for i, late in enumerate([0.05, 0.03, 0.03, 0.08, 0.53]):
+        clock.now = 100.0 + i / 30 + late  # captured at i/30 on the camera's clock
+        worker.process(frame(1), captured_s=i / 30)
+    assert worker.behind_ms == pytest.approx(500.0)  # vs the least delayed frame (0.03 s)
+    clock.now = 100.0 + 5 / 30 + 0.03
+    worker.process(frame(1), captured_s=5 / 30)
+    assert worker.behind_ms == pytest.approx(0.0)
+
+
+def test_frames_without_a_capture_time_leave_the_delay_alone(worker: LiveWorker) -> None:
+    worker.process(frame(1))
+    assert worker.behind_ms == 0.0
