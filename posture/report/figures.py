@@ -33,31 +33,32 @@ def _png(rgb: np.ndarray, max_width: int = 480) -> str:
 
 
 def moment_pictures(result: Result, rows: Iterable[int], *, blur_faces: bool) -> dict[int, str]:
-    """Base64 PNGs of the annotated video's frames at ``rows`` ({} without a video)."""
+    """Base64 PNGs of the annotated video's frames at ``rows`` ({} without a video).
+
+    Each is found by seeking to its time (the annotated video keeps the analysis' timestamps),
+    so a moment late in an hour-long recording costs one group of pictures, not the hour."""
     from posture.draw import blur_faces as blur
-    from posture.video import open_video
+    from posture.video import read_frame
     from posture.views import people_views
 
     video = result.outputs.get("video")
-    wanted = set(rows)
-    if video is None or not Path(video).is_file() or not wanted:
+    if video is None or not Path(video).is_file():
         return {}
-    rec = result.recording
+    rec, t_s = result.recording, result.analysis.t_s
     out: dict[int, str] = {}
-    with open_video(video) as src:
-        for frame in src:
-            if frame.index in wanted:
-                img = frame.rgb.copy()
-                if blur_faces:
-                    at = [
-                        (p.person_id, p.image_xyz[frame.index], p.visibility[frame.index])
-                        for p in rec.people
-                        if frame.index < len(p.t_s) and p.pose_found[frame.index]
-                    ]
-                    blur(img, people_views(at, (img.shape[1], img.shape[0])))
-                out[frame.index] = _png(img)
-            if frame.index >= max(wanted):
-                break
+    for row in sorted(set(rows)):
+        rgb = read_frame(video, float(t_s[row])) if 0 <= row < len(t_s) else None
+        if rgb is None:
+            continue
+        img = rgb.copy()
+        if blur_faces:
+            at = [
+                (p.person_id, p.image_xyz[row], p.visibility[row])
+                for p in rec.people
+                if row < len(p.t_s) and p.pose_found[row]
+            ]
+            blur(img, people_views(at, (img.shape[1], img.shape[0])))
+        out[row] = _png(img)
     return out
 
 
