@@ -32,7 +32,11 @@ ANALYZE_EPILOG = """\
 examples:
   posture analyze lifting.mp4 --out results/
       analyse a recorded video; writes frames.csv, lifts.csv, summary.json,
-      landmarks.npz and annotated.mp4 into results/
+      landmarks.npz, annotated.mp4 and report.html into results/
+  posture analyze recordings/ --out results/ --load-kg 12
+      analyse every video in the folder recordings/ (or list several files),
+      each into results/<name>/; results/overview.csv and overview.html sum
+      them up, riskiest first
   posture analyze lifting.mp4 --out results/ --person 2 --load-kg 12
       analyse person 2 (the people found are listed at the end of a run and in
       summary.json), lifting a 12 kg box
@@ -131,7 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     a.add_argument(
-        "input", nargs="?", metavar="VIDEO", help="video file (mp4, mov, avi, webm, mkv ...)"
+        "input",
+        nargs="*",
+        metavar="VIDEO",
+        help="video file (mp4, mov, avi, webm, mkv ...); several files or a folder of videos "
+        "make a batch: each into a folder of its own under --out, plus an overview",
     )
     a.add_argument(
         "--camera",
@@ -152,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the results (created if needed; files in it are replaced)",
     )
     a.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
+    a.add_argument(
+        "--no-report",
+        action="store_true",
+        help="do not write report.html (the report to file; faces in it are blurred)",
+    )
     a.add_argument("--blur-faces", action="store_true", help="blur faces in annotated.mp4")
     a.add_argument(
         "--max-frames", type=int, default=0, metavar="N", help="stop after N frames (0: all)"
@@ -302,13 +315,14 @@ def native_logs_hidden(hide: bool) -> Iterator[None]:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from posture.pipeline import analyze_landmarks, analyze_source, check_output_dir
+    from posture.batch import is_batch
+    from posture.pipeline import check_output_dir
 
-    given = [x for x in (args.input, args.camera, args.landmarks) if x is not None]
+    given = [x for x in (args.input or None, args.camera, args.landmarks) if x is not None]
     if len(given) != 1:
         raise PostureError(
-            "give exactly one input: a VIDEO file, --camera N or --landmarks "
-            "FILE.npz (see posture analyze --help)"
+            "give exactly one input: VIDEO files (or folders of videos), --camera N or "
+            "--landmarks FILE.npz (see posture analyze --help)"
         )
     if args.max_frames < 0:
         raise PostureError("--max-frames must be 0 or more")
@@ -316,11 +330,34 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         raise PostureError("--out needs a folder name (e.g. --out results/)")
     settings = settings_from(args)
     out = Path(args.out)
+    if args.input and is_batch(args.input):
+        return _analyze_batch(args, settings, out)
     check_output_dir(out)
-    if args.landmarks is not None:
-        result = analyze_landmarks(args.landmarks, settings, out)
+    if args.camera is not None:
+        source: str | int = args.camera
     else:
-        source: str | int = args.camera if args.camera is not None else args.input
+        source = args.landmarks if args.landmarks is not None else args.input[0]
+    # a landmarks.npz given like a video is re-scored as with --landmarks
+    landmarks = args.landmarks is not None or str(source).lower().endswith(".npz")
+    result = _analyze_one(args, settings, source, out, landmarks=landmarks)
+    _report(result, out)
+    # a video file stopped by Ctrl-C: the partial results are written, but a script must not
+    # take them for a finished run (130 = interrupted, as shells report it); Ctrl-C is how a
+    # camera session normally ends
+    interrupted = any(w.startswith("interrupted") for w in result.warnings)
+    return 130 if interrupted and args.camera is None else 0
+
+
+def _analyze_one(
+    args: argparse.Namespace, settings: Any, source: str | int, out: Path, *, landmarks: bool
+) -> Any:
+    """One input into ``out``: every output, the report last (it shows the annotated video's
+    worst moments)."""
+    from posture.pipeline import analyze_landmarks, analyze_source
+
+    if landmarks:
+        result = analyze_landmarks(str(source), settings, out)
+    else:
         if isinstance(source, str) and not Path(source).exists():
             raise PostureError(f"video file not found: {source}")
         progress = Progress(not args.quiet)
@@ -330,12 +367,52 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             )
         finally:
             progress.close()
-    _report(result, out)
-    # a video file stopped by Ctrl-C: the partial results are written, but a script must not
-    # take them for a finished run (130 = interrupted, as shells report it); Ctrl-C is how a
-    # camera session normally ends
-    interrupted = any(w.startswith("interrupted") for w in result.warnings)
-    return 130 if interrupted and args.camera is None else 0
+    if not args.no_report:
+        from posture.report import write_report
+
+        result.outputs["report"] = write_report(result, out / "report.html")
+    else:
+        (out / "report.html").unlink(missing_ok=True)  # not one left from an earlier run
+    return result
+
+
+def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path) -> int:
+    """Several inputs: each into a folder of its own, then the overview. Exit 0 when every
+    input was analysed, 2 when any failed, 130 after Ctrl-C."""
+    from posture import batch
+    from posture.pipeline import check_output_dir
+
+    jobs = batch.plan(batch.expand_inputs(args.input), root)
+    check_output_dir(root)
+    print(f"{len(jobs)} recordings; results under {root}/", flush=True)
+
+    def analyse(job: batch.Job) -> Any:
+        check_output_dir(job.out)
+        return _analyze_one(args, settings, str(job.source), job.out, landmarks=job.is_landmarks)
+
+    def done(i: int, outcome: batch.Outcome) -> None:
+        head = f"[{i + 1}/{len(jobs)}] {outcome.job.source.name}"
+        if outcome.summary is None:
+            print(f"{head}: failed: {outcome.note}", file=sys.stderr, flush=True)
+            with contextlib.suppress(OSError):  # its folder, if nothing was written into it
+                outcome.job.out.rmdir()
+            return
+        s = outcome.summary
+        high = s["risk_time_share"].get("high", 0.0)
+        print(f"{head}: {_lifts_line(s, tail='')}; high risk {high:.0%}", flush=True)
+        for w in s["warnings"]:
+            print(f"{head}: warning: {w}", file=sys.stderr, flush=True)
+
+    outcomes = batch.run(jobs, analyse, on_done=done)
+    written = batch.write_overview(outcomes, root, settings)
+    failed = sum(o.status == "failed" for o in outcomes)
+    print(
+        f"Overview: {', '.join(str(p) for p in written)}"
+        + (f" ({failed} of {len(outcomes)} could not be analysed)" if failed else "")
+    )
+    if any(o.status == "not run" for o in outcomes):
+        return EXIT_INTERRUPTED
+    return EXIT_ERROR if failed else 0
 
 
 def _report(result: Any, out: Path) -> None:
@@ -372,10 +449,10 @@ def _report(result: Any, out: Path) -> None:
     print(f"Results in {out}/: " + ", ".join(p.name for p in result.outputs.values()))
 
 
-def _lifts_line(s: dict[str, Any]) -> str:
+def _lifts_line(s: dict[str, Any], tail: str = "; per lift in lifts.csv.") -> str:
     """One line on the lifts: how many of each style, and the worst lifting index."""
     if not s["lifts"]:
-        return "Lifts: none."
+        return "Lifts: none" + (tail and ".")
     styles = ", ".join(f"{n} {k.replace('_', '-')}" for k, n in s["lift_styles"].items() if n)
     line = f"Lifts: {s['lifts']} ({styles})"
     worst = s["worst_lift"] or {}
@@ -385,7 +462,7 @@ def _lifts_line(s: dict[str, Any]) -> str:
         line += f"; worst, lift {worst['lift']}: lifting index {index:g}"
     elif not s["settings"]["task"]["load_kg"]:
         line += "; give --load-kg for the NIOSH lifting index"
-    return line + "; per lift in lifts.csv."
+    return line + tail
 
 
 def cmd_config(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ import pytest
 
 from posture import synthetic
 from posture.analysis import analyze
+from posture.batch import OVERVIEW_COLUMNS
 from posture.config import DEFAULTS
 from posture.landmarks import NPZ_KEYS
 from posture.outputs import LIFT_COLUMNS
@@ -71,3 +72,8 @@ def test_the_settings_reference_matches_the_defaults() -> None:
     assert block.strip() == settings_markdown(DEFAULTS).strip(), (
         "regenerate the README's settings reference with `posture config --markdown`"
     )
+
+
+@pytest.mark.parametrize("column", OVERVIEW_COLUMNS)
+def test_every_overview_csv_column_is_documented(column: str) -> None:
+    assert f"`{column}`" in README
