@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app import charts, glossary
+from app import batch_view, charts, glossary
 from app.analyses import Analysed, with_person
 from app.frame_panel import frame_details, frame_table
 from app.frames import person_thumbnail, show_frame
@@ -32,7 +32,7 @@ from posture.report.document import hard_to_see
 
 
 def render(page: PageSettings) -> None:
-    source = _pick_source()
+    source = _pick_source(page)
     if source is None:
         st.info(
             "Pick what to analyse above. The demo needs no camera and no video of your own; "
@@ -50,10 +50,14 @@ def render(page: PageSettings) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-def _pick_source() -> Source | None:
+def _pick_source(page: PageSettings) -> Source | None:
     samples = sample_clips()
     kinds = ["Demo recording"] + (["Sample clips"] if samples else []) + ["Your video"]
-    kind = st.radio("What to analyse", kinds, horizontal=True, key="review_kind")
+    kind = st.radio(
+        "What to analyse", [*kinds, "Several videos"], horizontal=True, key="review_kind"
+    )
+    if kind == "Several videos":
+        return batch_view.pick(page)
     if kind == "Demo recording":
         st.caption("A synthetic recording of a worker lifting boxes, some well, some badly.")
         if st.button("Analyse the demo", type="primary", key="review_demo"):

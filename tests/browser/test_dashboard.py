@@ -109,6 +109,37 @@ def test_an_uploaded_clip_runs_to_timeline_lifts_and_downloads(
     assert watched.outside_requests() == []
 
 
+@pytest.mark.parametrize("watched", [2600], indirect=True)
+def test_several_uploads_are_compared_riskiest_first_and_filed_in_one_zip(
+    watched: Watched, needs_media: None, tmp_path: Path
+) -> None:
+    import io
+    import zipfile
+
+    hinge = CLIP.parent / "hip_hinge_straight_knees_side.mp4"
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("not a video")
+    page = watched.page
+    page.get_by_text("Several videos").click()
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload several videos")
+    uploader.locator("input[type='file']").set_input_files([str(CLIP), str(hinge), str(notes)])
+    page.get_by_role("heading", name="3 recordings").wait_for(timeout=180_000)
+    page.get_by_text(re.compile("^1 could not be analysed: notes.mp4 .*not a video")).wait_for()
+    wait_for_results(watched)  # the first recording opened below the overview
+    # riskiest first: the stoop is the first recording offered, and opened
+    assert page.get_by_role("heading", name=hinge.name).is_visible()
+    watched.screenshot("08_several_videos")
+    bundle = zipfile.ZipFile(io.BytesIO(download(watched, "All results (zip)")))
+    names = set(bundle.namelist())
+    assert {"overview.html", "overview.csv"} <= names
+    for stem in (CLIP.stem, hinge.stem):
+        assert f"{stem}/report.html" in names and f"{stem}/lifts.csv" in names
+    overview = bundle.read("overview.html").decode()
+    assert f'href="{hinge.stem}/report.html"' in overview
+    assert watched.unexplained_errors() == []
+    assert watched.outside_requests() == []
+
+
 def test_an_unreadable_upload_gets_one_clear_line(watched: Watched, tmp_path: Path) -> None:
     broken = tmp_path / "holiday.mp4"
     broken.write_bytes(b"\x00" * 4096)

@@ -1,0 +1,89 @@
+"""Several recordings reviewed together: their overview and one zip of every result to file.
+No Streamlit; the rows are :mod:`posture.batch`'s, as the command line writes them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.analyses import Analysed
+from posture.batch import Outcome, overview_row, plan, write_overview
+from posture.export import write_table_csv
+from posture.report import write_report
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One uploaded recording: its analysis, or why there is none."""
+
+    upload_name: str
+    item: Analysed | None
+    error: str | None = None
+
+
+def outcomes(entries: Sequence[Entry], root: Path) -> list[Outcome]:
+    """The entries as a batch's outcomes, each with a folder under ``root`` named after it."""
+    jobs = plan([Path(e.upload_name) for e in entries], root)
+    out = []
+    for e, job in zip(entries, jobs, strict=True):
+        if e.item is None:
+            out.append(Outcome(job, "failed", note=e.error or ""))
+            continue
+        warnings = list(e.item.result.warnings)
+        out.append(
+            Outcome(
+                job,
+                "partial" if warnings else "ok",
+                e.item.result.summary(),
+                "; ".join(warnings),
+            )
+        )
+    return out
+
+
+def overview_rows(entries: Sequence[Entry]) -> list[dict[str, Any]]:
+    """One row per entry (``posture.batch.OVERVIEW_COLUMNS``), riskiest first: time at high
+    risk, then the REBA peak; recordings that could not be analysed last."""
+    root = Path("batch")
+    rows = [overview_row(o, root) for o in outcomes(entries, root)]
+    return sorted(
+        rows,
+        key=lambda r: (
+            r["status"] not in ("ok", "partial"),
+            -(r["time_high_share"] or 0.0),
+            -(r["reba_peak"] or 0.0),
+        ),
+    )
+
+
+def bundle(entries: Sequence[Entry], settings: Any, *, blur_faces: bool = True) -> bytes:
+    """A zip to file: ``overview.html`` (linking each report), ``overview.csv``, and a folder
+    per recording with its report, summary.json, frames.csv and lifts.csv."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        done = outcomes(entries, root)
+        for e, o in zip(entries, done, strict=True):
+            if e.item is None:
+                continue
+            r = e.item.result
+            o.job.out.mkdir(parents=True)
+            o.outputs["report"] = write_report(r, o.job.out / "report.html", blur_faces=blur_faces)
+            (o.job.out / "summary.json").write_text(
+                json.dumps(r.summary(), indent=2, default=str), encoding="utf-8"
+            )
+            write_table_csv(o.job.out / "frames.csv", r.analysis.table())
+            write_table_csv(o.job.out / "lifts.csv", r.analysis.lifts_table())
+        write_overview(done, root, settings)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    z.write(path, path.relative_to(root).as_posix())
+        return buf.getvalue()
