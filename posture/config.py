@@ -96,6 +96,14 @@ class TrackingSettings:
     min_track_s: float = setting(
         0.3, "shorter tracks are dropped as spurious detections", lo=0.0, hi=10.0, unit="s"
     )
+    recover_s: float = setting(
+        1.0,
+        "a person the pose model loses for up to this long is looked for again in a crop of "
+        "the frame around where they were (e.g. while two people overlap); 0: never",
+        lo=0.0,
+        hi=10.0,
+        unit="s",
+    )
 
 
 @dataclass(frozen=True)

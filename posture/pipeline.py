@@ -26,9 +26,20 @@ from posture.config import Settings, as_dict
 from posture.draw import annotate
 from posture.errors import InputError, NoPersonError, PostureError
 from posture.landmarks import PoseRecording, load_npz, save_npz
-from posture.pose import DetectedPose, ModelInfo, PoseEstimator, resolve_model
+from posture.pose import (
+    CropPoseEstimator,
+    DetectedPose,
+    ModelInfo,
+    PoseEstimator,
+    resolve_model,
+)
 from posture.render import LaggedRenderer, Person, Row, output_size
-from posture.tracking import PersonTracker, most_visible_person, recording_summaries
+from posture.tracking import (
+    PersonTracker,
+    SecondLook,
+    most_visible_person,
+    recording_summaries,
+)
 from posture.video import Camera, Frame, VideoFile, VideoInfo, VideoWriter, open_video
 from posture.views import PeopleAtFrame, frame_view
 
@@ -225,7 +236,7 @@ def _run_frames(
     another (the landmarks stay in the tracker). Returns how many frames were analysed."""
     n = 0
     total = src.info.n_frames
-    follower = _Follower(tracker, renderer)
+    follower = _Follower(tracker, renderer, est)
     try:
         for frame in src:
             follower.submit(frame, est.detect(frame.rgb, round(frame.t_s * 1000)))
@@ -245,8 +256,15 @@ class _Follower:
     """Tracking and early drawing of each frame, on a thread of their own: the frame loop's
     thread does nothing but feed the pose model, which sets the pace."""
 
-    def __init__(self, tracker: PersonTracker, renderer: LaggedRenderer | None) -> None:
+    def __init__(
+        self, tracker: PersonTracker, renderer: LaggedRenderer | None, est: PoseEstimator
+    ) -> None:
         self.tracker, self.renderer = tracker, renderer
+        recover_s = tracker.settings.recover_s
+        self._crops = CropPoseEstimator(est.settings, est.model) if recover_s > 0 else None
+        self._second_look = (
+            SecondLook(self._crops.detect, recover_s) if self._crops is not None else None
+        )
         self._queue: queue.Queue[tuple[Frame, list[DetectedPose]] | None] = queue.Queue(4)
         self._error: BaseException | None = None
         self._rows = 0
@@ -268,6 +286,8 @@ class _Follower:
 
     def _follow(self, frame: Frame, detected: list[DetectedPose]) -> None:
         people = self.tracker.update(frame.index, frame.t_s, detected, frame.rgb)
+        if self._second_look is not None:
+            people += self._second_look(self.tracker, frame.rgb)
         if self.renderer is not None:
             persons = [Person(i, p.world_xyz_m, p.image_xyz, p.visibility) for i, p in people]
             self.renderer.submit(Row(self._rows, frame.index, frame.t_s, persons), frame.rgb)
@@ -277,6 +297,8 @@ class _Follower:
         """Wait until every frame submitted is tracked; raise what went wrong there."""
         self._queue.put(None)
         self._thread.join()
+        if self._crops is not None:
+            self._crops.close()
         if self._error is not None:
             raise self._error
 

@@ -196,25 +196,9 @@ class PoseEstimator:
     """
 
     def __init__(self, settings: PoseSettings, model: ModelInfo | None = None) -> None:
+        self.settings = settings
         self.model = model or resolve_model(settings)
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        self._mp = mp
-        opts = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model.path)),
-            running_mode=vision.RunningMode.VIDEO,
-            num_poses=settings.num_poses,
-            min_pose_detection_confidence=settings.min_detection_confidence,
-            min_pose_presence_confidence=settings.min_presence_confidence,
-            min_tracking_confidence=settings.min_tracking_confidence,
-        )
-        try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(opts)
-        except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"cannot load pose model {self.model.path}: {exc}") from exc
+        self._mp, self._landmarker = _landmarker(settings, self.model, video=True)
         self._last_ms = -1
 
     def detect(self, rgb: np.ndarray, t_ms: int) -> list[DetectedPose]:
@@ -237,6 +221,95 @@ class PoseEstimator:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _landmarker(settings: PoseSettings, model: ModelInfo, *, video: bool) -> tuple[Any, Any]:
+    """(the mediapipe module, a PoseLandmarker): video mode with ``settings.num_poses``, or
+    image mode for one person."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    opts = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model.path)),
+        running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+        num_poses=settings.num_poses if video else 1,
+        min_pose_detection_confidence=settings.min_detection_confidence,
+        min_pose_presence_confidence=settings.min_presence_confidence,
+        min_tracking_confidence=settings.min_tracking_confidence,
+    )
+    try:
+        return mp, vision.PoseLandmarker.create_from_options(opts)
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(f"cannot load pose model {model.path}: {exc}") from exc
+
+
+#: A crop (pixels) ``(x0, y0, x1, y1)``.
+Crop = tuple[int, int, int, int]
+
+
+def crop_around(
+    box: np.ndarray, size: tuple[int, int], scale: float = 1.5, min_inside: float = 0.6
+) -> Crop | None:
+    """The square of pixels around a person's normalised box ``(x0, y0, x1, y1)``, its side
+    ``scale`` times the box's longer side, clipped to the frame; None when less than
+    ``min_inside`` of the square lies in the frame (a person leaving the picture) or it is
+    too small for the pose model (under 32 px)."""
+    w, h = size
+    if not np.isfinite(box).all():
+        return None
+    cx, cy = (box[0] + box[2]) / 2 * w, (box[1] + box[3]) / 2 * h
+    side = scale * max((box[2] - box[0]) * w, (box[3] - box[1]) * h)
+    x0, y0 = round(cx - side / 2), round(cy - side / 2)
+    x1, y1 = round(cx + side / 2), round(cy + side / 2)
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if side < 32 or cx1 <= cx0 or cy1 <= cy0:
+        return None
+    if (cx1 - cx0) * (cy1 - cy0) < min_inside * side * side:
+        return None
+    return cx0, cy0, cx1, cy1
+
+
+def from_crop(pose: DetectedPose, crop: Crop, size: tuple[int, int]) -> DetectedPose:
+    """A pose found in ``crop`` in the whole frame's normalised image coordinates (``z`` is in
+    units of the image width, like ``x``); world landmarks and visibility are unchanged."""
+    w, h = size
+    x0, y0, x1, y1 = crop
+    cw, ch = x1 - x0, y1 - y0
+    image = pose.image_xyz.astype(np.float64)
+    image = np.stack(
+        [(x0 + image[:, 0] * cw) / w, (y0 + image[:, 1] * ch) / h, image[:, 2] * cw / w], axis=1
+    )
+    return DetectedPose(pose.world_xyz_m, image.astype(np.float32), pose.visibility)
+
+
+class CropPoseEstimator:
+    """A second look: the one person in a part of the frame, by its own PoseLandmarker in image
+    mode (no state shared with the video stream's). For a person the video-mode model lost
+    for a moment, e.g. while two people overlap."""
+
+    def __init__(self, settings: PoseSettings, model: ModelInfo) -> None:
+        self.settings, self.model = settings, model
+        self._mp: Any = None
+        self._landmarker: Any = None  # loaded at the first look: most clips never need one
+
+    def detect(self, rgb: np.ndarray, crop: Crop) -> DetectedPose | None:
+        if self._landmarker is None:
+            self._mp, self._landmarker = _landmarker(self.settings, self.model, video=False)
+        x0, y0, x1, y1 = crop
+        part = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=part)
+        result = self._landmarker.detect(image)
+        if not result.pose_landmarks:
+            return None
+        pose = _to_arrays(result.pose_world_landmarks[0], result.pose_landmarks[0])
+        return from_crop(pose, crop, (rgb.shape[1], rgb.shape[0]))
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
 
 
 def _to_arrays(world: list[Any], image: list[Any]) -> DetectedPose:

@@ -12,6 +12,7 @@ with the largest sum over frames of (torso size x mean landmark visibility).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ from posture.config import TrackingSettings
 from posture.errors import NoPersonError
 from posture.geometry import nanmean
 from posture.landmarks import LM, N_LANDMARKS, PoseRecording, PoseSequence
-from posture.pose import DetectedPose
+from posture.pose import Crop, DetectedPose, crop_around
 
 _TORSO = (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP)
 
@@ -193,6 +194,7 @@ class PersonTracker:
         self._n_frames = 0
         self._t: list[float] = []
         self._frame_index: list[int] = []
+        self._frame_marks: list[tuple[np.ndarray, float, np.ndarray]] = []
 
     def update(
         self,
@@ -256,6 +258,7 @@ class PersonTracker:
             self._next_id += 1
         by_id = {tr.track_id: tr for tr in self._tracks}
         kept = [(ids[i], p) for i, p in enumerate(detected) if ids[i] > 0]
+        self._frame_marks = [marks[i] for i in keep]  # for recover(): who is already here
         for i in (i for i in range(len(detected)) if ids[i] > 0):
             self._extend(by_id[ids[i]], detected[i], marks[i][0], marks[i][1], t_s, row)
             tr = by_id[ids[i]]
@@ -266,6 +269,44 @@ class PersonTracker:
                     else (0.9 * tr.colour + 0.1 * looks[i])
                 )
         return kept
+
+    def missing(self, within_s: float) -> list[tuple[int, np.ndarray]]:
+        """Tracks seen in the last ``within_s`` seconds but not in the newest frame, with the
+        box ``(x0, y0, x1, y1)`` (normalised) where they should be now: their last box moved
+        by their recent motion."""
+        if not self._t or within_s <= 0:
+            return []
+        t_s = self._t[-1]
+        out = []
+        for tr in self._tracks:
+            dt = t_s - tr.last_t
+            if not (0 < dt <= within_s and tr.image):
+                continue
+            box = landmark_box(tr.image[-1], tr.vis[-1])
+            move = tr.velocity * min(dt, 0.5) / np.array([self.aspect, 1.0])
+            out.append((tr.track_id, box + np.r_[move, move]))
+        return out
+
+    def recover(self, track_id: int, pose: DetectedPose, rgb: np.ndarray | None = None) -> bool:
+        """Add a pose found by a second look (``missing``) to that track in the newest frame,
+        if it is where and what the track should be and is no one else already found there.
+        Returns whether it was added."""
+        tr = next((tr for tr in self._tracks if tr.track_id == track_id), None)
+        if tr is None or not self._t or tr.last_t >= self._t[-1]:
+            return False
+        t_s = self._t[-1]
+        centre, size = torso_anchor(pose.image_xyz, self.aspect)
+        if not np.isfinite(centre).all():
+            return False
+        look = appearance(rgb, pose.image_xyz) if rgb is not None else None
+        if self._cost(tr, centre, size, t_s, look) >= 1.0:
+            return False
+        mark = (centre, size, _box(pose))
+        if any(is_duplicate(mark, other) for other in self._frame_marks):
+            return False
+        self._extend(tr, pose, centre, size, t_s, self._n_frames - 1)
+        self._frame_marks.append(mark)
+        return True
 
     def _without_duplicates(
         self, detected: list[DetectedPose], marks: list[Any], cost: np.ndarray
@@ -468,3 +509,37 @@ def most_visible_person(rec: PoseRecording) -> int:
         if score > best_score:
             best, best_score = p.person_id, score
     return best
+
+
+#: Crops tried for a second look, as multiples of the person's box: a wide one, then, if that
+#: found someone else (a person standing close, e.g. handing over a box), a tight one.
+CROP_SCALES = (1.5, 1.15)
+
+
+class SecondLook:
+    """Looks again for the people the pose model lost in the newest frame: for each track seen
+    within ``within_s`` seconds, the crop of the frame around where it should be goes through
+    ``look`` (a one-person pose model, e.g. :class:`posture.pose.CropPoseEstimator`), and a pose
+    found where that person should be is added to their track (:meth:`PersonTracker.recover`).
+    """
+
+    def __init__(
+        self, look: Callable[[np.ndarray, Crop], DetectedPose | None], within_s: float
+    ) -> None:
+        self.look = look
+        self.within_s = within_s
+        self.found = 0  # poses added, over the whole run
+
+    def __call__(self, tracker: PersonTracker, rgb: np.ndarray) -> list[tuple[int, DetectedPose]]:
+        """``(track id, pose)`` of each person found again in ``rgb``, the newest frame."""
+        size = (rgb.shape[1], rgb.shape[0])
+        added = []
+        for track_id, box in tracker.missing(self.within_s):
+            for scale in CROP_SCALES:
+                crop = crop_around(box, size, scale)
+                pose = self.look(rgb, crop) if crop is not None else None
+                if pose is not None and tracker.recover(track_id, pose, rgb):
+                    added.append((track_id, pose))
+                    break
+        self.found += len(added)
+        return added

@@ -16,7 +16,12 @@ import pytest
 from posture.config import DEFAULTS
 from posture.landmarks import LM, N_LANDMARKS
 from posture.pose import DetectedPose
-from posture.tracking import PersonTracker, most_visible_person, recording_summaries
+from posture.tracking import (
+    PersonTracker,
+    SecondLook,
+    most_visible_person,
+    recording_summaries,
+)
 
 ASPECT = 16 / 9
 FPS = 30.0
@@ -300,3 +305,67 @@ def test_a_person_is_placed_where_they_were_seen_best() -> None:
     assert s.best_box is not None
     x0, y0, x1, y1 = s.best_box
     assert 0 <= x0 < 0.5 < x1 <= 1 and 0 <= y0 < y1 <= 1
+
+
+# --- a second look for people the pose model lost ----------------------------------------------
+def _tracked(frames: list[list[DetectedPose]]) -> PersonTracker:
+    tr = PersonTracker(SETTINGS, aspect=ASPECT)
+    for i, dets in enumerate(frames):
+        tr.update(i, i / FPS, dets)
+    return tr
+
+
+def test_a_person_lost_in_the_newest_frame_is_missing_where_they_were() -> None:
+    tr = _tracked([[person(0.3, 0.4), person(0.7, 0.4)], [person(0.7, 0.4)]])
+    (track_id, box), *rest = tr.missing(within_s=1.0)
+    assert rest == [] and track_id == 1
+    expected = np.r_[
+        np.nanmin(person(0.3, 0.4).image_xyz[:, :2], 0),
+        np.nanmax(person(0.3, 0.4).image_xyz[:, :2], 0),
+    ]
+    np.testing.assert_allclose(box, expected, atol=1e-6)  # it stood still: where it was
+
+
+def test_nobody_is_missing_after_the_second_look_window() -> None:
+    frames = [[person(0.3, 0.4)]] + [[] for _ in range(int(FPS))]  # gone for 1 s
+    assert _tracked(frames).missing(within_s=0.5) == []
+    assert _tracked(frames).missing(within_s=0.0) == []
+
+
+def test_a_pose_found_again_where_the_person_should_be_joins_their_track() -> None:
+    tr = _tracked([[person(0.3, 0.4), person(0.7, 0.4)], [person(0.7, 0.4)]])
+    assert tr.recover(1, person(0.31, 0.4))
+    rec = tr.recording(0, (1920, 1080))
+    assert rec.with_subject(1).subject.pose_found.tolist() == [True, True]
+    assert tr.missing(within_s=1.0) == []
+    assert not tr.recover(1, person(0.31, 0.4))  # once per frame
+
+
+@pytest.mark.parametrize(
+    ("found", "why"),
+    [
+        pytest.param(person(0.9, 0.4), "far from where the person was", id="elsewhere"),
+        pytest.param(person(0.7, 0.4), "the other person, already found", id="the-other-one"),
+        pytest.param(person(0.3, 0.4, th=0.025), "an eighth of the size", id="too-small"),
+    ],
+)
+def test_a_pose_found_elsewhere_is_not_given_to_the_lost_person(
+    found: DetectedPose, why: str
+) -> None:
+    tr = _tracked([[person(0.3, 0.4), person(0.7, 0.4)], [person(0.7, 0.4)]])
+    assert not tr.recover(1, found), why
+
+
+def test_second_look_crops_around_the_lost_person_and_adds_what_it_finds() -> None:
+    tr = _tracked([[person(0.3, 0.4), person(0.7, 0.4)], [person(0.7, 0.4)]])
+    crops: list[tuple[int, int, int, int]] = []
+
+    def look(rgb: np.ndarray, crop: tuple[int, int, int, int]) -> DetectedPose | None:
+        crops.append(crop)
+        return person(0.3, 0.4)
+
+    second = SecondLook(look, within_s=1.0)
+    found = second(tr, np.zeros((1080, 1920, 3), np.uint8))
+    assert [pid for pid, _ in found] == [1] and second.found == 1
+    ((x0, y0, x1, y1),) = crops
+    assert x0 < 0.3 * 1920 < x1 and y0 < 0.4 * 1080 < y1  # around the lost torso

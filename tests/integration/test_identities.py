@@ -51,6 +51,23 @@ def test_seated_tracks_never_jump_between_sightings(runs: Runs, clip: str) -> No
         assert jumps.max() <= MAX_JUMP, f"person {pid} jumps {jumps.max():.2f} of the width"
 
 
+def test_the_worker_is_seen_through_the_hand_over(
+    runs: Runs, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Rows 191-219 of the heavy-box clip: the two people overlap as the box changes hands and
+    the video-mode pose model finds only the helper. The second look (a crop around where the
+    worker was) finds him; without it (``tracking.recover_s = 0``) he is gone for a second."""
+    run = runs.clip("seated_twist_heavy_box_front")
+    worker, _helper = worker_and_helper(run)
+    hand_over = slice(191, 220)
+    seen = np.isfinite(run.torso_x()[worker][hand_over])
+    assert seen.mean() >= 0.8, f"worker seen in {seen.mean():.0%} of the hand-over"
+    off = tmp_path_factory.mktemp("config") / "no_second_look.toml"
+    off.write_text("[tracking]\nrecover_s = 0.0\n")
+    plain = runs.clip("seated_twist_heavy_box_front", "--config", str(off))
+    assert np.isfinite(plain.torso_x()[worker][hand_over]).mean() < 0.2
+
+
 @pytest.mark.parametrize("clip", SEATED_CLIPS)
 def test_default_subject_is_the_most_visible_person_the_standing_helper(
     runs: Runs, clip: str

@@ -1,0 +1,82 @@
+"""The pose backend's own geometry (a crop of the frame for a second look, and the pose found in
+it back in the frame's coordinates) and, on a real clip, the second look itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posture.config import DEFAULTS
+from posture.landmarks import N_LANDMARKS
+from posture.pose import CropPoseEstimator, DetectedPose, crop_around, from_crop, resolve_model
+
+SIZE = (1280, 720)
+CLIP = Path(__file__).resolve().parents[1] / ".." / "shared" / "media"
+
+
+@pytest.mark.parametrize(
+    ("box", "expected"),
+    [
+        # a 128 x 216 px person in the middle: a 324 px square around it (1.5 x 216)
+        ((0.45, 0.35, 0.55, 0.65), (478, 198, 802, 522)),
+        # near the left edge: the square is clipped, 70 % of it still in the frame
+        ((0.0, 0.35, 0.1, 0.65), (0, 198, 226, 522)),
+    ],
+)
+def test_crop_is_a_square_around_the_box_clipped_to_the_frame(
+    box: tuple[float, ...], expected: tuple[int, ...]
+) -> None:
+    assert crop_around(np.array(box), SIZE) == expected
+
+
+@pytest.mark.parametrize(
+    ("box", "why"),
+    [
+        ((-0.12, 0.35, -0.02, 0.65), "the person has left the picture"),
+        ((0.5, 0.5, 0.51, 0.52), "too small for the pose model"),
+        ((np.nan, 0.1, 0.2, 0.3), "no box"),
+    ],
+)
+def test_no_crop_where_there_is_nothing_to_look_at(box: tuple[float, ...], why: str) -> None:
+    assert crop_around(np.array(box), SIZE) is None, why
+
+
+def test_a_pose_found_in_a_crop_lands_where_it_is_in_the_frame() -> None:
+    image = np.zeros((N_LANDMARKS, 3), np.float32)
+    image[0] = (0.0, 0.0, 0.0)  # the crop's top-left corner
+    image[1] = (1.0, 1.0, 0.5)  # its bottom-right corner, half a crop width deep
+    image[2] = (0.5, 0.25, -0.1)
+    world = np.arange(N_LANDMARKS * 3, dtype=np.float32).reshape(N_LANDMARKS, 3)
+    vis = np.linspace(0, 1, N_LANDMARKS, dtype=np.float32)
+    pose = from_crop(DetectedPose(world, image, vis), (320, 180, 640, 500), SIZE)
+    np.testing.assert_allclose(pose.image_xyz[0], (0.25, 0.25, 0.0))
+    np.testing.assert_allclose(pose.image_xyz[1], (0.5, 500 / 720, 0.125))  # z: image widths
+    np.testing.assert_allclose(pose.image_xyz[2], (0.375, 260 / 720, -0.025), rtol=1e-6)
+    assert pose.world_xyz_m is world and pose.visibility is vis
+
+
+@pytest.mark.media
+def test_the_second_look_finds_the_seated_worker_the_video_model_lost() -> None:
+    """From 6.37 s to 7.3 s of the heavy-box clip the worker and the helper overlap in the
+    hand-over and the video-mode model finds only the helper; a crop around where the worker
+    was last seen (at 6.33 s) finds him."""
+    from posture.video import read_frame
+
+    clip = CLIP / "seated_twist_heavy_box_front.mp4"
+    if not clip.is_file():
+        pytest.skip(f"real clip not found: {clip.resolve()} (needs ../shared/media)")
+    rgb = read_frame(clip, 6.7)
+    assert rgb is not None
+    look = CropPoseEstimator(DEFAULTS.pose, resolve_model(DEFAULTS.pose))
+    try:
+        # the worker's landmark box at 6.33 s (normalised)
+        crop = crop_around(np.array([0.327, 0.441, 0.445, 0.724]), (rgb.shape[1], rgb.shape[0]))
+        assert crop is not None
+        pose = look.detect(rgb, crop)
+    finally:
+        look.close()
+    assert pose is not None
+    torso_x = float(np.mean(pose.image_xyz[[11, 12, 23, 24], 0]))
+    assert 0.35 < torso_x < 0.5  # the worker, not the helper on the left (x about 0.2)
