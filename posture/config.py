@@ -516,6 +516,14 @@ class LiftSettings:
         hi=180.0,
         unit="deg",
     )
+    one_hand_height_cm: float = setting(
+        30.0,
+        "at the lowest point, one hand this much lower than the other makes a one-handed lift "
+        "(the NIOSH equation covers two-handed lifts only)",
+        lo=5.0,
+        hi=200.0,
+        unit="cm",
+    )
 
 
 @dataclass(frozen=True)

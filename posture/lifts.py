@@ -60,6 +60,7 @@ class Lift:
     destination_asymmetry_deg: float
     knee_seen: bool
     asymmetry_seen: bool
+    one_handed: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -320,6 +321,17 @@ def _describe(
         asymmetry_seen=bool(
             m.conf["hand_asymmetry_deg"][low] >= min_conf
             and m.conf["hand_asymmetry_deg"][rest] >= min_conf
+        ),
+        # both hands seen at the pick-up, one far below the other; unseen: two hands assumed
+        one_handed=bool(
+            _around(
+                m["hand_height_difference_cm"],
+                m.conf["hand_height_difference_cm"],
+                low,
+                t,
+                min_conf,
+            )
+            >= s.lifts.one_hand_height_cm
         ),
     )
 

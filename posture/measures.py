@@ -109,6 +109,7 @@ MEASURE_SPECS: dict[str, tuple[str, list[LM]]] = {
     "hand_height_cm": ("vertical", _HANDS_L + _HANDS_R + _FEET),
     "hand_distance_cm": ("sagittal", _HANDS_L + _HANDS_R + _FEET[4:]),
     "hand_asymmetry_deg": ("twist", _HANDS_L + _HANDS_R + _FEET[4:]),
+    "hand_height_difference_cm": ("vertical", _HANDS_L + _HANDS_R),
     "hip_shift": ("frontal", _HIPS + _FEET[4:]),
     "trunk_twist_velocity_deg_s": ("twist", _HIPS + _SHOULDERS),
     "trunk_flexion_velocity_deg_s": ("sagittal", _HIPS + _SHOULDERS),
@@ -267,6 +268,9 @@ def hands(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
     * ``hand_asymmetry_deg`` (NIOSH A): horizontal angle between the mid-sagittal direction of
       the pelvis and feet (not of the shoulders, which turn with a twisted trunk) and the line
       from the ankles to the hands; 0 straight ahead.
+    * ``hand_height_difference_cm``: how much higher one hand is than the other (the midpoint
+      of each hand's points seen), >= 0; NaN unless both hands are seen. Two hands on one load
+      are at about the same height; one hand far below the other is a one-handed lift.
     Centimetres come from the person's own size (``subject.height_cm`` and body proportions).
     """
     p = bf.points
@@ -280,6 +284,7 @@ def hands(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
         np.nan,
     )
     height = (-hand[:, 1] - floor) / units_per_cm
+    apart = np.abs(dot(mid(p, _HANDS_L) - mid(p, _HANDS_R), UP)) / units_per_cm
     ankles = pair_midpoint(
         p[:, LM.LEFT_ANKLE], p[:, LM.RIGHT_ANKLE], p[:, LM.LEFT_HIP], p[:, LM.RIGHT_HIP]
     )
@@ -290,7 +295,12 @@ def hands(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
     cos = dot(unit(reach_h), sagittal)
     sin = dot(np.cross(sagittal, unit(reach_h)), UP)
     asym = np.abs(np.degrees(np.arctan2(sin, cos)))
-    return {"hand_height_cm": height, "hand_distance_cm": dist, "hand_asymmetry_deg": asym}
+    return {
+        "hand_height_cm": height,
+        "hand_distance_cm": dist,
+        "hand_asymmetry_deg": asym,
+        "hand_height_difference_cm": apart,
+    }
 
 
 def weight_shift(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:

@@ -220,6 +220,7 @@ def niosh_for_lifts(
                 frequency_per_min=freq,
                 duration_h=s.task.duration_h,
                 load_kg=load,
+                hands=1 if lift.one_handed else 2,
                 posture="seated" if seated[lift.lowest_row] else "standing",
             )
             reasons = [r for r in reasons if "load" not in r]  # no load: the RWL still helps

@@ -165,3 +165,27 @@ def test_overlapping_dips_meet_at_the_highest_point_between_them() -> None:
     signal = np.array([9, 5, 1, 5, 8, 6, 2, 6, 9], float)
     assert _apart([(4, 6, 8), (0, 2, 5)], signal) == [(0, 2, 4), (4, 6, 8)]
     assert _apart([(0, 2, 3), (4, 6, 8)], signal) == [(0, 2, 3), (4, 6, 8)]
+
+
+@pytest.mark.parametrize("yaw_deg", [90.0, 45.0])
+def test_one_hand_reaching_far_below_the_other_is_a_one_handed_lift_niosh_refuses(
+    yaw_deg: float,
+) -> None:
+    one = analyze(synthetic.synthetic_lift("stoop", one_handed=True, yaw_deg=yaw_deg), DEFAULTS)
+    two = analyze(synthetic.synthetic_lift("stoop", yaw_deg=yaw_deg), DEFAULTS)
+    (lift,), (both,) = one.lifts, two.lifts
+    low = one.measures["hand_height_difference_cm"][lift.lowest_row]
+    assert low > 40  # the free hand stays by the thigh
+    assert two.measures["hand_height_difference_cm"][both.lowest_row] < 2
+    assert lift.one_handed and not both.one_handed
+    (score,) = one.lift_scores
+    assert score.not_applicable == ("a one-handed lift: the equation covers two-handed lifts only",)
+    assert score.rwl_origin_kg is None
+    assert two.lift_scores[0].not_applicable == ()
+    assert one.lifts_table()["one_handed"] == [1] and two.lifts_table()["one_handed"] == [0]
+
+
+def test_the_one_hand_threshold_comes_from_the_settings() -> None:
+    seq = synthetic.synthetic_lift("stoop", one_handed=True)
+    loose = override(DEFAULTS, {"lifts": {"one_hand_height_cm": 60.0}})
+    assert not analyze(seq, loose).lifts[0].one_handed

@@ -76,17 +76,25 @@ LIFT_POSTURES: dict[str, Angles] = {
 
 
 def lift_keys(
-    style: str, *, t0: float = 0.0, yaw_deg: float = 90.0, twist_deg: float = 0.0
+    style: str,
+    *,
+    t0: float = 0.0,
+    yaw_deg: float = 90.0,
+    twist_deg: float = 0.0,
+    one_handed: bool = False,
 ) -> list[Key]:
     """Key postures of one lift starting at ``t0`` (standing), ending standing.
 
-    Down ~1 s to the ``style`` posture (hands near the floor in front of the feet), hold, up
-    ~1 s carrying the load at ~1 m, then place it (turning the trunk by ``twist_deg``, + to the
+    Down ~1 s to the ``style`` posture (hands near the floor in front of the feet; with
+    ``one_handed`` only the right one, the left arm staying along the trunk), hold, up ~1 s
+    carrying the load at ~1 m, then place it (turning the trunk by ``twist_deg``, + to the
     left, with the hands reaching forward) or lower the arms.
     """
     if style not in ("stoop", "squat"):
         raise InputError(f"lift style must be 'stoop' or 'squat', got {style!r}")
     P = {k: replace(v, yaw_deg=yaw_deg) for k, v in LIFT_POSTURES.items()}
+    if one_handed:
+        P[style] = replace(P[style], upper_arm_flexion_left_deg=0.0, elbow_flexion_left_deg=5.0)
     steps: list[tuple[float, Angles]] = [
         (0.0, P["stand"]),
         (1.0, P[style]),
@@ -119,12 +127,13 @@ def synthetic_lift(
     camera: Camera | None = None,
     world_only: bool = False,
     image_only: bool = False,
+    one_handed: bool = False,
 ) -> PoseSequence:
     """One lift: stand ``stand_s``, bend down (``stoop``: trunk ~80 deg, knees 15 deg;
     ``squat``: knees ~100 deg, trunk ~35 deg), hold, rise carrying the load at ~1 m, place it
     (turning the trunk by ``twist_deg`` when non-zero), stand still to ``duration_s`` (default:
-    ``stand_s`` after the lift)."""
-    keys = lift_keys(style, t0=stand_s, yaw_deg=yaw_deg, twist_deg=twist_deg)
+    ``stand_s`` after the lift). ``one_handed``: only the right hand reaches the load."""
+    keys = lift_keys(style, t0=stand_s, yaw_deg=yaw_deg, twist_deg=twist_deg, one_handed=one_handed)
     if stand_s > 0:
         keys.insert(0, (0.0, keys[0][1]))
     end = keys[-1][0] + stand_s if duration_s is None else duration_s
