@@ -23,9 +23,13 @@ from posture.config import FilterSettings
 from posture.landmarks import LM, PoseSequence
 
 #: Ankles higher than the hips by this share of the trunk length: legs in the air, the pose
-#: upside down. (The trunk cannot tell: a deep stoop of 100 deg seen by a camera pitched 40 deg
-#: down reads 140 deg before the tilt is corrected, and the tilt is found later.)
+#: upside down. (The trunk alone tells little: a deep stoop of 100 deg seen by a camera pitched
+#: 40 deg down reads 140 deg before the tilt is corrected, and the tilt is found later.)
 UPSIDE_DOWN_ANKLES_TRUNKS = 0.25
+#: ... or the shoulders below the hips by this share of the trunk length (cos 25 deg: the trunk
+#: more than 155 deg from upright, past even that stoop and camera): a tucked somersault, whose
+#: ankles stay by the hips.
+UPSIDE_DOWN_TRUNK_COS = 0.906
 
 
 def nan_runs(valid: np.ndarray) -> list[tuple[int, int]]:
@@ -65,7 +69,9 @@ def upside_down(xyz: np.ndarray, aspect: float = 1.0) -> np.ndarray:
     ankles = midpoint(LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
     length = np.linalg.norm(trunk, axis=-1)
     with np.errstate(invalid="ignore"):
-        return hips[:, 1] - ankles[:, 1] > UPSIDE_DOWN_ANKLES_TRUNKS * length
+        feet_up = hips[:, 1] - ankles[:, 1] > UPSIDE_DOWN_ANKLES_TRUNKS * length
+        head_down = trunk[:, 1] > UPSIDE_DOWN_TRUNK_COS * length
+    return feet_up | head_down
 
 
 def drop_upside_down(seq: PoseSequence) -> tuple[PoseSequence, np.ndarray]:

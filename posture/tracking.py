@@ -52,6 +52,8 @@ class _Track:
     image: list[np.ndarray] = field(default_factory=list)
     vis: list[np.ndarray] = field(default_factory=list)
     weight: float = 0.0  # visibility-weighted presence (subject rule)
+    sightings: int = 0  # frames the pose model itself found it in (not a second look)
+    last_sighting_t: float = float("-inf")
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,25 @@ _THIGH_WEIGHTS = np.array(
 AMBIGUOUS = 0.8
 #: Weight of a colour difference (sum of 6 chromaticity/brightness differences) in the cost.
 APPEARANCE_WEIGHT = 1.0
+#: A second look is for people the pose model had found in at least this many frames (not a
+#: flicker), and accepts a pose only this close to the person's track (a match costs < 1).
+MIN_SIGHTINGS = 5
+RECOVER_MAX_COST = 0.6
+#: ... and leaning no more than this differently from the person's last pose (in the picture).
+RECOVER_MAX_TURN_DEG = 60.0
+
+
+def _torso_turn_deg(a: np.ndarray, b: np.ndarray, aspect: float) -> float:
+    """Angle between the hip-to-shoulder lines of two poses' image landmarks, degrees (NaN if
+    either is not seen)."""
+
+    def trunk(p: np.ndarray) -> np.ndarray:
+        xy = p[list(_TORSO), :2].astype(np.float64) * np.array([aspect, 1.0])
+        return xy[:2].mean(axis=0) - xy[2:].mean(axis=0)
+
+    u, v = trunk(a), trunk(b)
+    cos = float(np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v)))
+    return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
 
 
 def appearance(rgb: np.ndarray, image_xyz: np.ndarray) -> np.ndarray:
@@ -262,6 +283,8 @@ class PersonTracker:
         for i in (i for i in range(len(detected)) if ids[i] > 0):
             self._extend(by_id[ids[i]], detected[i], marks[i][0], marks[i][1], t_s, row)
             tr = by_id[ids[i]]
+            tr.sightings += 1
+            tr.last_sighting_t = t_s
             if np.isfinite(looks[i]).all():
                 tr.colour = (
                     looks[i]
@@ -271,16 +294,18 @@ class PersonTracker:
         return kept
 
     def missing(self, within_s: float) -> list[tuple[int, np.ndarray]]:
-        """Tracks seen in the last ``within_s`` seconds but not in the newest frame, with the
-        box ``(x0, y0, x1, y1)`` (normalised) where they should be now: their last box moved
-        by their recent motion."""
+        """People lost in the newest frame: tracks the pose model itself found in at least
+        ``MIN_SIGHTINGS`` frames, the last one within ``within_s`` seconds (second looks do
+        not extend that: no chain of them can drift away), with the box ``(x0, y0, x1, y1)``
+        (normalised) where they should be now: their last box moved by their recent motion."""
         if not self._t or within_s <= 0:
             return []
         t_s = self._t[-1]
         out = []
         for tr in self._tracks:
             dt = t_s - tr.last_t
-            if not (0 < dt <= within_s and tr.image):
+            established = tr.sightings >= MIN_SIGHTINGS
+            if not (dt > 0 and t_s - tr.last_sighting_t <= within_s and established):
                 continue
             box = landmark_box(tr.image[-1], tr.vis[-1])
             move = tr.velocity * min(dt, 0.5) / np.array([self.aspect, 1.0])
@@ -299,7 +324,10 @@ class PersonTracker:
         if not np.isfinite(centre).all():
             return False
         look = appearance(rgb, pose.image_xyz) if rgb is not None else None
-        if self._cost(tr, centre, size, t_s, look) >= 1.0:
+        if self._cost(tr, centre, size, t_s, look) >= RECOVER_MAX_COST:
+            return False
+        turn = _torso_turn_deg(tr.image[-1], pose.image_xyz, self.aspect)
+        if not turn <= RECOVER_MAX_TURN_DEG:  # a somersault, or someone else's legs
             return False
         mark = (centre, size, _box(pose))
         if any(is_duplicate(mark, other) for other in self._frame_marks):

@@ -266,3 +266,15 @@ def test_a_deep_stoop_is_not_upside_down() -> None:
     )
     assert not upside_down(seq.image_xyz, seq.aspect).any()
     assert not upside_down(seq.world_xyz_m).any()
+
+
+@pytest.mark.parametrize(("trunk_deg", "inverted"), [(150.0, False), (160.0, True), (175.0, True)])
+def test_a_tucked_somersault_is_upside_down_though_the_ankles_stay_low(
+    trunk_deg: float, inverted: bool
+) -> None:
+    """Knees drawn to the chest keep the ankles by the hips: the trunk tells, once it is more
+    than 155 deg from upright (past any stoop a camera tilt could exaggerate)."""
+    tuck = synthetic.angles(yaw_deg=90, trunk_flexion_deg=trunk_deg, knee_flexion_deg=150)
+    seq = synthetic.sequence([tuck])
+    assert upside_down(seq.image_xyz, seq.aspect).tolist() == [inverted]
+    assert upside_down(seq.world_xyz_m).tolist() == [inverted]

@@ -17,6 +17,7 @@ from posture.config import DEFAULTS
 from posture.landmarks import LM, N_LANDMARKS
 from posture.pose import DetectedPose
 from posture.tracking import (
+    MIN_SIGHTINGS,
     PersonTracker,
     SecondLook,
     most_visible_person,
@@ -315,30 +316,54 @@ def _tracked(frames: list[list[DetectedPose]]) -> PersonTracker:
     return tr
 
 
+def _lost_left(n_seen: int = MIN_SIGHTINGS) -> PersonTracker:
+    """Two people seen in ``n_seen`` frames, then the newest frame finds only the right one."""
+    both = [person(0.3, 0.4), person(0.7, 0.4)]
+    return _tracked([both] * n_seen + [[person(0.7, 0.4)]])
+
+
 def test_a_person_lost_in_the_newest_frame_is_missing_where_they_were() -> None:
-    tr = _tracked([[person(0.3, 0.4), person(0.7, 0.4)], [person(0.7, 0.4)]])
-    (track_id, box), *rest = tr.missing(within_s=1.0)
+    (track_id, box), *rest = _lost_left().missing(within_s=1.0)
     assert rest == [] and track_id == 1
-    expected = np.r_[
-        np.nanmin(person(0.3, 0.4).image_xyz[:, :2], 0),
-        np.nanmax(person(0.3, 0.4).image_xyz[:, :2], 0),
-    ]
+    pts = person(0.3, 0.4).image_xyz[:, :2]
+    expected = np.r_[pts.min(axis=0), pts.max(axis=0)]
     np.testing.assert_allclose(box, expected, atol=1e-6)  # it stood still: where it was
 
 
+def test_a_flicker_gets_no_second_look() -> None:
+    assert _lost_left(n_seen=MIN_SIGHTINGS - 1).missing(within_s=1.0) == []
+
+
 def test_nobody_is_missing_after_the_second_look_window() -> None:
-    frames = [[person(0.3, 0.4)]] + [[] for _ in range(int(FPS))]  # gone for 1 s
+    frames = [[person(0.3, 0.4)]] * MIN_SIGHTINGS + [[] for _ in range(int(FPS))]  # gone 1 s
     assert _tracked(frames).missing(within_s=0.5) == []
     assert _tracked(frames).missing(within_s=0.0) == []
 
 
+def test_second_looks_do_not_extend_the_window_they_are_allowed_in() -> None:
+    tr = _tracked([[person(0.3, 0.4)]] * MIN_SIGHTINGS)
+    for i in range(int(FPS)):  # found only by second looks for a whole second
+        tr.update(MIN_SIGHTINGS + i, (MIN_SIGHTINGS + i) / FPS, [])
+        if not tr.missing(within_s=0.5):
+            break
+        assert tr.recover(1, person(0.3, 0.4))
+    assert (i + 1) / FPS == pytest.approx(0.5 + 1 / FPS, abs=1.5 / FPS)
+
+
 def test_a_pose_found_again_where_the_person_should_be_joins_their_track() -> None:
-    tr = _tracked([[person(0.3, 0.4), person(0.7, 0.4)], [person(0.7, 0.4)]])
+    tr = _lost_left()
     assert tr.recover(1, person(0.31, 0.4))
     rec = tr.recording(0, (1920, 1080))
-    assert rec.with_subject(1).subject.pose_found.tolist() == [True, True]
+    assert rec.with_subject(1).subject.pose_found.all()
     assert tr.missing(within_s=1.0) == []
     assert not tr.recover(1, person(0.31, 0.4))  # once per frame
+
+
+def _upside_down(x: float, y: float, th: float = 0.2) -> DetectedPose:
+    p = person(x, y, th)
+    img = p.image_xyz.copy()
+    img[:, 1] = 2 * y - img[:, 1]  # mirrored about the torso centre: head down
+    return DetectedPose(p.world_xyz_m, img, p.visibility)
 
 
 @pytest.mark.parametrize(
@@ -347,17 +372,17 @@ def test_a_pose_found_again_where_the_person_should_be_joins_their_track() -> No
         pytest.param(person(0.9, 0.4), "far from where the person was", id="elsewhere"),
         pytest.param(person(0.7, 0.4), "the other person, already found", id="the-other-one"),
         pytest.param(person(0.3, 0.4, th=0.025), "an eighth of the size", id="too-small"),
+        pytest.param(_upside_down(0.3, 0.4), "turned over since the last frame", id="flipped"),
     ],
 )
 def test_a_pose_found_elsewhere_is_not_given_to_the_lost_person(
     found: DetectedPose, why: str
 ) -> None:
-    tr = _tracked([[person(0.3, 0.4), person(0.7, 0.4)], [person(0.7, 0.4)]])
-    assert not tr.recover(1, found), why
+    assert not _lost_left().recover(1, found), why
 
 
 def test_second_look_crops_around_the_lost_person_and_adds_what_it_finds() -> None:
-    tr = _tracked([[person(0.3, 0.4), person(0.7, 0.4)], [person(0.7, 0.4)]])
+    tr = _lost_left()
     crops: list[tuple[int, int, int, int]] = []
 
     def look(rgb: np.ndarray, crop: tuple[int, int, int, int]) -> DetectedPose | None:
