@@ -54,23 +54,29 @@ def mask_low_visibility(seq: PoseSequence, min_visibility: float) -> PoseSequenc
 def upside_down(xyz: np.ndarray, aspect: float = 1.0) -> np.ndarray:
     """``(T,)`` True where the pose ``(T, 33, 3)`` (y pointing down, as in MediaPipe's image
     and world landmarks) is upside down; False where it cannot be told."""
-    xy = xyz[..., :2].astype(np.float64) * np.array([aspect, 1.0])
+    pts = xyz.astype(np.float64) * np.array([aspect, 1.0, aspect])  # z in units of x
 
-    def midpoint(a: LM, b: LM) -> np.ndarray:  # of the points seen (one ankle may be hidden)
-        pair = xy[:, [a, b]]
+    def midpoint(a: LM, b: LM, dims: int) -> np.ndarray:
+        """Of the points seen (one ankle may be hidden), in the first ``dims`` axes."""
+        pair = pts[:, [a, b], :dims]
         n = np.isfinite(pair).all(axis=-1).sum(axis=1)[:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(
                 n > 0, np.nansum(np.where(np.isfinite(pair), pair, 0), axis=1) / n, np.nan
             )
 
-    hips = midpoint(LM.LEFT_HIP, LM.RIGHT_HIP)
-    trunk = midpoint(LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER) - hips
-    ankles = midpoint(LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
-    length = np.linalg.norm(trunk, axis=-1)
+    hips = midpoint(LM.LEFT_HIP, LM.RIGHT_HIP, 2)
+    trunk = midpoint(LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, 2) - hips
+    ankles = midpoint(LM.LEFT_ANKLE, LM.RIGHT_ANKLE, 2)
+    # in depth too: a trunk bent toward a high camera points down the picture, not the body
+    trunk3 = midpoint(LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, 3) - midpoint(
+        LM.LEFT_HIP, LM.RIGHT_HIP, 3
+    )
     with np.errstate(invalid="ignore"):
-        feet_up = hips[:, 1] - ankles[:, 1] > UPSIDE_DOWN_ANKLES_TRUNKS * length
-        head_down = trunk[:, 1] > UPSIDE_DOWN_TRUNK_COS * length
+        feet_up = hips[:, 1] - ankles[:, 1] > UPSIDE_DOWN_ANKLES_TRUNKS * np.linalg.norm(
+            trunk, axis=-1
+        )
+        head_down = trunk3[:, 1] > UPSIDE_DOWN_TRUNK_COS * np.linalg.norm(trunk3, axis=-1)
     return feet_up | head_down
 
 
