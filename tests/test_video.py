@@ -261,3 +261,44 @@ def test_a_file_cut_short_says_so(clip: Path, tmp_path: Path) -> None:
     assert 0 < n < 0.9 * declared
     assert v.error is not None
     assert f"ended after {n} of the {declared} frames" in v.error
+
+
+def test_rgb_to_i420_is_ffmpegs_picture_thin_coloured_lines_included() -> None:
+    """The encoder's own conversion against swscale's: the same luma, chroma a few levels
+    apart at most on sharp coloured edges (the chroma filters differ), and a 1-pixel red line
+    on an odd column keeping its colour (OpenCV's I420 conversion drops it). Odd half-heights
+    (62 rows: 31 chroma rows) are laid out as FFmpeg lays them out."""
+    import cv2
+
+    from posture.video import rgb_to_i420
+
+    for h in (64, 62):
+        rgb = np.full((h, 96, 3), 120, np.uint8)
+        for x in (10, 21):
+            cv2.line(rgb, (x, 5), (x, 56), (215, 38, 61), 1)
+        cv2.line(rgb, (40, 5), (80, 56), (46, 160, 67), 3, cv2.LINE_AA)
+        rgb[50:, :30] = np.linspace(0, 255, 30, dtype=np.uint8)[None, :, None]  # a ramp
+        want = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+        want_planes = want.to_ndarray()
+        got = rgb_to_i420(rgb)
+        assert got.shape == want_planes.shape == (h * 3 // 2, 96)
+        diff = np.abs(got.astype(int) - want_planes)
+        assert diff[:h].max() <= 1  # luma
+        assert diff[h:].max() <= 6  # chroma
+        cr = got.reshape(-1)[h * 96 + h * 96 // 4 :].reshape(h // 2, 48)
+        assert cr[15, 21 // 2] > 150  # the odd column's red survives (grey is 128)
+
+
+@pytest.mark.media
+def test_rgb_to_i420_matches_ffmpeg_on_camera_footage(clip: Path) -> None:
+    from posture.video import rgb_to_i420
+
+    with open_video(clip) as v:
+        for _, frame in zip(range(10), v, strict=False):
+            rgb = frame.rgb[: frame.rgb.shape[0] // 2 * 2, : frame.rgb.shape[1] // 2 * 2]
+            want = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            planes = want.reformat(format="yuv420p").to_ndarray()
+            diff = np.abs(rgb_to_i420(rgb).astype(int) - planes)
+            h = rgb.shape[0]
+            assert diff[:h].max() <= 1  # luma
+            assert diff[h:].mean() < 0.5 and diff[h:].max() <= 8  # chroma: edges differ a little
