@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.analyses import Analysed
-from posture.batch import Outcome, overview_row, plan, write_overview
+from posture.batch import Outcome, overview_row, plan, riskiest_first, write_overview
 from posture.export import write_table_csv
 from posture.report import write_report
 
@@ -52,15 +52,7 @@ def overview_rows(entries: Sequence[Entry]) -> list[dict[str, Any]]:
     """One row per entry (``posture.batch.OVERVIEW_COLUMNS``), riskiest first: time at high
     risk, then the REBA peak; recordings that could not be analysed last."""
     root = Path("batch")
-    rows = [overview_row(o, root) for o in outcomes(entries, root)]
-    return sorted(
-        rows,
-        key=lambda r: (
-            r["status"] not in ("ok", "partial"),
-            -(r["time_high_share"] or 0.0),
-            -(r["reba_peak"] or 0.0),
-        ),
-    )
+    return riskiest_first([overview_row(o, root) for o in outcomes(entries, root)])
 
 
 def bundle(entries: Sequence[Entry], settings: Any, *, blur_faces: bool = True) -> bytes:

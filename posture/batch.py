@@ -23,6 +23,15 @@ from posture.report.moments import lifting_index
 from posture.video import VIDEO_SUFFIXES
 
 LANDMARK_SUFFIX = ".npz"
+#: What one run writes into its folder (cleared before a batch analyses into it again).
+RUN_OUTPUTS = (
+    "frames.csv",
+    "lifts.csv",
+    "summary.json",
+    "landmarks.npz",
+    "annotated.mp4",
+    "report.html",
+)
 
 #: The overview's columns, in order, with their meaning (README, "Many videos at once").
 OVERVIEW_COLUMNS = (
@@ -58,7 +67,13 @@ class Job:
 
     @property
     def is_landmarks(self) -> bool:
-        return self.source.suffix.lower() == LANDMARK_SUFFIX
+        return is_landmarks_file(self.source)
+
+
+def is_landmarks_file(path: str | Path) -> bool:
+    """A ``.npz`` is a landmark file (re-scored without the pose model), anything else a
+    video."""
+    return Path(path).suffix.lower() == LANDMARK_SUFFIX
 
 
 @dataclass
@@ -70,6 +85,7 @@ class Outcome:
     summary: dict[str, Any] | None = None
     note: str = ""
     outputs: dict[str, Path] = field(default_factory=dict)
+    interrupted: bool = False  # Ctrl-C during this job: the batch stopped after it
 
 
 def is_batch(inputs: Sequence[str]) -> bool:
@@ -78,9 +94,11 @@ def is_batch(inputs: Sequence[str]) -> bool:
 
 
 def expand_inputs(inputs: Sequence[str]) -> list[Path]:
-    """Files as given; a folder stands for the videos and landmark files directly inside it.
+    """Files as given; a folder stands for the videos and landmark files directly inside it
+    (not hidden ones, such as the ``._clip.mp4`` another system leaves beside ``clip.mp4``).
 
-    Every input is checked before any is analysed, so a typo costs nothing."""
+    Every input is checked before any is analysed, so a typo costs nothing; a file given
+    twice (under two names) is analysed once."""
     found: list[Path] = []
     for text in inputs:
         p = Path(text)
@@ -88,7 +106,9 @@ def expand_inputs(inputs: Sequence[str]) -> list[Path]:
             inside = sorted(
                 q
                 for q in p.iterdir()
-                if q.is_file() and q.suffix.lower() in (*VIDEO_SUFFIXES, LANDMARK_SUFFIX)
+                if q.is_file()
+                and not q.name.startswith(".")
+                and q.suffix.lower() in (*VIDEO_SUFFIXES, LANDMARK_SUFFIX)
             )
             if not inside:
                 raise PostureError(
@@ -99,7 +119,10 @@ def expand_inputs(inputs: Sequence[str]) -> list[Path]:
             raise PostureError(f"video file not found: {p}")
         else:
             found.append(p)
-    return list(dict.fromkeys(found))  # each once, in the order given
+    first: dict[Path, Path] = {}  # each once, in the order given, as first named
+    for p in found:
+        first.setdefault(p.resolve(), p)
+    return list(first.values())
 
 
 def plan(sources: Sequence[Path], root: Path) -> list[Job]:
@@ -126,9 +149,10 @@ def run(
     on_done: Callable[[int, Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Analyse the jobs in turn (``analyse(job)`` returns a ``posture.pipeline.Result`` and
-    writes its outputs). A job that raises a :class:`PostureError` is marked failed and the
-    next one starts; Ctrl-C during a job keeps what that job had analysed and stops the batch
-    (the jobs not started are marked "not run")."""
+    writes its outputs). A job that fails (a :class:`PostureError`, or any other error, named)
+    is marked failed and the next one starts; Ctrl-C during a job keeps what that job had
+    analysed, if anything, and stops the batch (the jobs not started are marked "not run").
+    Whatever happens, every job has an outcome, so the overview can be written."""
     outcomes: list[Outcome] = []
     stopped = False
     for i, job in enumerate(jobs):
@@ -139,6 +163,10 @@ def run(
             result = analyse(job)
         except PostureError as exc:
             outcome = Outcome(job, "failed", note=str(exc))
+        except KeyboardInterrupt:
+            outcome = Outcome(job, "failed", note="interrupted", interrupted=True)
+        except Exception as exc:  # one recording's failure must not lose the others
+            outcome = Outcome(job, "failed", note=f"internal error: {type(exc).__name__}: {exc}")
         else:
             warnings = list(result.warnings)
             outcome = Outcome(
@@ -147,12 +175,26 @@ def run(
                 result.summary(),
                 "; ".join(warnings),
                 dict(result.outputs),
+                interrupted=any(w.startswith("interrupted") for w in warnings),
             )
-            stopped = any(w.startswith("interrupted") for w in warnings)
+        stopped = outcome.interrupted
         outcomes.append(outcome)
         if on_done is not None:
             on_done(i, outcome)
     return outcomes
+
+
+def riskiest_first(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Overview rows by the share of time at high risk, then the REBA peak; recordings not
+    analysed last."""
+    return sorted(
+        rows,
+        key=lambda r: (
+            r["status"] not in ("ok", "partial"),
+            -(r["time_high_share"] or 0.0),
+            -(r["reba_peak"] or 0.0),
+        ),
+    )
 
 
 def overview_row(outcome: Outcome, root: Path) -> dict[str, Any]:
@@ -210,8 +252,10 @@ __all__ = [
     "Outcome",
     "expand_inputs",
     "is_batch",
+    "is_landmarks_file",
     "overview_row",
     "plan",
+    "riskiest_first",
     "run",
     "write_overview",
 ]

@@ -315,7 +315,7 @@ def native_logs_hidden(hide: bool) -> Iterator[None]:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from posture.batch import is_batch
+    from posture.batch import is_batch, is_landmarks_file
     from posture.pipeline import check_output_dir
 
     given = [x for x in (args.input or None, args.camera, args.landmarks) if x is not None]
@@ -338,7 +338,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     else:
         source = args.landmarks if args.landmarks is not None else args.input[0]
     # a landmarks.npz given like a video is re-scored as with --landmarks
-    landmarks = args.landmarks is not None or str(source).lower().endswith(".npz")
+    landmarks = args.landmarks is not None or is_landmarks_file(str(source))
     result = _analyze_one(args, settings, source, out, landmarks=landmarks)
     _report(result, out)
     # a video file stopped by Ctrl-C: the partial results are written, but a script must not
@@ -388,6 +388,8 @@ def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path) -> int:
 
     def analyse(job: batch.Job) -> Any:
         check_output_dir(job.out)
+        for name in batch.RUN_OUTPUTS:  # a failure must not leave an earlier run's results
+            (job.out / name).unlink(missing_ok=True)
         return _analyze_one(args, settings, str(job.source), job.out, landmarks=job.is_landmarks)
 
     def done(i: int, outcome: batch.Outcome) -> None:
@@ -410,7 +412,7 @@ def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path) -> int:
         f"Overview: {', '.join(str(p) for p in written)}"
         + (f" ({failed} of {len(outcomes)} could not be analysed)" if failed else "")
     )
-    if any(o.status == "not run" for o in outcomes):
+    if any(o.interrupted for o in outcomes):
         return EXIT_INTERRUPTED
     return EXIT_ERROR if failed else 0
 

@@ -33,11 +33,12 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 # --- planning ---------------------------------------------------------------------------------
 def test_a_folder_stands_for_the_videos_directly_inside_it(tmp_path: Path) -> None:
-    for name in ("b.mp4", "a.MOV", "notes.txt", "run.npz"):
+    for name in ("b.mp4", "a.MOV", "notes.txt", "run.npz", "._b.mp4"):
         (tmp_path / name).write_bytes(b"x")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "c.mp4").write_bytes(b"x")
-    found = batch.expand_inputs([str(tmp_path), str(tmp_path / "b.mp4")])
+    again = tmp_path / "sub" / ".." / "b.mp4"  # the same file under another name
+    found = batch.expand_inputs([str(tmp_path), str(tmp_path / "b.mp4"), str(again)])
     assert [p.name for p in found] == ["a.MOV", "b.mp4", "run.npz"]  # sorted, each once
 
 
@@ -105,7 +106,51 @@ def test_ctrl_c_keeps_that_inputs_results_and_stops_the_batch(tmp_path: Path) ->
     results = iter([_result(["cut short"]), _result(["interrupted after 9 frames"])])
     outcomes = batch.run(jobs, lambda job: next(results))
     assert [o.status for o in outcomes] == ["partial", "partial", "not run"]
+    assert [o.interrupted for o in outcomes] == [False, True, False]
     assert outcomes[0].note == "cut short"
+
+
+def _raise(exc: BaseException) -> Any:
+    raise exc
+
+
+def test_ctrl_c_outside_the_frame_loop_still_leaves_every_input_an_outcome(
+    tmp_path: Path,
+) -> None:
+    jobs = [Job(Path(f"{n}.mp4"), tmp_path / n) for n in ("a", "b")]
+    outcomes = batch.run(jobs, lambda job: _raise(KeyboardInterrupt()))
+    assert [(o.status, o.note, o.interrupted) for o in outcomes] == [
+        ("failed", "interrupted", True),
+        ("not run", "the batch was interrupted", False),
+    ]
+
+
+def test_an_unexpected_error_fails_that_input_only(tmp_path: Path) -> None:
+    jobs = [Job(Path(f"{n}.mp4"), tmp_path / n) for n in ("a", "b")]
+    answers = iter([OSError("No space left on device"), None])
+
+    def analyse(job: Job) -> Any:
+        exc = next(answers)
+        return _raise(exc) if exc is not None else _result([])
+
+    outcomes = batch.run(jobs, analyse)
+    assert outcomes[0].note == "internal error: OSError: No space left on device"
+    assert [o.status for o in outcomes] == ["failed", "ok"]
+
+
+def test_riskiest_first_then_the_reba_peak_and_failures_last() -> None:
+    def row(name: str, status: str, high: float | None, reba: float | None) -> dict[str, Any]:
+        return {"input": name, "status": status, "time_high_share": high, "reba_peak": reba}
+
+    rows = [
+        row("failed", "failed", None, None),
+        row("calm", "ok", 0.0, 3.0),
+        row("worse reba", "partial", 0.2, 9.0),
+        row("worst", "ok", 0.5, 4.0),
+        row("bad", "ok", 0.2, 7.0),
+    ]
+    order = [r["input"] for r in batch.riskiest_first(rows)]
+    assert order == ["worst", "worse reba", "bad", "calm", "failed"]
 
 
 # --- end to end, without the pose model -------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posture import __version__
+from posture.batch import riskiest_first
 from posture.export import atomic_write_text
 from posture.report.document import CSS, _fmt, _share
 from posture.report.figures import hex_colour
@@ -23,11 +24,6 @@ STATUS_COLOUR = {"ok": "low", "partial": "medium", "failed": "high", "not run": 
 
 def _e(v: Any) -> str:
     return html.escape(str(v))
-
-
-def _riskiest_first(row: dict[str, Any]) -> tuple[int, float, float]:
-    ran = row["status"] in ("ok", "partial")
-    return (0 if ran else 1, -(row["time_high_share"] or 0.0), -(row["reba_peak"] or 0.0))
 
 
 def _name(outcome: Outcome) -> str:
@@ -78,9 +74,9 @@ def render_overview(
         "Main cue",
     ]
     lines = []
-    order = sorted(range(len(rows)), key=lambda i: _riskiest_first(rows[i]))
-    for i in order:
-        o, r = outcomes[i], rows[i]
+    outcome_of = {id(r): o for o, r in zip(outcomes, rows, strict=True)}
+    for r in riskiest_first(rows):
+        o = outcome_of[id(r)]
         colour = hex_colour(STATUS_COLOUR.get(r["status"], "unknown"))
         status = f'<span class="pill" style="background:{colour}">{_e(r["status"])}</span>'
         duration = "-" if r["duration_s"] is None else f"{r['duration_s']:.1f} s"
