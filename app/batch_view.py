@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app import glossary
-from app.batches import Entry, bundle, overview_rows
+from app.batches import Entry, bundle, folders, overview_rows
 from app.settings_panel import PageSettings
 from app.sources import MAX_UPLOAD_MB, UPLOAD_SUFFIXES, Source, save_upload
 from app.widgets import analyse
@@ -85,11 +85,19 @@ def pick(page: PageSettings) -> Source | None:
             "frames.csv and lifts.csv."
             + (" Faces in the reports are blurred." if page.blur_report else ""),
         )
-    names = [r["input"] for r in rows if r["status"] in ("ok", "partial")]
-    if not names:
+    # by folder: unique even when two uploads share a file name
+    by_folder = dict(zip(folders(entries), entries, strict=True))
+    shown = {r["folder"]: r["input"] for r in rows if r["status"] in ("ok", "partial")}
+    if not shown:
         return None
-    name = st.selectbox("Open a recording", names, key="batch_open")
-    item = next(e.item for e in entries if e.upload_name == name)
+    twice = {n for n in shown.values() if list(shown.values()).count(n) > 1}
+    folder = st.selectbox(
+        "Open a recording",
+        list(shown),
+        format_func=lambda f: shown[f] + (f" ({f})" if shown[f] in twice else ""),
+        key="batch_open",
+    )
+    item = by_folder[folder].item
     return None if item is None else item.source
 
 

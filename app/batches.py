@@ -28,6 +28,11 @@ class Entry:
     error: str | None = None
 
 
+def folders(entries: Sequence[Entry]) -> list[str]:
+    """The folder name of each entry in a bundle (unique: ``-2`` ... for a name repeated)."""
+    return [job.out.name for job in plan([Path(e.upload_name) for e in entries], Path("."))]
+
+
 def outcomes(entries: Sequence[Entry], root: Path) -> list[Outcome]:
     """The entries as a batch's outcomes, each with a folder under ``root`` named after it."""
     jobs = plan([Path(e.upload_name) for e in entries], root)

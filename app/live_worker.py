@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from posture.pipeline import Result
 
 
+#: The delay behind the camera is measured against the best frame of this many seconds.
+DELAY_WINDOW_S = 30.0
+
+
 @dataclass(frozen=True)
 class Reading:
     """One frame's readings for the rolling chart."""
@@ -72,9 +76,9 @@ class LiveWorker:
         self._closed = False
         self.frames = 0
         self.error: str | None = None
-        self._best_delay_s = math.inf
-        #: How much later than the best-placed frame so far the newest frame reached the
-        #: analysis, ms (0: keeping up; growing: falling behind the camera).
+        self._delays: deque[tuple[float, float]] = deque()  # (our clock, delay), rising delay
+        #: How much later than the best-placed frame of the last ``DELAY_WINDOW_S`` the newest
+        #: frame reached the analysis, ms (0: keeping up; growing: falling behind the camera).
         self.behind_ms = 0.0
 
     # -- callback thread -------------------------------------------------------------------
@@ -90,7 +94,7 @@ class LiveWorker:
             try:
                 now = self._clock()
                 if captured_s is not None:
-                    self._note_delay(now - captured_s)
+                    self._note_delay(now, now - captured_s)
                 if self._session is None:
                     self._session = self._factory(self.settings)
                 self._t0 = now if self._t0 is None else self._t0
@@ -119,11 +123,18 @@ class LiveWorker:
             out.time_base = frame.time_base
         return out
 
-    def _note_delay(self, delay_s: float) -> None:
+    def _note_delay(self, now: float, delay_s: float) -> None:
         """The camera's clock and ours have an unknown offset, so a frame's delay is known
-        only relative to the others: measured from the least delayed frame so far."""
-        self._best_delay_s = min(self._best_delay_s, delay_s)
-        self.behind_ms = 1000.0 * (delay_s - self._best_delay_s)
+        only relative to the others: measured from the least delayed frame of the last
+        ``DELAY_WINDOW_S`` (a window, so that the two clocks drifting apart over a long
+        session does not creep into the figure)."""
+        d = self._delays
+        while d and d[-1][1] >= delay_s:  # never the least delayed again
+            d.pop()
+        d.append((now, delay_s))
+        while now - d[0][0] > DELAY_WINDOW_S:
+            d.popleft()
+        self.behind_ms = 1000.0 * (delay_s - d[0][1])
 
     def _publish(self, result: LiveFrame) -> None:
         while True:  # newest wins: drop an unread older result

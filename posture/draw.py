@@ -77,7 +77,7 @@ def person_view(
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _text_sprite(
     text: str, scale: float, color: tuple[int, int, int], thickness: int
 ) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -99,6 +99,8 @@ def _text_sprite(
         canvases.append(canvas)
     on_black, on_white = canvases
     keep = np.clip(on_white.astype(np.int16) - on_black, 0, 255).astype(np.uint8)
+    for shared in (keep, on_black):  # cached: every frame reads them, none may write
+        shared.setflags(write=False)
     return keep, on_black, org[0], org[1]
 
 

@@ -30,6 +30,9 @@ UPSIDE_DOWN_ANKLES_TRUNKS = 0.25
 #: more than 155 deg from upright, past even that stoop and camera): a tucked somersault, whose
 #: ankles stay by the hips.
 UPSIDE_DOWN_TRUNK_COS = 0.906
+#: ... unless the ankles hang below the hips by this share of the trunk length (a deep stoop
+#: under a steeper camera than that, e.g. one high on a wall, looking down).
+UPSIDE_DOWN_LEGS_DOWN_TRUNKS = 0.5
 
 
 def nan_runs(valid: np.ndarray) -> list[tuple[int, int]]:
@@ -69,14 +72,17 @@ def upside_down(xyz: np.ndarray, aspect: float = 1.0) -> np.ndarray:
     trunk = midpoint(LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, 2) - hips
     ankles = midpoint(LM.LEFT_ANKLE, LM.RIGHT_ANKLE, 2)
     # in depth too: a trunk bent toward a high camera points down the picture, not the body
-    trunk3 = midpoint(LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, 3) - midpoint(
-        LM.LEFT_HIP, LM.RIGHT_HIP, 3
-    )
+    hips3 = midpoint(LM.LEFT_HIP, LM.RIGHT_HIP, 3)
+    trunk3 = midpoint(LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, 3) - hips3
+    length3 = np.linalg.norm(trunk3, axis=-1)
+    legs3 = midpoint(LM.LEFT_ANKLE, LM.RIGHT_ANKLE, 3) - hips3
     with np.errstate(invalid="ignore"):
         feet_up = hips[:, 1] - ankles[:, 1] > UPSIDE_DOWN_ANKLES_TRUNKS * np.linalg.norm(
             trunk, axis=-1
         )
-        head_down = trunk3[:, 1] > UPSIDE_DOWN_TRUNK_COS * np.linalg.norm(trunk3, axis=-1)
+        # ... unless the legs hang below the hips: a stoop under a steep camera, not a tuck
+        legs_down = legs3[:, 1] > UPSIDE_DOWN_LEGS_DOWN_TRUNKS * length3
+        head_down = (trunk3[:, 1] > UPSIDE_DOWN_TRUNK_COS * length3) & ~legs_down
     return feet_up | head_down
 
 

@@ -52,15 +52,29 @@ Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
 GIL_SWITCH_INTERVAL_S = 0.0002
 
 
+_gil_lock = threading.Lock()
+_gil_users = 0
+_gil_before = 0.005
+
+
 @contextlib.contextmanager
 def prompt_gil_handover() -> Iterator[None]:
-    """Shorten the interpreter's thread switch interval for the duration of the block."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, GIL_SWITCH_INTERVAL_S))
+    """Shorten the interpreter's thread switch interval for the duration of the block. The
+    interval belongs to the whole process (several analyses may run at once in the
+    dashboard): the first block in sets it, the last one out puts the old value back."""
+    global _gil_users, _gil_before
+    with _gil_lock:
+        if _gil_users == 0:
+            _gil_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(_gil_before, GIL_SWITCH_INTERVAL_S))
+        _gil_users += 1
     try:
         yield
     finally:
-        sys.setswitchinterval(before)
+        with _gil_lock:
+            _gil_users -= 1
+            if _gil_users == 0:
+                sys.setswitchinterval(_gil_before)
 
 
 @dataclass
@@ -248,7 +262,13 @@ def _run_frames(
     except KeyboardInterrupt:
         warnings.append(f"interrupted after {n} frames; the results cover those frames")
     finally:
-        follower.finish()
+        while True:  # Ctrl-C while the last frames are tracked: wait for them all the same
+            try:
+                follower.finish()
+                break
+            except KeyboardInterrupt:
+                if not any(w.startswith("interrupted") for w in warnings):
+                    warnings.append(f"interrupted after {n} frames; the results cover those frames")
     return n
 
 
@@ -294,13 +314,16 @@ class _Follower:
         self._rows += 1
 
     def finish(self) -> None:
-        """Wait until every frame submitted is tracked; raise what went wrong there."""
-        self._queue.put(None)
-        self._thread.join()
+        """Wait until every frame submitted is tracked; raise what went wrong there. Safe to
+        call again (after a Ctrl-C that interrupted the wait)."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
         if self._crops is not None:
             self._crops.close()
         if self._error is not None:
-            raise self._error
+            error, self._error = self._error, None
+            raise error
 
 
 def _finish_video(

@@ -253,22 +253,25 @@ def crop_around(
     box: np.ndarray, size: tuple[int, int], scale: float = 1.5, min_inside: float = 0.6
 ) -> Crop | None:
     """The square of pixels around a person's normalised box ``(x0, y0, x1, y1)``, its side
-    ``scale`` times the box's longer side, clipped to the frame; None when less than
-    ``min_inside`` of the square lies in the frame (a person leaving the picture) or it is
-    too small for the pose model (under 32 px)."""
+    ``scale`` times the box's longer side, clipped to the frame (the pose model takes any
+    shape); None when less than ``min_inside`` of the person's box lies in the frame (a
+    person leaving the picture) or the square is too small for the pose model (under 32 px).
+    """
     w, h = size
     if not np.isfinite(box).all():
         return None
-    cx, cy = (box[0] + box[2]) / 2 * w, (box[1] + box[3]) / 2 * h
-    side = scale * max((box[2] - box[0]) * w, (box[3] - box[1]) * h)
-    x0, y0 = round(cx - side / 2), round(cy - side / 2)
-    x1, y1 = round(cx + side / 2), round(cy + side / 2)
-    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if side < 32 or cx1 <= cx0 or cy1 <= cy0:
+    bx0, by0, bx1, by1 = (float(v) for v in np.asarray(box) * np.array([w, h, w, h]))
+    area = (bx1 - bx0) * (by1 - by0)
+    inside = max(0.0, min(bx1, w) - max(bx0, 0)) * max(0.0, min(by1, h) - max(by0, 0))
+    if area <= 0 or inside < min_inside * area:
         return None
-    if (cx1 - cx0) * (cy1 - cy0) < min_inside * side * side:
+    cx, cy = (bx0 + bx1) / 2, (by0 + by1) / 2
+    side = scale * max(bx1 - bx0, by1 - by0)
+    x0, y0 = max(round(cx - side / 2), 0), max(round(cy - side / 2), 0)
+    x1, y1 = min(round(cx + side / 2), w), min(round(cy + side / 2), h)
+    if side < 32 or x1 - x0 < 16 or y1 - y0 < 16:
         return None
-    return cx0, cy0, cx1, cy1
+    return x0, y0, x1, y1
 
 
 def from_crop(pose: DetectedPose, crop: Crop, size: tuple[int, int]) -> DetectedPose:

@@ -118,7 +118,8 @@ def _torso_turn_deg(a: np.ndarray, b: np.ndarray, aspect: float) -> float:
         return xy[:2].mean(axis=0) - xy[2:].mean(axis=0)
 
     u, v = trunk(a), trunk(b)
-    cos = float(np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = float(np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v)))
     return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
 
 
@@ -298,6 +299,7 @@ class PersonTracker:
         ``MIN_SIGHTINGS`` frames, the last one within ``within_s`` seconds (second looks do
         not extend that: no chain of them can drift away), with the box ``(x0, y0, x1, y1)``
         (normalised) where they should be now: their last box moved by their recent motion."""
+        within_s = min(within_s, self.settings.max_missing_s)  # gone that long: a new person
         if not self._t or within_s <= 0:
             return []
         t_s = self._t[-1]
@@ -556,7 +558,6 @@ class SecondLook:
     ) -> None:
         self.look = look
         self.within_s = within_s
-        self.found = 0  # poses added, over the whole run
 
     def __call__(self, tracker: PersonTracker, rgb: np.ndarray) -> list[tuple[int, DetectedPose]]:
         """``(track id, pose)`` of each person found again in ``rgb``, the newest frame."""
@@ -569,5 +570,4 @@ class SecondLook:
                 if pose is not None and tracker.recover(track_id, pose, rgb):
                     added.append((track_id, pose))
                     break
-        self.found += len(added)
         return added

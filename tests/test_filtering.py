@@ -278,3 +278,18 @@ def test_a_tucked_somersault_is_upside_down_though_the_ankles_stay_low(
     seq = synthetic.sequence([tuck])
     assert upside_down(seq.image_xyz, seq.aspect).tolist() == [inverted]
     assert upside_down(seq.world_xyz_m).tolist() == [inverted]
+
+
+@pytest.mark.parametrize("pitch_deg", [45.0, 70.0])
+def test_a_deep_stoop_toward_a_steep_camera_is_not_upside_down(pitch_deg: float) -> None:
+    """Bent 115 deg toward a camera high on a wall (pitched 45-70 deg down), the trunk points
+    straight down in the camera's axes; the legs hanging below the hips tell it is no tuck."""
+    seq = synthetic.sequence(
+        [synthetic.angles(yaw_deg=0, trunk_flexion_deg=115, knee_flexion_deg=10)]
+    )
+    a = np.radians(pitch_deg)
+    pitch = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    world = (seq.world_xyz_m.astype(np.float64) @ pitch.T).astype(np.float32)
+    trunk = world[0, [11, 12]].mean(0) - world[0, [23, 24]].mean(0)
+    assert trunk[1] / np.linalg.norm(trunk) > 0.906  # past the head-down limit on its own
+    assert upside_down(world).tolist() == [False]

@@ -21,8 +21,10 @@ CLIP = Path(__file__).resolve().parents[1] / ".." / "shared" / "media"
     [
         # a 128 x 216 px person in the middle: a 324 px square around it (1.5 x 216)
         ((0.45, 0.35, 0.55, 0.65), (478, 198, 802, 522)),
-        # near the left edge: the square is clipped, 70 % of it still in the frame
+        # near the left edge: the square is clipped
         ((0.0, 0.35, 0.1, 0.65), (0, 198, 226, 522)),
+        # a person 90 % of the picture's height: the square clipped at top and bottom
+        ((0.3, 0.05, 0.7, 0.95), (154, 0, 1126, 720)),
     ],
 )
 def test_crop_is_a_square_around_the_box_clipped_to_the_frame(
@@ -31,10 +33,16 @@ def test_crop_is_a_square_around_the_box_clipped_to_the_frame(
     assert crop_around(np.array(box), SIZE) == expected
 
 
+def test_a_person_filling_a_portrait_phone_video_is_looked_for() -> None:
+    """Most of the square around them is outside the picture; the person is not."""
+    assert crop_around(np.array([0.2, 0.05, 0.8, 0.95]), (1080, 1920)) == (0, 0, 1080, 1920)
+
+
 @pytest.mark.parametrize(
     ("box", "why"),
     [
         ((-0.12, 0.35, -0.02, 0.65), "the person has left the picture"),
+        ((-0.08, 0.35, 0.02, 0.65), "the person is mostly out of the picture"),
         ((0.5, 0.5, 0.51, 0.52), "too small for the pose model"),
         ((np.nan, 0.1, 0.2, 0.3), "no box"),
     ],

@@ -57,3 +57,12 @@ def test_the_zip_holds_the_overview_and_each_recordings_files(entries: list[Entr
     assert [r["status"] for r in rows] == ["ok", "failed", "ok"]  # the order uploaded
     page = z.read("overview.html").decode()
     assert page.index('href="stoop/report.html"') < page.index('href="squat/report.html"')
+
+
+def test_two_uploads_of_one_name_keep_apart(entries: list[Entry]) -> None:
+    from app.batches import folders
+
+    twins = [entries[0], Entry("squat.mp4", entries[2].item)]
+    assert folders(twins) == ["squat", "squat-2"]
+    rows = overview_rows(twins)
+    assert sorted(r["folder"] for r in rows) == ["squat", "squat-2"]

@@ -224,3 +224,20 @@ def test_frames_that_arrive_later_and_later_show_as_falling_behind(worker: LiveW
 def test_frames_without_a_capture_time_leave_the_delay_alone(worker: LiveWorker) -> None:
     worker.process(frame(1))
     assert worker.behind_ms == 0.0
+
+
+def test_the_delay_is_measured_against_the_best_frame_of_the_last_half_minute(
+    worker: LiveWorker,
+) -> None:
+    """The camera's clock and ours drift apart over a long session: an early best frame must
+    not make every later one look late."""
+    clock = worker._clock
+    assert isinstance(clock, Clock)
+    clock.now = 100.0
+    worker.process(frame(1), captured_s=100.0 - 0.02)  # the best frame, at the start
+    clock.now = 140.0
+    worker.process(frame(1), captured_s=140.0 - 0.10)  # 40 s later, the clocks 80 ms apart
+    assert worker.behind_ms == pytest.approx(0.0)
+    clock.now = 141.0
+    worker.process(frame(1), captured_s=141.0 - 0.15)
+    assert worker.behind_ms == pytest.approx(50.0)
