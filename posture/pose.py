@@ -250,12 +250,13 @@ Crop = tuple[int, int, int, int]
 
 
 def crop_around(
-    box: np.ndarray, size: tuple[int, int], scale: float = 1.5, min_inside: float = 0.6
+    box: np.ndarray, size: tuple[int, int], scale: float = 1.5, min_inside: float = 0.9
 ) -> Crop | None:
     """The square of pixels around a person's normalised box ``(x0, y0, x1, y1)``, its side
     ``scale`` times the box's longer side, clipped to the frame (the pose model takes any
     shape); None when less than ``min_inside`` of the person's box lies in the frame (a
-    person leaving the picture) or the square is too small for the pose model (under 32 px).
+    person leaving the picture: a second look is for people lost inside it) or the square is
+    too small for the pose model (under 32 px).
     """
     w, h = size
     if not np.isfinite(box).all():

@@ -109,6 +109,12 @@ RECOVER_MAX_COST = 0.6
 RECOVER_MAX_TURN_DEG = 60.0
 
 
+def _torso_in_picture(image_xyz: np.ndarray) -> bool:
+    """Every torso landmark inside the frame: a pose guessed past the edge is no sighting."""
+    xy = image_xyz[list(_TORSO), :2]
+    return bool(np.isfinite(xy).all() and ((xy >= 0) & (xy <= 1)).all())
+
+
 def _torso_turn_deg(a: np.ndarray, b: np.ndarray, aspect: float) -> float:
     """Angle between the hip-to-shoulder lines of two poses' image landmarks, degrees (NaN if
     either is not seen)."""
@@ -323,7 +329,7 @@ class PersonTracker:
             return False
         t_s = self._t[-1]
         centre, size = torso_anchor(pose.image_xyz, self.aspect)
-        if not np.isfinite(centre).all():
+        if not np.isfinite(centre).all() or not _torso_in_picture(pose.image_xyz):
             return False
         look = appearance(rgb, pose.image_xyz) if rgb is not None else None
         if self._cost(tr, centre, size, t_s, look) >= RECOVER_MAX_COST:

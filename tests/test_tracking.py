@@ -394,3 +394,11 @@ def test_second_look_crops_around_the_lost_person_and_adds_what_it_finds() -> No
     assert [pid for pid, _ in found] == [1]
     ((x0, y0, x1, y1),) = crops
     assert x0 < 0.3 * 1920 < x1 and y0 < 0.4 * 1080 < y1  # around the lost torso
+
+
+def test_a_pose_guessed_past_the_edge_of_the_picture_is_no_sighting() -> None:
+    tr = _tracked([[person(0.95, 0.4)]] * MIN_SIGHTINGS + [[]])  # walking out on the right
+    leaving = person(0.99, 0.4)
+    assert leaving.image_xyz[:, 0].max() > 1.0  # a shoulder past the edge
+    assert not tr.recover(1, leaving)
+    assert tr.recover(1, person(0.95, 0.4))  # the same person wholly in the picture
