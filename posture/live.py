@@ -29,7 +29,7 @@ from posture.draw import annotate
 from posture.filtering import OneEuroFilter, upside_down
 from posture.landmarks import N_LANDMARKS, PoseSequence
 from posture.pipeline import Result
-from posture.pose import CropPoseEstimator, PoseEstimator
+from posture.pose import PoseEstimator
 from posture.tracking import PersonTracker, SecondLook
 from posture.video import Frame
 from posture.views import frame_view
@@ -86,11 +86,9 @@ class LiveSession:
         self.window_s = window_s
         self.mirror = mirror
         self._tracker: PersonTracker | None = None
-        recover_s = settings.tracking.recover_s
-        self._crops = (
-            CropPoseEstimator(settings.pose, self.estimator.model) if recover_s > 0 else None
+        self._second_look = SecondLook.with_pose_model(
+            settings.pose, self.estimator.model, settings.tracking.recover_s
         )
-        self._second_look = SecondLook(self._crops.detect, recover_s) if self._crops else None
         self._size = size
         self._tracks: dict[int, _Track] = {}
         self._tilt: Tilt | None = None
@@ -272,8 +270,8 @@ class LiveSession:
 
     def close(self) -> None:
         self.estimator.close()
-        if self._crops is not None:
-            self._crops.close()
+        if self._second_look is not None:
+            self._second_look.close()
 
 
 def _mirror(image_xyz: np.ndarray) -> np.ndarray:

@@ -26,13 +26,7 @@ from posture.config import Settings, as_dict
 from posture.draw import annotate
 from posture.errors import InputError, NoPersonError, PostureError
 from posture.landmarks import PoseRecording, load_npz, save_npz
-from posture.pose import (
-    CropPoseEstimator,
-    DetectedPose,
-    ModelInfo,
-    PoseEstimator,
-    resolve_model,
-)
+from posture.pose import DetectedPose, ModelInfo, PoseEstimator, resolve_model
 from posture.render import LaggedRenderer, Person, Row, output_size
 from posture.tracking import (
     PersonTracker,
@@ -251,6 +245,11 @@ def _run_frames(
     n = 0
     total = src.info.n_frames
     follower = _Follower(tracker, renderer, est)
+
+    def interrupted() -> None:
+        if not any(w.startswith("interrupted") for w in warnings):
+            warnings.append(f"interrupted after {n} frames; the results cover those frames")
+
     try:
         for frame in src:
             follower.submit(frame, est.detect(frame.rgb, round(frame.t_s * 1000)))
@@ -260,15 +259,14 @@ def _run_frames(
             if (max_frames and n >= max_frames) or (stop is not None and stop()):
                 break
     except KeyboardInterrupt:
-        warnings.append(f"interrupted after {n} frames; the results cover those frames")
+        interrupted()
     finally:
         while True:  # Ctrl-C while the last frames are tracked: wait for them all the same
             try:
                 follower.finish()
                 break
             except KeyboardInterrupt:
-                if not any(w.startswith("interrupted") for w in warnings):
-                    warnings.append(f"interrupted after {n} frames; the results cover those frames")
+                interrupted()
     return n
 
 
@@ -280,10 +278,8 @@ class _Follower:
         self, tracker: PersonTracker, renderer: LaggedRenderer | None, est: PoseEstimator
     ) -> None:
         self.tracker, self.renderer = tracker, renderer
-        recover_s = tracker.settings.recover_s
-        self._crops = CropPoseEstimator(est.settings, est.model) if recover_s > 0 else None
-        self._second_look = (
-            SecondLook(self._crops.detect, recover_s) if self._crops is not None else None
+        self._second_look = SecondLook.with_pose_model(
+            est.settings, est.model, tracker.settings.recover_s
         )
         self._queue: queue.Queue[tuple[Frame, list[DetectedPose]] | None] = queue.Queue(4)
         self._error: BaseException | None = None
@@ -319,8 +315,8 @@ class _Follower:
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
-        if self._crops is not None:
-            self._crops.close()
+        if self._second_look is not None:
+            self._second_look.close()
         if self._error is not None:
             error, self._error = self._error, None
             raise error

@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from posture.config import TrackingSettings
+from posture.config import PoseSettings, TrackingSettings
 from posture.errors import NoPersonError
 from posture.geometry import nanmean
 from posture.landmarks import LM, N_LANDMARKS, PoseRecording, PoseSequence
-from posture.pose import Crop, DetectedPose, crop_around
+from posture.pose import Crop, CropPoseEstimator, DetectedPose, ModelInfo, crop_around
 
 _TORSO = (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP)
 
@@ -560,10 +560,29 @@ class SecondLook:
     """
 
     def __init__(
-        self, look: Callable[[np.ndarray, Crop], DetectedPose | None], within_s: float
+        self,
+        look: Callable[[np.ndarray, Crop], DetectedPose | None],
+        within_s: float,
+        close: Callable[[], None] | None = None,
     ) -> None:
         self.look = look
         self.within_s = within_s
+        self._close = close
+
+    @classmethod
+    def with_pose_model(
+        cls, pose: PoseSettings, model: ModelInfo, within_s: float
+    ) -> SecondLook | None:
+        """A second look through its own :class:`posture.pose.CropPoseEstimator` (loaded at the
+        first look); None when ``within_s`` (``tracking.recover_s``) is 0."""
+        if within_s <= 0:
+            return None
+        crops = CropPoseEstimator(pose, model)
+        return cls(crops.detect, within_s, crops.close)
+
+    def close(self) -> None:
+        if self._close is not None:
+            self._close()
 
     def __call__(self, tracker: PersonTracker, rgb: np.ndarray) -> list[tuple[int, DetectedPose]]:
         """``(track id, pose)`` of each person found again in ``rgb``, the newest frame."""
