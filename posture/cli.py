@@ -453,14 +453,15 @@ def _report(result: Any, out: Path) -> None:
 
 def _lifts_line(s: dict[str, Any], tail: str = "; per lift in lifts.csv.") -> str:
     """One line on the lifts: how many of each style, and the worst lifting index."""
+    from posture.report.moments import lifting_index
+
     if not s["lifts"]:
         return "Lifts: none" + (tail and ".")
     styles = ", ".join(f"{n} {k.replace('_', '-')}" for k, n in s["lift_styles"].items() if n)
     line = f"Lifts: {s['lifts']} ({styles})"
     worst = s["worst_lift"] or {}
-    li = [worst.get(k) for k in ("li_origin", "li_destination")]
-    if any(v is not None for v in li):
-        index = max(v for v in li if v is not None)
+    index = lifting_index(worst)
+    if index is not None:
         line += f"; worst, lift {worst['lift']}: lifting index {index:g}"
     elif not s["settings"]["task"]["load_kg"]:
         line += "; give --load-kg for the NIOSH lifting index"

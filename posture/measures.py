@@ -274,9 +274,8 @@ def hands(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
     Centimetres come from the person's own size (``subject.height_cm`` and body proportions).
     """
     p = bf.points
-    hand = pair_midpoint(
-        mid(p, _HANDS_L), mid(p, _HANDS_R), p[:, LM.LEFT_SHOULDER], p[:, LM.RIGHT_SHOULDER]
-    )
+    left, right = mid(p, _HANDS_L), mid(p, _HANDS_R)
+    hand = pair_midpoint(left, right, p[:, LM.LEFT_SHOULDER], p[:, LM.RIGHT_SHOULDER])
     feet_h = -p[:, _FEET, 1]
     floor = np.where(
         np.isfinite(feet_h).any(axis=1),
@@ -284,7 +283,7 @@ def hands(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
         np.nan,
     )
     height = (-hand[:, 1] - floor) / units_per_cm
-    apart = np.abs(dot(mid(p, _HANDS_L) - mid(p, _HANDS_R), UP)) / units_per_cm
+    apart = np.abs(dot(left - right, UP)) / units_per_cm
     ankles = pair_midpoint(
         p[:, LM.LEFT_ANKLE], p[:, LM.RIGHT_ANKLE], p[:, LM.LEFT_HIP], p[:, LM.RIGHT_HIP]
     )
