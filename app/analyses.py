@@ -2,8 +2,8 @@
 
 A video goes through the pose model once per (file, pose and tracking settings). Any other
 change (thresholds, load, view hint, the person analysed, privacy) re-scores the landmarks that
-pass saved (``landmarks.npz``, via :func:`posture.pipeline.analyze_landmarks`) and redraws the
-annotated video from the source (:func:`posture.pipeline.redraw_video`): the same analysis the
+pass saved (``landmarks.npz``, via :func:`posture.run.recorded.analyze_landmarks`) and redraws the
+annotated video from the source (:func:`posture.run.recorded.redraw_video`): the same analysis the
 CLI would give, in a fraction of the time.
 """
 
@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from app.sources import Source
-from posture.config import Settings, dump_toml, override
-from posture.pipeline import (
+from posture.core.config import Settings, dump_toml, override
+from posture.run.recorded import (
     Result,
     analyze_landmarks,
     analyze_source,
@@ -48,7 +48,7 @@ def with_person(settings: Settings, person: int) -> Settings:
 
 
 @dataclass
-class Analysed:
+class Analyzed:
     """A finished analysis as the dashboard keeps it."""
 
     source: Source
@@ -102,18 +102,18 @@ class AnalysisStore:
     def __init__(self, root: Path, max_items: int = 16) -> None:
         self.root = root
         self.max_items = max_items
-        self._items: OrderedDict[str, Analysed] = OrderedDict()
+        self._items: OrderedDict[str, Analyzed] = OrderedDict()
         self._lock = threading.Lock()
         self._running: dict[str, threading.Lock] = {}
 
-    def cached(self, source: Source, settings: Settings) -> Analysed | None:
+    def cached(self, source: Source, settings: Settings) -> Analyzed | None:
         with self._lock:
             item = self._items.get(analysis_key(source, settings))
             if item is not None:
                 self._items.move_to_end(item.key)
             return item
 
-    def _base(self, source: Source, settings: Settings) -> Analysed | None:
+    def _base(self, source: Source, settings: Settings) -> Analyzed | None:
         """An analysis of the same video with the same pose pass, to re-score."""
         want = pose_digest(settings)
         with self._lock:
@@ -127,9 +127,9 @@ class AnalysisStore:
                     return item
         return None
 
-    def analyse(
+    def analyze(
         self, source: Source, settings: Settings, progress: Progress | None = None
-    ) -> Analysed:
+    ) -> Analyzed:
         """The analysis of ``source`` with ``settings``: from memory, re-scored, or run."""
         key = analysis_key(source, settings)
         with self._lock:
@@ -142,19 +142,19 @@ class AnalysisStore:
             shutil.rmtree(out, ignore_errors=True)
             base = None if source.landmarks else self._base(source, settings)
             if source.landmarks:
-                item = Analysed(
+                item = Analyzed(
                     source, settings, analyze_landmarks(source.path, settings, out), out
                 )
             elif base is not None:
-                item = Analysed(source, settings, rescore(base.result, source, settings, out), out)
+                item = Analyzed(source, settings, rescore(base.result, source, settings, out), out)
                 item.rescored = True
             else:
                 result = analyze_source(source.path, settings, out, progress=progress)
-                item = Analysed(source, settings, result, out)
+                item = Analyzed(source, settings, result, out)
             self._put(item)
             return item
 
-    def _put(self, item: Analysed) -> None:
+    def _put(self, item: Analyzed) -> None:
         with self._lock:
             self._items[item.key] = item
             self._items.move_to_end(item.key)

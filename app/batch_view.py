@@ -13,8 +13,8 @@ from app import glossary
 from app.batches import Entry, bundle, folders, overview_rows
 from app.settings_panel import PageSettings
 from app.sources import MAX_UPLOAD_MB, UPLOAD_SUFFIXES, Source, save_upload
-from app.widgets import analyse
-from posture.errors import PostureError
+from app.widgets import analyze
+from posture.core.errors import PostureError
 
 #: overview column -> (header, help), in the order shown.
 COLUMNS = {
@@ -114,7 +114,7 @@ def _entry(name: str, file_id: str, data: Any, page: PageSettings) -> Entry:
     if isinstance(source, str):
         return Entry(name, None, source)
     try:
-        return Entry(name, analyse(source, page.settings))
+        return Entry(name, analyze(source, page.settings))
     except PostureError as exc:
         return Entry(name, None, str(exc))
 

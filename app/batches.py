@@ -1,5 +1,5 @@
 """Several recordings reviewed together: their overview and one zip of every result to file.
-No Streamlit; the rows are :mod:`posture.batch`'s, as the command line writes them.
+No Streamlit; the rows are :mod:`posture.run.batch`'s, as the command line writes them.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.analyses import Analysed
-from posture.batch import Outcome, overview_row, plan, riskiest_first, write_overview
-from posture.export import write_table_csv
+from app.analyses import Analyzed
+from posture.assess.tables import frames_table, lifts_table
 from posture.report import write_report
+from posture.report.overview import write_overview
+from posture.run.batch import Outcome, overview_row, plan, riskiest_first
+from posture.run.export import write_table_csv
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class Entry:
     """One uploaded recording: its analysis, or why there is none."""
 
     upload_name: str
-    item: Analysed | None
+    item: Analyzed | None
     error: str | None = None
 
 
@@ -54,7 +56,7 @@ def outcomes(entries: Sequence[Entry], root: Path) -> list[Outcome]:
 
 
 def overview_rows(entries: Sequence[Entry]) -> list[dict[str, Any]]:
-    """One row per entry (``posture.batch.OVERVIEW_COLUMNS``), riskiest first: time at high
+    """One row per entry (``posture.run.batch.OVERVIEW_COLUMNS``), riskiest first: time at high
     risk, then the REBA peak; recordings that could not be analysed last."""
     root = Path("batch")
     return riskiest_first([overview_row(o, root) for o in outcomes(entries, root)])
@@ -75,8 +77,8 @@ def bundle(entries: Sequence[Entry], settings: Any, *, blur_faces: bool = True) 
             (o.job.out / "summary.json").write_text(
                 json.dumps(r.summary(), indent=2, default=str), encoding="utf-8"
             )
-            write_table_csv(o.job.out / "frames.csv", r.analysis.table())
-            write_table_csv(o.job.out / "lifts.csv", r.analysis.lifts_table())
+            write_table_csv(o.job.out / "frames.csv", frames_table(r.analysis))
+            write_table_csv(o.job.out / "lifts.csv", lifts_table(r.analysis))
         write_overview(done, root, settings)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:

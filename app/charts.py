@@ -1,6 +1,6 @@
 """Charts (Altair, drawn by Streamlit's bundled Vega: nothing fetched from outside).
 
-Data comes from the library as it is (``Analysis.table()``, ``risk_runs``, lift rows); these
+Data comes from the library as it is (``frames_table(Analysis)``, ``risk_runs``, lift rows); these
 functions only shape it into long tables and draw it.
 """
 

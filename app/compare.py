@@ -16,12 +16,12 @@ from typing import Any
 import streamlit as st
 
 from app import charts
-from app.analyses import Analysed
+from app.analyses import Analyzed
 from app.frame_panel import frame_details, frame_table
 from app.frames import show_frame
 from app.settings_panel import PageSettings
 from app.sources import DemoUnavailable, Source, demo_source, sample_clips, source_of
-from app.widgets import analyse
+from app.widgets import analyze
 from posture.report import lift_low_row, lift_rows, peak_row, row_at, worst_lift
 
 #: The ready-made comparison: a floor lift with bent knees against a straight-knee hip hinge.
@@ -34,7 +34,7 @@ PEAK = "deepest trunk bend"
 class Side:
     """One side of the comparison: its analysis and its sync row."""
 
-    item: Analysed
+    item: Analyzed
     sync_row: int
     sync_label: str
 
@@ -83,7 +83,7 @@ def render(page: PageSettings) -> None:
         st.info("Pick two clips (or the same clip twice, to compare two of its lifts).")
         return
     try:
-        items = [analyse(choices[label](), page.settings, label) for label in chosen]
+        items = [analyze(choices[label](), page.settings, label) for label in chosen]
     except DemoUnavailable as exc:
         st.warning(str(exc))
         return
@@ -94,7 +94,7 @@ def render(page: PageSettings) -> None:
     _synchronised(sides)
 
 
-def _side(col: st.delta_generator.DeltaGenerator, item: Analysed, i: int, avoid: str = "") -> Side:
+def _side(col: st.delta_generator.DeltaGenerator, item: Analyzed, i: int, avoid: str = "") -> Side:
     """The sync point chooser of one side: by default the lowest point of the clip's worst
     lift (another lift than ``avoid`` when there is one), the deepest bend without lifts."""
     lifts = lift_rows(item.result)
@@ -117,7 +117,7 @@ def _side(col: st.delta_generator.DeltaGenerator, item: Analysed, i: int, avoid:
     return Side(item, row, name)
 
 
-def _worst_index(item: Analysed, lifts: list[dict[str, Any]]) -> int:
+def _worst_index(item: Analyzed, lifts: list[dict[str, Any]]) -> int:
     """Index of the clip's worst lift among its lifts (the first when none is singled out)."""
     worst = worst_lift(item.result)
     if worst is not None:
@@ -180,7 +180,7 @@ def _synchronised(sides: list[Side]) -> None:
     )
 
 
-def _clip_cues(item: Analysed) -> None:
+def _clip_cues(item: Analyzed) -> None:
     cues = item.result.summary()["cues"]
     text = "; ".join(f"{c['text']} ({c['seconds']:.1f} s)" for c in cues) or "none"
     st.caption(f"Cues raised over the whole clip: {text}")

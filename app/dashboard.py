@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/dashboard.py` puts only app/
 import streamlit as st  # noqa: E402
 
 from app import compare, live_tab, review, settings_panel, widgets  # noqa: E402
-from posture.config import DEFAULTS  # noqa: E402
+from posture.core.config import DEFAULTS  # noqa: E402
 
 TABS = {
     "Review a recording": review.render,

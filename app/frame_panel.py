@@ -10,9 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from app import glossary
-from app.analyses import Analysed
+from app.analyses import Analyzed
 from app.widgets import RISK_HEX, risk_pill
-from posture.cues import CUE_TEXT
+from posture.assess.cues import CUE_TEXT
+from posture.assess.tables import frames_table
 
 DETAIL = (
     ("trunk_flexion_deg", "Trunk bend", "°"),
@@ -25,15 +26,15 @@ DETAIL = (
 )
 
 
-def frame_table(item: Analysed) -> pd.DataFrame:
+def frame_table(item: Analyzed) -> pd.DataFrame:
     """frames.csv as a DataFrame (made once per analysis)."""
     if "table" not in item.extra:
-        item.extra["table"] = pd.DataFrame(item.result.analysis.table())
+        item.extra["table"] = pd.DataFrame(frames_table(item.result.analysis))
     table: pd.DataFrame = item.extra["table"]
     return table
 
 
-def frame_details(item: Analysed, table: pd.DataFrame, row: int) -> None:
+def frame_details(item: Analyzed, table: pd.DataFrame, row: int) -> None:
     """Risk, cue, measures (with their confidence), rule severities and scores of one frame."""
     r = table.iloc[row]
     level = str(r["risk_level"])
@@ -78,7 +79,7 @@ def _scores(r: Any, min_conf: float) -> str:
     return ", ".join(parts)
 
 
-def _cue_box(item: Analysed, r: Any, level: str) -> None:
+def _cue_box(item: Analyzed, r: Any, level: str) -> None:
     cues = [c for c in str(r["cues"]).split(";") if c and c != "nan"]
     maybe = [c for c in str(r["unconfirmed_cues"]).split(";") if c and c != "nan"]
     if cues:

@@ -1,7 +1,7 @@
 """One frame of an annotated video by time, for the frame scrubber and the comparison.
 
-The library's ``posture.video.read_frame`` seeks and decodes; here it is cached and shown. The
-annotated video's timestamps are the analysis' ``t_s`` (``posture.video.VideoWriter`` keeps
+The library's ``posture.video.io.read_frame`` seeks and decodes; here it is cached and shown. The
+annotated video's timestamps are the analysis' ``t_s`` (``posture.video.io.VideoWriter`` keeps
 them).
 
 The frame is drawn as an inline ``data:`` JPEG, not with ``st.image``: Streamlit's media file
@@ -24,8 +24,8 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from posture.draw import person_crop
-from posture.video import read_frame
+from posture.video.draw import person_crop
+from posture.video.io import read_frame
 
 JPEG_QUALITY = 85
 _SERIAL = itertools.count()

@@ -153,7 +153,7 @@ def _rolling(worker: LiveWorker) -> None:
 
 def _summary(result: object) -> None:
     """The finished session: time in each risk level, cues, lifts, downloads."""
-    from posture.pipeline import Result
+    from posture.run.recorded import Result
 
     assert isinstance(result, Result)
     s = result.summary()

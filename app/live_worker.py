@@ -1,9 +1,9 @@
-"""The live tab's worker: runs a :class:`posture.live.LiveSession` on the webcam callback's
+"""The live tab's worker: runs a :class:`posture.run.live.LiveSession` on the webcam callback's
 thread and hands its results to the page. No Streamlit here.
 
 streamlit-webrtc calls the video frame callback on its own thread. That thread never touches
 Streamlit (no ``st.*``, no session state): it analyses the frame, returns the annotated frame
-to the browser, and publishes the immutable :class:`~posture.live.LiveFrame` through a
+to the browser, and publishes the immutable :class:`~posture.run.live.LiveFrame` through a
 ``queue.Queue(maxsize=1)`` where the newest result replaces an unread one. The page thread polls
 :meth:`LiveWorker.latest`, reads a copy of the recent readings for the rolling chart, and calls
 :meth:`LiveWorker.finish` when the camera stops.
@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from posture.config import Settings
-from posture.errors import PostureError
+from posture.core.config import Settings
+from posture.core.errors import PostureError
 
 if TYPE_CHECKING:
-    from posture.live import LiveFrame, LiveSession
-    from posture.pipeline import Result
+    from posture.run.live import LiveFrame, LiveSession
+    from posture.run.recorded import Result
 
 
 #: The delay behind the camera is measured against the best frame of this many seconds.
@@ -46,7 +46,7 @@ class Reading:
 
 
 def _default_session(settings: Settings) -> LiveSession:
-    from posture.live import LiveSession
+    from posture.run.live import LiveSession
 
     return LiveSession(settings, mirror=True)
 

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app import batch_view, charts, glossary
-from app.analyses import Analysed, with_person
+from app.analyses import Analyzed, with_person
 from app.frame_panel import frame_details, frame_table
 from app.frames import person_thumbnail, show_frame
 from app.settings_panel import PageSettings
@@ -26,7 +26,7 @@ from app.sources import (
     save_upload,
     source_of,
 )
-from app.widgets import analyse, downloads, guarded, headline, store
+from app.widgets import analyze, downloads, guarded, headline, store
 from posture.report import candidate_moments, lift_low_row, lift_rows
 from posture.report.document import hard_to_see
 
@@ -44,7 +44,7 @@ def render(page: PageSettings) -> None:
     if store().cached(source, page.settings) is None:
         body.empty()  # the old results go now: the progress bar shows where they were
     with body.container():
-        item = analyse(source, page.settings)
+        item = analyze(source, page.settings)
         item = _person(item, page)
         _results(item, page)
 
@@ -99,7 +99,7 @@ def _upload() -> None:
         st.session_state.setdefault("uploads", {})[uploaded.digest] = uploaded
 
 
-def _person(item: Analysed, page: PageSettings) -> Analysed:
+def _person(item: Analyzed, page: PageSettings) -> Analyzed:
     """With several people in view, let the user choose whom to analyse (re-scored from the
     saved landmarks: the pose model does not run again)."""
     people = item.result.people
@@ -120,10 +120,10 @@ def _person(item: Analysed, page: PageSettings) -> Analysed:
     _thumbnails(item, people, auto)
     if pick == auto:
         return item
-    return analyse(item.source, with_person(page.settings, pick), f"person {pick}")
+    return analyze(item.source, with_person(page.settings, pick), f"person {pick}")
 
 
-def _thumbnails(item: Analysed, people: list[dict[str, Any]], auto: int) -> None:
+def _thumbnails(item: Analyzed, people: list[dict[str, Any]], auto: int) -> None:
     """Each person as seen best in the clip, so the user knows who is who."""
     if item.source.landmarks:
         return  # no picture to cut them from
@@ -175,7 +175,7 @@ def person_labels(people: list[dict[str, Any]]) -> dict[int, str]:
 
 
 # ---------------------------------------------------------------------------------------------
-def facts_line(item: Analysed) -> str:
+def facts_line(item: Analyzed) -> str:
     s = item.result.summary()
     clip = s["clip"]
     views = ", ".join(f"{k} {v:.0%}" for k, v in s["view_time_share"].items() if v)
@@ -191,7 +191,7 @@ def facts_line(item: Analysed) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _results(item: Analysed, page: PageSettings) -> None:
+def _results(item: Analyzed, page: PageSettings) -> None:
     st.markdown(f"### {html.escape(item.source.label)}")
     st.caption(facts_line(item))
     for w in item.result.warnings:
@@ -214,7 +214,7 @@ def _results(item: Analysed, page: PageSettings) -> None:
     downloads(item, page)
 
 
-def _cues(item: Analysed) -> None:
+def _cues(item: Analyzed) -> None:
     st.markdown("##### What to tell the worker")
     cues = item.result.summary()["cues"]
     if not cues:
@@ -227,7 +227,7 @@ def _cues(item: Analysed) -> None:
         )
 
 
-def _limits(item: Analysed) -> None:
+def _limits(item: Analyzed) -> None:
     """The measures hard to see from this view: the report's Limits list."""
     low = [
         f"- **{label}** never seen: the body parts it needs were out of view"
@@ -240,7 +240,7 @@ def _limits(item: Analysed) -> None:
             st.markdown("\n".join(low))
 
 
-def _lift_marks(item: Analysed) -> list[tuple[float, str]]:
+def _lift_marks(item: Analyzed) -> list[tuple[float, str]]:
     t = item.result.analysis.t_s
     marks = []
     for k, lift in enumerate(lift_rows(item.result), 1):
@@ -293,7 +293,7 @@ def _cell(col: str, v: Any) -> str:
     return f"{v:.2f}" if col in _TWO_DECIMALS else f"{v:.1f}"
 
 
-def _lifts(item: Analysed) -> None:
+def _lifts(item: Analyzed) -> None:
     rows = lift_rows(item.result)
     if not rows:
         detected = callable(getattr(item.result.analysis, "lifts_table", None))
@@ -343,7 +343,7 @@ def _lift_notes(rows: list[dict[str, Any]]) -> list[str]:
 _DRAWING = itertools.count()
 
 
-def _start_row(item: Analysed) -> int:
+def _start_row(item: Analyzed) -> int:
     """Start the scrubber at the clip's most important moment."""
     moments = candidate_moments(item.result)
     return moments[0].row if moments else 0
@@ -354,12 +354,12 @@ def _step(key: str, delta: int, n: int) -> None:
 
 
 @st.fragment
-def _scrubber(item: Analysed) -> None:
+def _scrubber(item: Analyzed) -> None:
     """Redrawn on its own (a fragment); its errors stay inside it."""
     guarded(_scrubber_body, item)
 
 
-def _scrubber_body(item: Analysed) -> None:
+def _scrubber_body(item: Analyzed) -> None:
     """The timeline and the frame scrubber, redrawn on their own when the slider moves."""
     table = frame_table(item)
     n = len(table)

@@ -1,7 +1,7 @@
 """The sidebar: the settings the dashboard exposes, built from the settings' own fields.
 
 Widgets take their type, range, unit, help text and default from the dataclass field metadata
-(``posture.config``), the same source the CLI's ``--help`` and ``posture config`` read. A TOML
+(``posture.core.config``), the same source the CLI's ``--help`` and ``posture config`` read. A TOML
 file can be loaded (it becomes the base the widgets start from) and the current settings
 downloaded as TOML for ``posture analyze --config``.
 """
@@ -18,8 +18,8 @@ from typing import Any
 
 import streamlit as st
 
-from posture.config import DEFAULTS, Settings, dump_toml, help_for, override
-from posture.errors import ConfigError
+from posture.core.config import DEFAULTS, Settings, dump_toml, help_for, override
+from posture.core.errors import ConfigError
 
 #: (section, field) shown in each sidebar group; labels override the field names.
 TASK = [

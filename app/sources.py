@@ -12,9 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from posture.errors import InputError, PostureError
-from posture.landmarks import load_npz, save_npz
-from posture.video import VIDEO_SUFFIXES, open_video
+from posture.core.errors import InputError, PostureError
+from posture.core.landmarks import load_npz, save_npz
+from posture.video.io import VIDEO_SUFFIXES, open_video
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_NPZ = ROOT / "sample_videos" / "demo_landmarks.npz"
@@ -128,7 +128,7 @@ def sample_clips() -> list[tuple[Path, str]]:
 def save_upload(name: str, data: bytes, max_mb: float = MAX_UPLOAD_MB) -> Source:
     """Check an uploaded file (type, size, readable) and keep it in the cache by content hash.
 
-    Raises :class:`InputError` (or a :class:`~posture.errors.VideoError`) with a message the
+    Raises :class:`InputError` (or a :class:`~posture.core.errors.VideoError`) with a message the
     user can act on.
     """
     suffix = Path(name).suffix.lower()

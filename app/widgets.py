@@ -12,11 +12,10 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from app import glossary
-from app.analyses import Analysed, AnalysisStore
+from app.analyses import AnalysisStore, Analyzed
 from app.settings_panel import PageSettings
 from app.sources import Source, cache_dir
-from posture.draw import RISK_RGB
-from posture.errors import PostureError
+from posture.core.errors import PostureError
 from posture.report import (
     deepest_bend_deg,
     lift_count,
@@ -26,6 +25,7 @@ from posture.report import (
     write_report,
 )
 from posture.report.figures import LEVEL_HEX
+from posture.video.draw import RISK_RGB
 
 T = TypeVar("T")
 RISK_HEX = {k: LEVEL_HEX[k] for k in RISK_RGB}
@@ -100,7 +100,7 @@ def share_bar(shares: Mapping[str, Any], title: str) -> None:
         )
 
 
-def headline(item: Analysed) -> None:
+def headline(item: Analyzed) -> None:
     """The clip's headline figures (lift figures shown as '-' until lift detection exists)."""
     s = item.result.summary()
     trunk = deepest_bend_deg(item.result.analysis)
@@ -151,7 +151,7 @@ def store() -> AnalysisStore:
     return AnalysisStore(cache_dir() / "analyses")
 
 
-def analyse(source: Source, settings: Any, what: str = "") -> Analysed:
+def analyze(source: Source, settings: Any, what: str = "") -> Analyzed:
     """The analysis of ``source``, from the cache or run now with a progress bar."""
     hit = store().cached(source, settings)
     if hit is not None:
@@ -168,13 +168,13 @@ def analyse(source: Source, settings: Any, what: str = "") -> Analysed:
             bar.progress(min(pct, 100) / 100, text=text)
 
     try:  # one bar with one text (no spinner repeating it)
-        return store().analyse(source, settings, progress)
+        return store().analyze(source, settings, progress)
     finally:
         bar.empty()
 
 
 # ---------------------------------------------------------------------------------------------
-def downloads(item: Analysed, page: PageSettings) -> None:
+def downloads(item: Analyzed, page: PageSettings) -> None:
     """Download buttons: frames.csv, lifts.csv (when lifts exist), summary.json, the report."""
     r = item.result
     # one row that wraps as a whole button onto the next line, never inside a file name
@@ -209,7 +209,7 @@ def downloads(item: Analysed, page: PageSettings) -> None:
         row.download_button("annotated.mp4", video.read_bytes, "annotated.mp4", "video/mp4")
 
 
-def _report_bytes(item: Analysed, blur: bool) -> bytes:
+def _report_bytes(item: Analyzed, blur: bool) -> bytes:
     key = f"report-{blur}"
     if key not in item.extra:
         path = item.out_dir / f"report{'-blurred' if blur else ''}.html"

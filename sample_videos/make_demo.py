@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from posture.landmarks import save_npz
+from posture.core.landmarks import save_npz
 from posture.synthetic import demo_recording
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from posture import synthetic
-from posture.config import DEFAULTS, Settings
-from posture.measures import Measures, compute_measures
+from posture.core.config import DEFAULTS, Settings
+from posture.core.measures import Measures, compute_measures
 
 #: Standing frames put before the postures under test: the upright calibration (tilt, size).
 N_STAND = 40

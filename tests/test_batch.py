@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from posture import batch, cli
-from posture.batch import Job, Outcome
-from posture.config import DEFAULTS
-from posture.errors import PostureError
+from posture.cli import commands as cli
+from posture.core.config import DEFAULTS
+from posture.core.errors import PostureError
+from posture.run import batch
+from posture.run.batch import Job, Outcome
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "sample_videos" / "demo_landmarks.npz"
@@ -88,13 +89,13 @@ def _result(warnings: list[str]) -> Any:
 def test_a_failing_input_is_marked_and_the_next_one_runs(tmp_path: Path) -> None:
     jobs = [Job(Path(f"{n}.mp4"), tmp_path / n) for n in ("a", "bad", "c")]
 
-    def analyse(job: Job) -> Any:
+    def analyze(job: Job) -> Any:
         if job.source.stem == "bad":
             raise PostureError("bad.mp4 is not a video we can read")
         return _result([])
 
     seen: list[int] = []
-    outcomes = batch.run(jobs, analyse, on_done=lambda i, o: seen.append(i))
+    outcomes = batch.run(jobs, analyze, on_done=lambda i, o: seen.append(i))
     assert [o.status for o in outcomes] == ["ok", "failed", "ok"]
     assert outcomes[1].note == "bad.mp4 is not a video we can read"
     assert outcomes[1].summary is None
@@ -129,11 +130,11 @@ def test_an_unexpected_error_fails_that_input_only(tmp_path: Path) -> None:
     jobs = [Job(Path(f"{n}.mp4"), tmp_path / n) for n in ("a", "b")]
     answers = iter([OSError("No space left on device"), None])
 
-    def analyse(job: Job) -> Any:
+    def analyze(job: Job) -> Any:
         exc = next(answers)
         return _raise(exc) if exc is not None else _result([])
 
-    outcomes = batch.run(jobs, analyse)
+    outcomes = batch.run(jobs, analyze)
     assert outcomes[0].note == "internal error: OSError: No space left on device"
     assert [o.status for o in outcomes] == ["failed", "ok"]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from posture.bench import shared_media
-from posture.cli import main
+from posture.cli.bench import shared_media
+from posture.cli.commands import main
 
 CLIP = shared_media() / "bodyweight_squats_side.mp4"
 

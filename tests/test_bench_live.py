@@ -1,4 +1,4 @@
-"""The live latency benchmark: a real clip played as a camera through posture.live.run_live."""
+"""The live latency benchmark: a real clip played as a camera through posture.run.live.run_live."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from posture.bench_live import main, measure, shared_media
+from posture.cli.bench_live import main, measure, shared_media
 
 CLIP = shared_media() / "floor_lift_knees_bent_side.mp4"
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from posture import synthetic
-from posture.body import (
+from posture.core.body import (
     UP,
     body_frame,
     build_skeleton,
@@ -18,10 +18,10 @@ from posture.body import (
     mid,
     still_frames,
 )
-from posture.config import DEFAULTS, override
-from posture.geometry import angle_between_deg
-from posture.landmarks import LM, MIRROR, PoseSequence
-from posture.measures import trunk_angles
+from posture.core.config import DEFAULTS, override
+from posture.core.geometry import angle_between_deg
+from posture.core.landmarks import LM, MIRROR, PoseSequence
+from posture.core.measures import trunk_angles
 
 N_STAND = 40
 DEADBAND_DEG = inspect.signature(estimate_tilt).parameters["deadband_deg"].default

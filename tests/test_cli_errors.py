@@ -1,7 +1,7 @@
 """The command line on inputs it cannot use: one line on stderr, a non-zero exit, no traceback;
 and a video that breaks halfway: analysed up to the break, with a warning, exit 0.
 
-Each case runs ``python -m posture.cli`` in a subprocess, as a user would, once per module
+Each case runs ``python -m posture.cli.commands`` in a subprocess, as a user would, once per module
 (``failures``); the tests read its result. A progress bar redraws itself in place with ``\\r``,
 so the lines checked are what a terminal shows: the text after the last ``\\r`` of each line.
 """
@@ -21,7 +21,7 @@ import av
 import numpy as np
 import pytest
 
-from posture.cli import EXIT_ERROR
+from posture.cli.commands import EXIT_ERROR
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 FLOOR_LIFT = SHARED / "media" / "floor_lift_knees_bent_side.mp4"
@@ -260,7 +260,16 @@ def test_ctrl_c_keeps_the_frames_analysed_and_exits_130(tmp_path: Path) -> None:
     if not clip.is_file():
         pytest.skip(f"real clip not found: {clip} (needs ../shared/media)")
     p = subprocess.Popen(
-        [sys.executable, "-m", "posture.cli", "analyze", str(clip), "--out", "o", "--no-video"],
+        [
+            sys.executable,
+            "-m",
+            "posture.cli",
+            "analyze",
+            str(clip),
+            "--out",
+            "o",
+            "--no-video",
+        ],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

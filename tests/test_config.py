@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from posture.config import (
+from posture.core.config import (
     DEFAULTS,
     FilterSettings,
     Settings,
@@ -20,7 +20,7 @@ from posture.config import (
     load_config,
     override,
 )
-from posture.errors import ConfigError
+from posture.core.errors import ConfigError
 
 
 @pytest.mark.parametrize(

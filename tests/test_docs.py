@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from posture import synthetic
-from posture.analysis import analyze
-from posture.batch import OVERVIEW_COLUMNS
-from posture.config import DEFAULTS
-from posture.landmarks import NPZ_KEYS
-from posture.outputs import LIFT_COLUMNS
+from posture.assess.analysis import analyze
+from posture.assess.tables import LIFT_COLUMNS, frames_table
+from posture.core.config import DEFAULTS
+from posture.core.landmarks import NPZ_KEYS
+from posture.run.batch import OVERVIEW_COLUMNS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -35,7 +35,7 @@ def _documented(name: str) -> bool:
 @pytest.fixture(scope="module")
 def frame_columns() -> list[str]:
     a = analyze(synthetic.synthetic_lift("stoop", yaw_deg=90), DEFAULTS)
-    return list(a.table())
+    return list(frames_table(a))
 
 
 def test_every_frames_csv_column_is_documented(frame_columns: list[str]) -> None:
@@ -65,7 +65,7 @@ def test_the_readme_has_no_placeholders() -> None:
 
 
 def test_the_settings_reference_matches_the_defaults() -> None:
-    from posture.config import settings_markdown
+    from posture.core.config import settings_markdown
 
     begin = README.index("<!-- settings:begin")
     block = README[README.index("\n", begin) + 1 : README.index("<!-- settings:end -->")]

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posture import synthetic
-from posture.config import DEFAULTS, FilterSettings
-from posture.filtering import (
+from posture.assess.tables import frames_table
+from posture.core.config import DEFAULTS, FilterSettings
+from posture.core.filtering import (
     OneEuroFilter,
     clean,
     drop_upside_down,
@@ -22,7 +23,7 @@ from posture.filtering import (
     one_euro,
     upside_down,
 )
-from posture.landmarks import LM
+from posture.core.landmarks import LM
 
 FPS = 30.0
 
@@ -244,7 +245,7 @@ def _flipped(seq, rows: slice):
 
 
 def test_an_upside_down_skeleton_is_dropped_like_a_missing_pose() -> None:
-    from posture.analysis import analyze
+    from posture.assess.analysis import analyze
 
     upright = synthetic.sequence([synthetic.angles(yaw_deg=90, trunk_flexion_deg=10)] * 60)
     seq = _flipped(upright, slice(30, 33))
@@ -255,7 +256,7 @@ def test_an_upside_down_skeleton_is_dropped_like_a_missing_pose() -> None:
     _, dropped = drop_upside_down(seq)
     assert dropped.tolist() == flip.tolist()
     # the gap is bridged from the frames around it: no 170 deg peak, no hands under the floor
-    t = analyze(seq, DEFAULTS).table()
+    t = frames_table(analyze(seq, DEFAULTS))
     assert np.nanmax(np.abs(t["trunk_flexion_deg"])) < 15
     assert np.nanmin(t["hand_height_cm"]) > 40
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posture.geometry import (
+from posture.core.geometry import (
     angle_between_deg,
     joint_angle_deg,
     nanmean,

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from posture import synthetic
-from posture.errors import InputError
-from posture.landmarks import (
+from posture.core.errors import InputError
+from posture.core.landmarks import (
     LM,
     MIRROR,
     N_LANDMARKS,

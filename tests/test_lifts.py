@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from posture import synthetic
-from posture.analysis import analyze
-from posture.config import DEFAULTS, override
-from posture.lifts import classify, lift_rate
+from posture.assess.analysis import analyze
+from posture.assess.lifts import classify, lift_rate
+from posture.assess.tables import lifts_table
+from posture.core.config import DEFAULTS, override
 
 SIDE = 90.0  # the synthetic person faces the image's right: a side view
 
@@ -152,7 +153,7 @@ class _AtLowest:
 def test_a_bend_the_view_cannot_see_needs_the_hands_to_reach_down(
     trunk: tuple[float, float], knee: tuple[float, float], hand_cm: float, bent: bool
 ) -> None:
-    from posture.lifts import REACH_DOWN_CM, _bent
+    from posture.assess.lifts import REACH_DOWN_CM, _bent
 
     assert (hand_cm < REACH_DOWN_CM) == (hand_cm == 40.0)
     m = _AtLowest(trunk_flexion_deg=trunk, knee_flexion_deg=knee, hand_height_cm=(hand_cm, 1.0))
@@ -160,7 +161,7 @@ def test_a_bend_the_view_cannot_see_needs_the_hands_to_reach_down(
 
 
 def test_overlapping_dips_meet_at_the_highest_point_between_them() -> None:
-    from posture.lifts import _apart
+    from posture.assess.lifts import _apart
 
     signal = np.array([9, 5, 1, 5, 8, 6, 2, 6, 9], float)
     assert _apart([(4, 6, 8), (0, 2, 5)], signal) == [(0, 2, 4), (4, 6, 8)]
@@ -182,7 +183,7 @@ def test_one_hand_reaching_far_below_the_other_is_a_one_handed_lift_niosh_refuse
     assert score.not_applicable == ("a one-handed lift: the equation covers two-handed lifts only",)
     assert score.rwl_origin_kg is None
     assert two.lift_scores[0].not_applicable == ()
-    assert one.lifts_table()["one_handed"] == [1] and two.lifts_table()["one_handed"] == [0]
+    assert lifts_table(one)["one_handed"] == [1] and lifts_table(two)["one_handed"] == [0]
 
 
 def test_the_one_hand_threshold_comes_from_the_settings() -> None:

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posture.config import DEFAULTS
-from posture.cues import CUE_TEXT
-from posture.live import READINGS, LatestFrame, LiveFrame, LiveSession, run_live
-from posture.video import Frame, open_video
+from posture.assess.cues import CUE_TEXT
+from posture.core.config import DEFAULTS
+from posture.run.live import READINGS, LatestFrame, LiveFrame, LiveSession, run_live
+from posture.video.io import Frame, open_video
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 MEDIA = SHARED / "media"

@@ -29,11 +29,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posture import synthetic
-from posture.body import STATURE_FRACTION_LEG_TRUNK, mid
-from posture.config import DEFAULTS, override
-from posture.errors import InputError
-from posture.landmarks import LM
-from posture.measures import MEASURE_SPECS, Measures, compute_measures
+from posture.core.body import STATURE_FRACTION_LEG_TRUNK, mid
+from posture.core.config import DEFAULTS, override
+from posture.core.errors import InputError
+from posture.core.landmarks import LM
+from posture.core.measures import MEASURE_SPECS, Measures, compute_measures
 
 MIN_CONF = DEFAULTS.view.min_confidence
 N_STAND = 40  # standing calibration frames before the postures (as in conftest.measure)

@@ -8,9 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posture.config import DEFAULTS
-from posture.landmarks import N_LANDMARKS
-from posture.pose import CropPoseEstimator, DetectedPose, crop_around, from_crop, resolve_model
+from posture.core.config import DEFAULTS
+from posture.core.landmarks import N_LANDMARKS
+from posture.video.pose import (
+    CropPoseEstimator,
+    DetectedPose,
+    crop_around,
+    from_crop,
+    resolve_model,
+)
 
 SIZE = (1280, 720)
 CLIP = Path(__file__).resolve().parents[1] / ".." / "shared" / "media"
@@ -70,7 +76,7 @@ def test_the_second_look_finds_the_seated_worker_the_video_model_lost() -> None:
     """From 6.37 s to 7.3 s of the heavy-box clip the worker and the helper overlap in the
     hand-over and the video-mode model finds only the helper; a crop around where the worker
     was last seen (at 6.33 s) finds him."""
-    from posture.video import read_frame
+    from posture.video.io import read_frame
 
     clip = CLIP / "seated_twist_heavy_box_front.mp4"
     if not clip.is_file():

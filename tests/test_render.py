@@ -12,16 +12,16 @@ import av
 import numpy as np
 import pytest
 
-import posture.pipeline
-import posture.render
-from posture.analysis import Analysis, analyze
-from posture.config import DEFAULTS
-from posture.draw import FrameView, PersonView, annotate
-from posture.errors import NoPersonError
-from posture.landmarks import PoseSequence
-from posture.pipeline import Result, analyze_source
+import posture.run.recorded
+import posture.video.render
+from posture.assess.analysis import Analysis, analyze
+from posture.core.config import DEFAULTS
+from posture.core.errors import NoPersonError
+from posture.core.landmarks import PoseSequence
+from posture.run.recorded import Result, analyze_source
 from posture.synthetic import demo_recording
-from posture.views import frame_view
+from posture.video.draw import FrameView, PersonView, annotate
+from posture.video.views import frame_view
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 FLOOR_LIFT = SHARED / "media" / "floor_lift_knees_bent_side.mp4"
@@ -42,18 +42,18 @@ def clip() -> Path:
 @pytest.fixture(scope="module")
 def lagged_run(
     clip: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Result, posture.render.LaggedRenderer, Path]:
+) -> tuple[Result, posture.video.render.LaggedRenderer, Path]:
     """floor_lift analysed with video on; also returns the renderer the pipeline used."""
-    made: list[posture.render.LaggedRenderer] = []
+    made: list[posture.video.render.LaggedRenderer] = []
 
-    class Spy(posture.render.LaggedRenderer):
+    class Spy(posture.video.render.LaggedRenderer):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             made.append(self)
 
     out = tmp_path_factory.mktemp("lagged")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(posture.pipeline, "LaggedRenderer", Spy)
+        mp.setattr(posture.run.recorded, "LaggedRenderer", Spy)
         result = analyze_source(clip, DEFAULTS, out)
     assert len(made) == 1
     return result, made[0], out / "annotated.mp4"
@@ -62,7 +62,7 @@ def lagged_run(
 @pytest.mark.media
 @pytest.mark.slow
 def test_frames_drawn_early_match_the_final_analysis_so_nothing_is_redrawn(
-    lagged_run: tuple[Result, posture.render.LaggedRenderer, Path],
+    lagged_run: tuple[Result, posture.video.render.LaggedRenderer, Path],
 ) -> None:
     result, renderer, video = lagged_run
     # about the first second (lag 1 s, drawn in batches of 30) is drawn from the provisional
@@ -77,7 +77,7 @@ def test_frames_drawn_early_match_the_final_analysis_so_nothing_is_redrawn(
 @pytest.mark.slow
 def test_an_early_frame_that_differs_makes_the_whole_video_redrawn(
     clip: Path,
-    lagged_run: tuple[Result, posture.render.LaggedRenderer, Path],
+    lagged_run: tuple[Result, posture.video.render.LaggedRenderer, Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -86,7 +86,7 @@ def test_an_early_frame_that_differs_makes_the_whole_video_redrawn(
     def provisional(*args: Any, **kwargs: Any) -> FrameView:
         return replace(frame_view(*args, **kwargs), footer="provisional")
 
-    monkeypatch.setattr(posture.render, "frame_view", provisional)
+    monkeypatch.setattr(posture.video.render, "frame_view", provisional)
     result = analyze_source(clip, DEFAULTS, tmp_path)
     assert result.timings.get("redrawn") == 1.0
     redrawn = decoded_frames(tmp_path / "annotated.mp4")
@@ -217,7 +217,7 @@ def test_frame_views_that_differ_draw_different_pixels(
 
 
 def test_person_crop_cuts_the_box_padded_and_clipped_to_the_frame() -> None:
-    from posture.draw import person_crop
+    from posture.video.draw import person_crop
 
     rgb = np.zeros((100, 200, 3), np.uint8)
     crop = person_crop(rgb, (0.25, 0.2, 0.5, 0.8), pad=0.0)

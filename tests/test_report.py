@@ -10,18 +10,15 @@ import base64
 import re
 import subprocess
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 
 import cv2
 import numpy as np
 import pytest
 
-from posture.analysis import Analysis
-from posture.config import DEFAULTS, override
-from posture.landmarks import LM, N_LANDMARKS, PoseRecording, PoseSequence, save_npz
-from posture.pipeline import Result, analyze_landmarks
+from posture.core.config import DEFAULTS, override
+from posture.core.landmarks import LM, N_LANDMARKS, PoseRecording, PoseSequence, save_npz
 from posture.report import (
     key_moments,
     lift_low_row,
@@ -32,6 +29,7 @@ from posture.report import (
     row_at,
     write_report,
 )
+from posture.run.recorded import Result, analyze_landmarks
 
 FPS = 30.0
 #: Standing pose relative to the mid-hip, metres; x forward, y down, z away from the camera
@@ -231,9 +229,6 @@ def test_without_lifts_the_report_says_so(standing: Result) -> None:
     assert "No corrective cue was raised" in doc
 
 
-@pytest.mark.skipif(
-    not hasattr(Analysis, "lifts_table"), reason="lift detection (issue 4) is not in this tree"
-)
 def test_the_analysis_lifts_are_tabled_and_the_worst_one_pictured(result: Result) -> None:
     rows = lift_rows(result)
     assert len(rows) == 1, "the stoop (with its hold at the bottom) is one lift"
@@ -244,48 +239,6 @@ def test_the_analysis_lifts_are_tabled_and_the_worst_one_pictured(result: Result
     assert "<table>" in section and "No load weight was entered" in section
 
 
-@dataclass(frozen=True)
-class FakeLift:
-    lift: int
-    start_s: float
-    lowest_s: float
-    li_origin: float
-
-
-LIFT = {"lift": 1, "start_s": 1.5, "lowest_s": 2.9, "li_origin": 1.42}
-
-
-@pytest.mark.parametrize(
-    "lifts",
-    [
-        [FakeLift(1, 1.5, 2.9, 1.42)],
-        [dict(LIFT)],
-        {k: [v] for k, v in LIFT.items()},
-    ],
-)
-def test_lifts_carried_by_the_result_are_tabled_whatever_their_form(
-    standing: Result, lifts: object
-) -> None:
-    with_lifts = replace(standing, outputs=dict(standing.outputs))
-    with_lifts.lifts = lifts  # type: ignore[attr-defined]
-    rows = lift_rows(with_lifts)
-    assert rows == [LIFT]
-    assert lift_low_row(with_lifts, rows[0]) == row_at(standing.analysis, 2.9)
-    section = render_report(with_lifts).split("<h2>Lifts</h2>")[1].split("<h2>")[0]
-    assert "<th>Lifting index, origin</th>" in section and "1.42" in section
-    assert "No load weight was entered" in section
-
-
-def test_lifts_are_read_from_lifts_csv_when_the_analysis_has_none(tmp_path: Path) -> None:
-    csv_path = tmp_path / "lifts.csv"
-    csv_path.write_text("lift,start_s,lowest_s,li_origin\n1,1.5,2.9,1.42\n2,4,4.2,\n")
-    older = SimpleNamespace(analysis=SimpleNamespace(), outputs={"lifts": csv_path})
-    assert lift_rows(older) == [  # type: ignore[arg-type]
-        LIFT,
-        {"lift": 2, "start_s": 4, "lowest_s": 4.2, "li_origin": ""},
-    ]
-
-
 @pytest.mark.parametrize(
     ("lift", "text"),
     [
@@ -293,9 +246,14 @@ def test_lifts_are_read_from_lifts_csv_when_the_analysis_has_none(tmp_path: Path
             {"lift": 2, "style": "stoop", "li_origin": 0.8, "li_destination": 1.25},
             "lift 2 (stoop), LI 1.25",
         ),
-        ({"lift": 3, "style": "semi_squat", "li_origin": None}, "lift 3 (semi-squat)"),
-        ({"lift": 4, "style": "unknown", "lifting_index": 2.0}, "lift 4, LI 2.00"),
-        ({"lift": 5, "lift_frequency": 3.0}, "lift 5"),
+        (
+            {"lift": 3, "style": "semi_squat", "li_origin": None, "li_destination": None},
+            "lift 3 (semi-squat)",
+        ),
+        (
+            {"lift": 4, "style": "unknown", "li_origin": 2.0, "li_destination": None},
+            "lift 4, LI 2.00",
+        ),
     ],
 )
 def test_a_lift_is_named_with_its_style_and_worst_lifting_index(

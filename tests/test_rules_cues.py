@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from posture import synthetic
-from posture.analysis import analyze
-from posture.config import DEFAULTS, override
-from posture.cues import CUE_TEXT, debounce
+from posture.assess.analysis import analyze
+from posture.assess.cues import CUE_TEXT, debounce
+from posture.assess.tables import frames_table
+from posture.core.config import DEFAULTS, override
 
 FPS = 30.0
 
@@ -166,4 +167,4 @@ def test_repetition_means_more_than_4_lifts_a_minute() -> None:
     assert (rate == 4).any() and (rate == 5).any()
     assert np.all(sev[rate <= 4] == 0)
     assert np.all(sev[rate > 4] >= 1)
-    assert "slow_down" in set(a.table()["cues"])
+    assert "slow_down" in set(frames_table(a)["cues"])

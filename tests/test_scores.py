@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from posture import synthetic
-from posture.analysis import analyze
-from posture.config import DEFAULTS, override
-from posture.scores import INFREQUENT_PER_MIN, REBA_ARMS, lift_frequency
+from posture.assess.analysis import analyze
+from posture.assess.scores import INFREQUENT_PER_MIN, REBA_ARMS, lift_frequency
+from posture.assess.tables import analysis_summary, frames_table, lifts_table
+from posture.core.config import DEFAULTS, override
 
 FPS = 30.0
 
@@ -22,7 +23,7 @@ def still(seconds: float, **angles: float) -> list:
 
 
 def last(a, column: str) -> float:
-    return a.table()[column][-1]
+    return frames_table(a)[column][-1]
 
 
 @pytest.mark.parametrize(
@@ -53,8 +54,8 @@ def test_reba_rises_with_trunk_flexion() -> None:
 
 def test_standing_upright_scores_reba_low_or_negligible() -> None:
     a = analyze(synthetic.sequence(still(2.0)), DEFAULTS)
-    assert set(a.table()["reba_level"]) <= {"negligible", "low"}
-    assert set(a.table()["rula_level"]) <= {"acceptable", "investigate"}
+    assert set(frames_table(a)["reba_level"]) <= {"negligible", "low"}
+    assert set(frames_table(a)["rula_level"]) <= {"acceptable", "investigate"}
 
 
 def test_the_load_counts_only_during_a_lift() -> None:
@@ -63,7 +64,7 @@ def test_the_load_counts_only_during_a_lift() -> None:
     heavy = analyze(seq, override(DEFAULTS, {"task": {"load_kg": 15.0}}))
     inside = heavy.context.in_lift
     assert inside.any() and (~inside).any()
-    diff = heavy.table()["reba_score"] - light.table()["reba_score"]
+    diff = frames_table(heavy)["reba_score"] - frames_table(light)["reba_score"]
     assert np.all(diff[~inside] == 0)
     assert np.all(diff[inside] >= 1)  # REBA load > 10 kg adds 2 (fewer where capped)
 
@@ -73,14 +74,14 @@ def test_reba_confidence_is_the_weakest_measure_it_used() -> None:
         synthetic.angles(yaw_deg=0, trunk_flexion_deg=40)
     ]
     a = analyze(synthetic.sequence(frames, image_only=True), DEFAULTS)
-    assert a.table()["reba_conf"][-1] <= a.measures.conf["trunk_flexion_deg"][-1]
-    assert a.table()["reba_conf"][-1] < DEFAULTS.view.min_confidence
+    assert frames_table(a)["reba_conf"][-1] <= a.measures.conf["trunk_flexion_deg"][-1]
+    assert frames_table(a)["reba_conf"][-1] < DEFAULTS.view.min_confidence
 
 
 def test_niosh_gives_an_lifting_index_per_lift_with_a_load() -> None:
     seq = synthetic.synthetic_lift("squat", yaw_deg=90)
     a = analyze(seq, override(DEFAULTS, {"task": {"load_kg": 15.0}}))
-    rows = a.lifts_table()
+    rows = lifts_table(a)
     assert len(rows["lift"]) == 1
     rwl = rows["rwl_origin_kg"][0]
     assert 0 < rwl <= 23
@@ -90,14 +91,14 @@ def test_niosh_gives_an_lifting_index_per_lift_with_a_load() -> None:
 
 def test_niosh_without_a_load_gives_the_limit_but_no_index() -> None:
     a = analyze(synthetic.synthetic_lift("squat", yaw_deg=90), DEFAULTS)
-    rows = a.lifts_table()
+    rows = lifts_table(a)
     assert rows["rwl_origin_kg"][0] > 0
     assert rows["li_origin"][0] is None
 
 
 def test_niosh_says_when_it_assumed_the_frequency() -> None:
     a = analyze(synthetic.synthetic_lift("squat", yaw_deg=90), DEFAULTS)
-    assert "assumed" in a.lifts_table()["niosh_note"][0]
+    assert "assumed" in lifts_table(a)["niosh_note"][0]
     assert a.lift_scores[0].frequency_per_min == INFREQUENT_PER_MIN
 
 
@@ -119,7 +120,7 @@ def test_lift_frequency(given: float, lifts: int, seconds: float, expected: floa
 
 def test_summary_has_the_lift_and_reba_figures() -> None:
     a = analyze(synthetic.synthetic_lift("stoop", yaw_deg=90), DEFAULTS)
-    s = a.summary()
+    s = analysis_summary(a)
     assert s["lifts"] == 1
     assert s["lift_styles"]["stoop"] == 1
     assert s["risky_lifts"] == 1
@@ -145,7 +146,7 @@ def test_shock_and_coupling_count_only_during_a_lift() -> None:
     inside = rough.context.in_lift
     assert inside.any() and (~inside).any()
     for score in ("reba_score", "rula_score"):
-        diff = rough.table()[score] - plain.table()[score]
+        diff = frames_table(rough)[score] - frames_table(plain)[score]
         assert np.all(diff[~inside] == 0), score
         assert np.all(diff[inside] >= 0) and diff[inside].max() >= 1, score
 
@@ -158,7 +159,7 @@ def test_rula_force_uses_the_repeated_bands_when_lifts_come_more_than_4_a_minute
     loaded = analyze(seq, override(DEFAULTS, {"task": {"load_kg": 8.0}}))
     assert len(loaded.lifts) == 7
     rate = loaded.context.lift_rate_per_min
-    gain = loaded.table()["rula_score"] - empty.table()["rula_score"]
+    gain = frames_table(loaded)["rula_score"] - frames_table(empty)["rula_score"]
     first, last_ = loaded.lifts[0], loaded.lifts[-1]
     early = gain[first.start_row : first.end_row]
     late = gain[last_.start_row : last_.end_row]
@@ -172,7 +173,7 @@ def test_hands_just_below_the_floor_line_are_on_it_far_below_is_refused(
 ) -> None:
     from dataclasses import replace
 
-    from posture.scores import niosh_for_lifts
+    from posture.assess.scores import niosh_for_lifts
 
     a = analyze(synthetic.synthetic_lift("squat", yaw_deg=90), DEFAULTS)
     lift = replace(a.lifts[0], origin_hand_height_cm=v_cm)
@@ -187,7 +188,7 @@ def test_reba_is_trusted_from_a_side_view_that_hides_the_far_arm() -> None:
     """The far arm of a side view is unseen; REBA rests on the near one, which is seen."""
     from dataclasses import replace
 
-    from posture.landmarks import LM
+    from posture.core.landmarks import LM
 
     seq = synthetic.sequence(still(1.0) + still(1.0, trunk_flexion_deg=40), image_only=True)
     vis = np.ones_like(seq.visibility)
@@ -196,4 +197,4 @@ def test_reba_is_trusted_from_a_side_view_that_hides_the_far_arm() -> None:
     c = a.measures.conf
     arms = [min(c[u][-1], c[e][-1]) for u, e in REBA_ARMS]
     assert min(arms) < DEFAULTS.view.min_confidence <= max(arms)
-    assert a.table()["reba_conf"][-1] >= DEFAULTS.view.min_confidence
+    assert frames_table(a)["reba_conf"][-1] >= DEFAULTS.view.min_confidence

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from posture.config import DEFAULTS
-from posture.landmarks import LM, N_LANDMARKS
-from posture.pose import DetectedPose
-from posture.tracking import (
+from posture.core.config import DEFAULTS
+from posture.core.landmarks import LM, N_LANDMARKS
+from posture.video.pose import DetectedPose
+from posture.video.tracking import (
     MIN_SIGHTINGS,
     PersonTracker,
     SecondLook,

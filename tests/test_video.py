@@ -1,4 +1,4 @@
-"""Video in and out (posture.video): containers and codecs, rotation, real timestamps, the
+"""Video in and out (posture.video.io): containers and codecs, rotation, real timestamps, the
 H.264 writer, and flat memory on long videos.
 
 Small files are made at test time: from a real clip (ffmpeg) where the picture matters, from
@@ -18,7 +18,7 @@ import av
 import numpy as np
 import pytest
 
-from posture.video import VideoWriter, open_video
+from posture.video.io import VideoWriter, open_video
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 FLOOR_LIFT = SHARED / "media" / "floor_lift_knees_bent_side.mp4"
@@ -270,7 +270,7 @@ def test_rgb_to_i420_is_ffmpegs_picture_thin_coloured_lines_included() -> None:
     (62 rows: 31 chroma rows) are laid out as FFmpeg lays them out."""
     import cv2
 
-    from posture.video import rgb_to_i420
+    from posture.video.io import rgb_to_i420
 
     for h in (64, 62):
         rgb = np.full((h, 96, 3), 120, np.uint8)
@@ -291,7 +291,7 @@ def test_rgb_to_i420_is_ffmpegs_picture_thin_coloured_lines_included() -> None:
 
 @pytest.mark.media
 def test_rgb_to_i420_matches_ffmpeg_on_camera_footage(clip: Path) -> None:
-    from posture.video import rgb_to_i420
+    from posture.video.io import rgb_to_i420
 
     with open_video(clip) as v:
         for _, frame in zip(range(10), v, strict=False):

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from posture import __version__
-from posture.config import DEFAULTS, as_dict, dump_toml
-from posture.export import atomic_write_text
-from posture.measures import MEASURE_SPECS
+from posture.core.config import DEFAULTS, as_dict, dump_toml
+from posture.core.measures import MEASURE_SPECS
 from posture.report.figures import hex_colour, moment_pictures, timeline_png
 from posture.report.moments import (
     LABELS,
@@ -26,11 +25,12 @@ from posture.report.moments import (
     lift_rows,
     worst_lift_text,
 )
+from posture.run.export import atomic_write_text
 
 if TYPE_CHECKING:
-    from posture.pipeline import Result
+    from posture.run.recorded import Result
 
-#: Why a family of measures can be hard to trust (``posture.measures`` docstring).
+#: Why a family of measures can be hard to trust (``posture.core.measures`` docstring).
 WHY_LOW = {
     "sagittal": "a forward/backward angle: clear from the side, only estimated in depth when "
     "the camera faces the person",

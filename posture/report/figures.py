@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from posture.draw import RISK_RGB
 from posture.report.moments import LABELS, lift_low_row, lift_rows
+from posture.video.draw import RISK_RGB
 
 if TYPE_CHECKING:
-    from posture.pipeline import Result
+    from posture.run.recorded import Result
 
 
 def _png(rgb: np.ndarray, max_width: int = 480) -> str:
@@ -37,9 +37,9 @@ def moment_pictures(result: Result, rows: Iterable[int], *, blur_faces: bool) ->
 
     Each is found by seeking to its time (the annotated video keeps the analysis' timestamps),
     so a moment late in an hour-long recording costs one group of pictures, not the hour."""
-    from posture.draw import blur_faces as blur
-    from posture.video import read_frame
-    from posture.views import people_views
+    from posture.video.draw import blur_faces as blur
+    from posture.video.io import read_frame
+    from posture.video.views import people_views
 
     video = result.outputs.get("video")
     if video is None or not Path(video).is_file():

@@ -1,13 +1,11 @@
 """Moments of a clip worth showing: peaks, lifts, the worst frames.
 
-Used by the report and by the dashboard (which holds no maths of its own). Lift events come
-from issue 4's lift detection when it is there (``result.lifts`` or ``lifts.csv``); without
-them every helper degrades to what the analysis alone can say.
+Used by the report and by the dashboard (which holds no maths of its own). Lifts are read from
+the analysis itself (:func:`posture.assess.tables.lift_rows`, the rows of lifts.csv).
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from posture.cues import CUE_TEXT
+from posture.assess import tables
+from posture.assess.cues import CUE_TEXT
+from posture.assess.tables import lifting_index
 
 if TYPE_CHECKING:
-    from posture.analysis import Analysis
-    from posture.pipeline import Result
+    from posture.assess.analysis import Analysis
+    from posture.run.recorded import Result
 
 #: Measure -> plain label, in the order reports and the dashboard list them.
 LABELS = {
@@ -50,11 +50,6 @@ LIFT_COLUMNS = {
     "li_destination": "Lifting index, destination",
     "niosh_note": "NIOSH note",
 }
-
-
-#: Keys tried, in order, for the time (s) of a lift's lowest point (issue 4's lift events).
-LIFT_LOW_KEYS = ("lowest_s", "low_s", "bottom_s", "lowest_t_s", "origin_s", "start_s", "t_s")
-LIFT_LOW_FRAME_KEYS = ("lowest_frame", "lowest_row", "bottom_frame", "origin_frame", "frame")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,74 +96,19 @@ def flat(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _row_dict(item: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(item) and not isinstance(item, type):
-        return flat(dataclasses.asdict(item))
-    if hasattr(item, "_asdict"):
-        return flat(item._asdict())
-    if isinstance(item, Mapping):
-        return flat(item)
-    return flat(vars(item))
-
-
-def _number(text: str) -> Any:
-    try:
-        f = float(text)
-    except ValueError:
-        return text
-    return int(f) if f.is_integer() and "." not in text else f
-
-
-def _rows(lifts: Any) -> list[dict[str, Any]]:
-    if callable(getattr(lifts, "table", None)):
-        lifts = lifts.table()
-    if isinstance(lifts, Mapping):
-        cols = {k: list(v) for k, v in lifts.items()}
-        n = len(next(iter(cols.values()))) if cols else 0
-        return [{k: _plain(v[i]) for k, v in cols.items()} for i in range(n)]
-    return [_row_dict(item) for item in lifts]
-
-
 def lift_rows(result: Result) -> list[dict[str, Any]]:
-    """The clip's lifts as plain rows (one dict per lift, the columns of lifts.csv), or []
-    when there are none or lift events are not available.
-
-    Read from ``result.lifts`` if the result carries them, else ``analysis.lifts_table()``,
-    else the lifts.csv among the outputs.
-    """
-    lifts = getattr(result, "lifts", None)
-    if lifts is not None:
-        return _rows(lifts)
-    table = getattr(result.analysis, "lifts_table", None)
-    if callable(table):
-        return _rows(table())
-    path = result.outputs.get("lifts")
-    if path is None or not Path(path).is_file():
-        return []
-    with open(path, encoding="utf-8", newline="") as f:
-        return [{k: _number(v) for k, v in r.items()} for r in csv.DictReader(f)]
+    """The clip's lifts as plain rows (one dict per lift, the columns of lifts.csv)."""
+    return tables.lift_rows(result.analysis)
 
 
-def lift_low_row(result: Result, lift: dict[str, Any]) -> int | None:
-    """Row of a lift's lowest point (or, failing that, its start), or None if unknown."""
-    for key in LIFT_LOW_FRAME_KEYS:
-        if isinstance(lift.get(key), int | float):
-            return int(np.clip(int(lift[key]), 0, result.analysis.n_frames - 1))
-    for key in LIFT_LOW_KEYS:
-        if isinstance(lift.get(key), int | float):
-            return row_at(result.analysis, float(lift[key]))
-    return None
+def lift_low_row(result: Result, lift: Mapping[str, Any]) -> int | None:
+    """Row of a lift's lowest point (``lift`` a row of :func:`lift_rows`), or None."""
+    return next((lf.lowest_row for lf in result.analysis.lifts if lf.number == lift["lift"]), None)
 
 
 def worst_lift(result: Result) -> dict[str, Any] | None:
-    """The summary's ``worst_lift`` as a row (a dict, or a 1-based index into the lifts)."""
-    worst = result.summary().get("worst_lift")
-    if isinstance(worst, Mapping):
-        return flat(worst)
-    lifts = lift_rows(result)
-    if isinstance(worst, int) and 1 <= worst <= len(lifts):
-        return lifts[worst - 1]
-    return None
+    """The worst lift's row: the highest lifting index, else the deepest trunk bend."""
+    return tables.worst_lift(lift_rows(result))
 
 
 @dataclass(frozen=True)
@@ -231,23 +171,10 @@ def lift_count(summary: Mapping[str, Any]) -> str:
     return "-" if lifts is None else str(lifts)
 
 
-def lifting_index(lift: Mapping[str, Any]) -> float | None:
-    """A lift's NIOSH lifting index: the largest of its ``li*`` / ``lifting_index`` values."""
-    values = [
-        float(v)
-        for k, v in lift.items()
-        if (k in ("lifting_index", "li", "LI") or k.startswith("li_"))
-        and isinstance(v, int | float)
-        and not isinstance(v, bool)
-    ]
-    return max(values) if values else None
-
-
 def lift_text(lift: Mapping[str, Any]) -> str:
     """One line naming a lift and its worst figure, e.g. ``lift 3 (stoop), LI 1.80``."""
-    num = next((lift[k] for k in ("lift", "number", "index", "id") if k in lift), None)
-    text = f"lift {num}" if num is not None else "lift"
-    if isinstance(lift.get("style"), str) and lift["style"] != "unknown":
+    text = f"lift {lift['lift']}"
+    if lift["style"] != "unknown":
         text += f" ({lift['style'].replace('_', '-')})"
     li = lifting_index(lift)
     return text if li is None else f"{text}, LI {li:.2f}"

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posture import __version__
-from posture.batch import riskiest_first
-from posture.export import atomic_write_text
 from posture.report.document import CSS, _fmt, _share
 from posture.report.figures import hex_colour
+from posture.run.batch import OVERVIEW_COLUMNS, overview_row, riskiest_first
+from posture.run.export import atomic_write_text, write_table_csv
 
 if TYPE_CHECKING:
-    from posture.batch import Outcome
+    from posture.run.batch import Outcome
 
 #: Status -> the risk colour its pill borrows.
 STATUS_COLOUR = {"ok": "low", "partial": "medium", "failed": "high", "not run": "unknown"}
@@ -60,7 +60,7 @@ def _task(settings: Any) -> str:
 def render_overview(
     outcomes: Sequence[Outcome], rows: Sequence[dict[str, Any]], page: Path, settings: Any
 ) -> str:
-    """The overview as one HTML document; ``rows`` are ``posture.batch.overview_row``'s."""
+    """The overview as one HTML document; ``rows`` are ``posture.run.batch.overview_row``'s."""
     head = [
         "Recording",
         "Status",
@@ -122,8 +122,12 @@ def render_overview(
     )
 
 
-def write_overview_page(
-    outcomes: Sequence[Outcome], rows: Sequence[dict[str, Any]], path: Path, settings: Any
-) -> Path:
-    atomic_write_text(path, render_overview(outcomes, rows, path, settings))
-    return path
+def write_overview(outcomes: Sequence[Outcome], root: Path, settings: Any) -> list[Path]:
+    """``overview.csv`` (input order) and ``overview.html`` (riskiest first) into ``root``."""
+    rows = [overview_row(o, root) for o in outcomes]
+    table = {k: [r[k] for r in rows] for k in OVERVIEW_COLUMNS}
+    csv_path = root / "overview.csv"
+    write_table_csv(csv_path, table)
+    page = root / "overview.html"
+    atomic_write_text(page, render_overview(outcomes, rows, page, settings))
+    return [csv_path, page]

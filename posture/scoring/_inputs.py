@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from posture.errors import InputError
+from posture.core.errors import InputError
 from posture.scoring.tables import Bands, BoolArray, FloatArray, StrArray
 
 #: A per-frame input as given by the caller: ``(T,)`` array-like, a scalar for all frames, or None.

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from posture.errors import ConfigError, InputError
+from posture.core.errors import ConfigError, InputError
 from posture.scoring.tables import (
     FloatArray,
     IntArray,

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from posture.errors import InputError
+from posture.core.errors import InputError
 from posture.scoring.tables import (
     Bands,
     FloatArray,

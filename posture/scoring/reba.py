@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from posture.errors import ConfigError, InputError
+from posture.core.errors import ConfigError, InputError
 from posture.scoring import _inputs as inp
 from posture.scoring._inputs import Frames
 from posture.scoring.tables import (

@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from posture.errors import ConfigError
+from posture.core.errors import ConfigError
 from posture.scoring import _inputs as inp
 from posture.scoring._inputs import Frames
 from posture.scoring.tables import (

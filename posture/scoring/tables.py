@@ -2,7 +2,8 @@
 
 The tables live in ``posture/data/scoring/*.toml``, each with its published source cited. They are
 read with :mod:`importlib.resources` (or from a user's file), checked on load, and returned as
-frozen, typed structures; a malformed table raises :class:`~posture.errors.ConfigError` naming the
+frozen, typed structures; a malformed table raises
+:class:`~posture.core.errors.ConfigError` naming the
 file and the key.
 
 Bands
@@ -35,7 +36,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from posture.errors import ConfigError
+from posture.core.errors import ConfigError
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -8,7 +8,7 @@ Body model (stature ``H``; segment lengths from Drillis & Contini 1966 as tabula
 and *right* ``r`` (``f x u = r``); the pelvis is level, the mid-hip is the origin, and with
 ``hip_flexion_*_deg = None`` each foot stays straight below its hip, flat on the floor.
 
-Angle definitions follow :mod:`posture.measures` exactly, so a measure reads back what was set:
+Angle definitions follow :mod:`posture.core.measures` exactly, so a measure reads back what was set:
 
 * trunk axis (mid-hip to mid-shoulder) ``= sin(flex) cos(side) f + cos(flex) cos(side) u +
   sin(side) r``: ``trunk_flexion_deg`` + forward, ``trunk_side_bend_deg`` + to the right.
@@ -22,7 +22,7 @@ Angle definitions follow :mod:`posture.measures` exactly, so a measure reads bac
 * ``hip_flexion``: thigh from the trunk line pointing down, + forward (exact without side bend).
 * ``knee_flexion``: 180 minus the hip-knee-ankle angle.
 * ``head_forward_deg`` (``shoulders_forward_deg``) and ``neck_flexion_deg`` as read by
-  :func:`posture.measures.head_and_neck`, including the pose model's neutral offsets.
+  :func:`posture.core.measures.head_and_neck`, including the pose model's neutral offsets.
 * ``yaw_deg``: where the person faces, 0 the camera (``-z``), 90 the image's right (``+x``),
   180 away from the camera.
 
@@ -40,8 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from posture.errors import InputError
-from posture.landmarks import LM, N_LANDMARKS, PoseSequence
+from posture.core.errors import InputError
+from posture.core.landmarks import LM, N_LANDMARKS, PoseSequence
 
 #: Lengths as fractions of stature (Drillis & Contini 1966, via Winter 2009, Fig. 4.1, except
 #: where noted). Heights: hip 0.530, shoulder 0.818, wrist 0.485 of stature.
@@ -60,7 +60,7 @@ SEGMENTS: dict[str, float] = {
     "head_half_width": 0.04,  # ear to mid-ear
     "eye": 0.05,  # mid-ear to mid-eye
 }
-#: The pose model's neutral posture (see ``posture.measures``): the ear sits this far ahead of
+#: The pose model's neutral posture (see ``posture.core.measures``): the ear sits this far ahead of
 #: the trunk line, and the ear-to-eye line points this far above forward, in a plumb posture.
 EAR_AHEAD_DEG = 15.0
 EYE_ABOVE_DEG = 10.0

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from posture.errors import InputError
-from posture.landmarks import PoseRecording, PoseSequence
+from posture.core.errors import InputError
+from posture.core.landmarks import PoseRecording, PoseSequence
 from posture.synthetic.body import Angles, Camera, angles, sequence
 
 # ---------------------------------------------------------------------------------------------

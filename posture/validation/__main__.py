@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from posture.errors import PostureError
+from posture.core.errors import PostureError
 from posture.validation.compare import validate
 from posture.validation.mocap import default_shared_dir, load_trial
 from posture.validation.reference import compute_reference

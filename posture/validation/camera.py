@@ -13,7 +13,7 @@ Placement, in the subject's own axes (:class:`~.mocap.BodyAxes`, fixed at quiet 
   set the pinhole: focal length ``f = (W / 2) / tan(hfov / 2)`` pixels, square pixels,
   principal point at the image centre, no lens distortion.
 
-Outputs, in the project's convention (:mod:`posture.landmarks`):
+Outputs, in the project's convention (:mod:`posture.core.landmarks`):
 
 * world landmarks: camera axes (``x`` image right, ``y`` image down, ``z`` away from the
   camera), metres, origin at the mid-hip point of each frame. MediaPipe's world landmarks are
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posture.errors import InputError
-from posture.landmarks import LM, PoseRecording, PoseSequence
+from posture.core.errors import InputError
+from posture.core.landmarks import LM, PoseRecording, PoseSequence
 from posture.validation.mocap import BodyAxes
 
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from posture.config import Settings
-from posture.errors import PostureError
-from posture.landmarks import LM, save_npz
+from posture.core.config import Settings
+from posture.core.errors import PostureError
+from posture.core.landmarks import LM, save_npz
 from posture.validation.camera import VirtualCamera, camera_pose, render_view
 from posture.validation.mocap import MocapTrial, body_axes, landmarks_lab
 from posture.validation.reference import Reference
@@ -126,7 +126,7 @@ def aligned(columns: dict[str, np.ndarray], t_s: np.ndarray, name: str) -> np.nd
 def _cli(args: list[str]) -> tuple[int, str]:
     """Run ``posture.cli.main(args)`` in-process; ``(exit code, captured stdout + stderr)``."""
     # The CLI is the top layer; import it only when a validation runs.
-    cli = importlib.import_module("posture.cli")
+    cli = importlib.import_module("posture.cli.commands")
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
         try:

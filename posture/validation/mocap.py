@@ -48,8 +48,8 @@ from pathlib import Path
 import numpy as np
 import scipy.io
 
-from posture.errors import InputError
-from posture.landmarks import LM, N_LANDMARKS
+from posture.core.errors import InputError
+from posture.core.landmarks import LM, N_LANDMARKS
 
 TRIAL = "sub07_09_01"
 STANDING_S = 1.0  # the subject stands still for the first ~2 s; the first second is "quiet"
@@ -269,7 +269,7 @@ def _arm_points(trial: MocapTrial, side: str, hand_len_m: float) -> list[np.ndar
 def landmarks_lab(trial: MocapTrial) -> np.ndarray:
     """``(T, 33, 3)`` MediaPipe landmarks in the lab frame (metres, ``Y`` up, lab origin).
 
-    Indexed by :class:`~posture.landmarks.LM`; LEFT is the subject's left. See the module
+    Indexed by :class:`~posture.core.landmarks.LM`; LEFT is the subject's left. See the module
     docstring for the joint-centre definitions.
     """
     out = np.full((trial.n_frames, N_LANDMARKS, 3), np.nan)

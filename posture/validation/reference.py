@@ -30,7 +30,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from posture.landmarks import LM
+from posture.core.landmarks import LM
 from posture.validation.mocap import (
     BodyAxes,
     MocapTrial,

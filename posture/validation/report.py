@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posture.errors import InputError
+from posture.core.errors import InputError
 from posture.validation.compare import MEASURES, MIN_CONFIDENCE, Score
 from posture.validation.reference import Reference
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from dashboard_driver import CLIP, SCREENSHOTS, Watched
 
-from posture.draw import RISK_RGB
+from posture.video.draw import RISK_RGB
 
 pytestmark = pytest.mark.browser
 TALL = 3400

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from app.analyses import Analysed
+from app.analyses import Analyzed
 from app.batches import Entry, bundle, overview_rows
 from app.sources import source_of
 from posture import synthetic
-from posture.config import DEFAULTS
-from posture.landmarks import PoseRecording, save_npz
-from posture.pipeline import analyze_landmarks
+from posture.core.config import DEFAULTS
+from posture.core.landmarks import PoseRecording, save_npz
+from posture.run.recorded import analyze_landmarks
 
 
 def _entry(tmp: Path, name: str, style: str) -> Entry:
@@ -25,7 +25,7 @@ def _entry(tmp: Path, name: str, style: str) -> Entry:
     out = tmp / f"{name}-out"
     return Entry(
         f"{name}.mp4",
-        Analysed(source_of(npz), DEFAULTS, analyze_landmarks(npz, DEFAULTS, out), out),
+        Analyzed(source_of(npz), DEFAULTS, analyze_landmarks(npz, DEFAULTS, out), out),
     )
 
 

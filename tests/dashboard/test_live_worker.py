@@ -1,7 +1,7 @@
 """The live worker without a Streamlit runtime: frames in on one thread, results out on another.
 
 A fake session stands in for the pose model, except in the last test, which feeds a real clip
-through the real :class:`posture.live.LiveSession`.
+through the real :class:`posture.run.live.LiveSession`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 from app.live_worker import LiveWorker
-from posture.config import DEFAULTS, Settings
-from posture.errors import ModelError
-from posture.live import LiveFrame
+from posture.core.config import DEFAULTS, Settings
+from posture.core.errors import ModelError
+from posture.run.live import LiveFrame
 
 CLIP = Path(__file__).resolve().parents[3] / "shared" / "media" / "floor_lift_knees_bent_side.mp4"
 
@@ -193,7 +193,7 @@ def test_the_worker_module_does_not_import_streamlit() -> None:
 @pytest.mark.media
 @pytest.mark.skipif(not CLIP.is_file(), reason="../shared/media is not available")
 def test_a_real_clip_through_the_real_session_gives_readings_and_a_summary() -> None:
-    from posture.video import open_video
+    from posture.video.io import open_video
 
     w = LiveWorker(DEFAULTS)
     with open_video(CLIP) as src:

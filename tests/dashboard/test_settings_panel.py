@@ -17,8 +17,8 @@ from app.settings_panel import (
     _rule_title,
     _step,
 )
-from posture.config import DEFAULTS, RulesSettings, dump_toml
-from posture.errors import ConfigError
+from posture.core.config import DEFAULTS, RulesSettings, dump_toml
+from posture.core.errors import ConfigError
 
 
 @pytest.mark.parametrize(("section", "name"), TASK + CAMERA + [("output", "blur_faces")])

@@ -10,8 +10,9 @@ import pytest
 from app import sources
 from app.analyses import AnalysisStore, analysis_key, pose_digest, settings_digest, with_person
 from app.sources import DemoUnavailable, save_upload, source_of
-from posture.config import DEFAULTS, override
-from posture.errors import InputError, VideoError
+from posture.assess.tables import frames_table
+from posture.core.config import DEFAULTS, override
+from posture.core.errors import InputError, VideoError
 
 MEDIA = Path(__file__).resolve().parents[3] / "shared" / "media"
 CLIP = MEDIA / "floor_lift_knees_bent_side.mp4"
@@ -108,16 +109,16 @@ def test_cache_keys_follow_the_settings_and_pose_keys_only_the_pose_pass() -> No
 def test_other_settings_rescore_the_saved_landmarks_and_match_a_fresh_run(tmp_path: Path) -> None:
     store = AnalysisStore(tmp_path / "store", max_items=3)
     src = source_of(CLIP)
-    base = store.analyse(src, DEFAULTS)
+    base = store.analyze(src, DEFAULTS)
     assert not base.rescored and base.video is not None
-    assert store.analyse(src, DEFAULTS) is base  # cached
+    assert store.analyze(src, DEFAULTS) is base  # cached
     stricter = override(DEFAULTS, {"rules": {"bend_knees": {"trunk_flexion_deg": 20.0}}})
-    again = store.analyse(src, stricter)
+    again = store.analyze(src, stricter)
     assert again.rescored and again.video is not None
     assert again.key == analysis_key(src, stricter)
     assert again.result.source == base.result.source  # still the clip, not the npz
-    fresh = AnalysisStore(tmp_path / "fresh").analyse(src, stricter)
-    a, b = again.result.analysis.table(), fresh.result.analysis.table()
+    fresh = AnalysisStore(tmp_path / "fresh").analyze(src, stricter)
+    a, b = frames_table(again.result.analysis), frames_table(fresh.result.analysis)
     assert a.keys() == b.keys()
     for k in a:
         if a[k].dtype.kind in "OUSb":
@@ -128,7 +129,7 @@ def test_other_settings_rescore_the_saved_landmarks_and_match_a_fresh_run(tmp_pa
 
 def test_the_store_forgets_the_oldest_and_removes_its_folder(tmp_path: Path) -> None:
     synthetic = pytest.importorskip("posture.synthetic")
-    from posture.landmarks import PoseRecording, save_npz
+    from posture.core.landmarks import PoseRecording, save_npz
 
     store = AnalysisStore(tmp_path / "store", max_items=2)
     path = tmp_path / "rec.npz"
@@ -136,7 +137,7 @@ def test_the_store_forgets_the_oldest_and_removes_its_folder(tmp_path: Path) -> 
     save_npz(path, PoseRecording((lift,), lift.person_id))
     src = source_of(path)
     items = [
-        store.analyse(src, override(DEFAULTS, {"task": {"load_kg": float(kg)}})) for kg in (1, 2, 3)
+        store.analyze(src, override(DEFAULTS, {"task": {"load_kg": float(kg)}})) for kg in (1, 2, 3)
     ]
     assert not items[0].out_dir.exists()
     assert items[1].out_dir.exists() and items[2].out_dir.exists()

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from posture import cli
-from posture.landmarks import LM, PoseRecording, load_npz
+from posture.cli import commands as cli
+from posture.core.landmarks import LM, PoseRecording, load_npz
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO / ".." / "shared"

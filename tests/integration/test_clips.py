@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posture.cues import CUE_TEXT
-from posture.rules import RULES
+from posture.assess.cues import CUE_TEXT
+from posture.assess.rules import RULES
 
 from .conftest import SEATED_CLIPS, Runs, all_clips, worker_and_helper
 

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 import posture
-from posture import cli
-from posture.config import DEFAULTS, as_dict, override
-from posture.cues import CUE_TEXT
-from posture.landmarks import PoseRecording, save_npz
-from posture.outputs import CSV_MEASURES
+from posture.assess.cues import CUE_TEXT
+from posture.assess.tables import CSV_MEASURES
+from posture.cli import commands as cli
+from posture.core.config import DEFAULTS, as_dict, override
+from posture.core.landmarks import PoseRecording, save_npz
 from posture.synthetic import synthetic_lift
 
 from .conftest import Run, Runs

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from posture.errors import InputError
+from posture.core.errors import InputError
 from posture.scoring import (
     check_applicable,
     coupling_multiplier,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from posture.errors import InputError
+from posture.core.errors import InputError
 from posture.scoring import load_owas_tables, owas_back_code
 
 # Karhu et al. (1977): 1 straight, 2 bent, 3 twisted or bent sideways, 4 bent and twisted.

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posture.errors import InputError
+from posture.core.errors import InputError
 from posture.scoring import RebaInputs, RebaResult, load_reba_tables, reba
 
 # Hignett & McAtamney (2000), Table A: [neck][legs][trunk].

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posture.errors import InputError
+from posture.core.errors import InputError
 from posture.scoring import RulaInputs, RulaResult, load_rula_tables, rula
 
 # Table A, one row per (upper arm, lower arm): wrist 1..4, each wrist twist 1 then 2.

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from posture.errors import ConfigError
+from posture.core.errors import ConfigError
 from posture.scoring import load_niosh_tables, load_owas_tables, load_reba_tables, load_rula_tables
 from posture.scoring.tables import lookup, parse_bands, parse_interval, parse_levels, parse_table
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-from posture.errors import InputError
-from posture.landmarks import LM, MIRROR
+from posture.core.errors import InputError
+from posture.core.landmarks import LM, MIRROR
 from posture.validation.mocap import (
     MocapTrial,
     body_axes,

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posture.errors import InputError
+from posture.core.errors import InputError
 from posture.validation.camera import VirtualCamera
 from posture.validation.compare import (
     MEASURES,

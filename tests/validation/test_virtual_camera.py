@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posture.errors import InputError
-from posture.landmarks import LM, load_npz, save_npz
+from posture.core.errors import InputError
+from posture.core.landmarks import LM, load_npz, save_npz
 from posture.validation.camera import (
     VirtualCamera,
     camera_pose,

@@ -1,0 +1,5 @@
+"""``python -m posture.cli``: the same as the ``posture`` command."""
+
+from posture.cli.commands import main
+
+raise SystemExit(main())

@@ -1,0 +1,574 @@
+"""The ``posture`` command line. Every failure the user can fix is one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from posture import __version__
+from posture.core.config import (
+    DEFAULTS,
+    SubjectSettings,
+    TaskSettings,
+    ViewSettings,
+    dump_toml,
+    help_for,
+    load_config,
+    override,
+    settings_markdown,
+)
+from posture.core.errors import PostureError
+
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+EXIT_BUG = 70
+
+ANALYZE_EPILOG = """\
+examples:
+  posture analyze lifting.mp4 --out results/
+      analyse a recorded video; writes frames.csv, lifts.csv, summary.json,
+      landmarks.npz, annotated.mp4 and report.html into results/
+  posture analyze recordings/ --out results/ --load-kg 12
+      analyse every video in the folder recordings/ (or list several files),
+      each into results/<name>/; results/overview.csv and overview.html sum
+      them up, riskiest first
+  posture analyze lifting.mp4 --out results/ --person 2 --load-kg 12
+      analyse person 2 (the people found are listed at the end of a run and in
+      summary.json), lifting a 12 kg box
+  posture analyze --landmarks results/landmarks.npz --out rescored/ --config my.toml
+      score a previous run again with other settings, without the pose model
+  posture analyze --camera 0 --out session/
+      analyse the webcam until you press Ctrl-C
+
+The outputs and every column of frames.csv are described in the README.
+"""
+
+
+def _add_analysis_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("the person and the task")
+    g.add_argument("--person", type=int, metavar="ID", help=help_for(SubjectSettings, "person"))
+    g.add_argument(
+        "--height-cm", type=float, metavar="CM", help=help_for(SubjectSettings, "height_cm")
+    )
+    g.add_argument("--load-kg", type=float, metavar="KG", help=help_for(TaskSettings, "load_kg"))
+    g.add_argument(
+        "--lift-frequency",
+        type=float,
+        metavar="PER_MIN",
+        help=help_for(TaskSettings, "lift_frequency_per_min"),
+    )
+    g.add_argument(
+        "--duration-h", type=float, metavar="HOURS", help=help_for(TaskSettings, "duration_h")
+    )
+    g.add_argument(
+        "--coupling",
+        choices=("good", "fair", "poor", "unacceptable"),
+        help=help_for(TaskSettings, "coupling"),
+    )
+    g.add_argument(
+        "--view",
+        choices=("auto", "side", "front", "back", "oblique"),
+        help=help_for(ViewSettings, "hint"),
+    )
+    s = p.add_argument_group("settings and model")
+    s.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        help="settings file; `posture config` prints one with every default",
+    )
+    s.add_argument(
+        "--model",
+        metavar="FILE.task",
+        help="pose model to use (default: an official .task in models/, else one "
+        "built from the installed mediapipe)",
+    )
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    o: dict[str, dict[str, Any]] = {}
+
+    def put(section: str, key: str, value: Any) -> None:
+        if value is not None:
+            o.setdefault(section, {})[key] = value
+
+    put("subject", "person", getattr(args, "person", None))
+    put("subject", "height_cm", getattr(args, "height_cm", None))
+    put("task", "load_kg", getattr(args, "load_kg", None))
+    put("task", "lift_frequency_per_min", getattr(args, "lift_frequency", None))
+    put("task", "duration_h", getattr(args, "duration_h", None))
+    put("task", "coupling", getattr(args, "coupling", None))
+    put("view", "hint", getattr(args, "view", None))
+    put("pose", "model", getattr(args, "model", None))
+    if getattr(args, "no_video", False):
+        put("output", "video", False)
+    if getattr(args, "blur_faces", False):
+        put("output", "blur_faces", True)
+    return o
+
+
+def settings_from(args: argparse.Namespace) -> Any:
+    return override(load_config(getattr(args, "config", None)), _overrides(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posture",
+        description="Ergonomics and lifting-risk analysis from video: trunk bending, twisting "
+        "under load, rounded shoulders, REBA/RULA/NIOSH/OWAS scores and plain-word "
+        "cues. Runs offline; nothing is sent anywhere.",
+    )
+    parser.add_argument("--version", action="version", version=f"posture {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show full error tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser(
+        "analyze",
+        help="analyse a video, a camera or a landmark file",
+        description="Analyse one person's posture in a video file, a webcam, or a landmarks.npz "
+        "from an earlier run, and write the results into a folder.",
+        epilog=ANALYZE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    a.add_argument(
+        "input",
+        nargs="*",
+        metavar="VIDEO",
+        help="video file (mp4, mov, avi, webm, mkv ...); several files or a folder of videos "
+        "make a batch: each into a folder of its own under --out, plus an overview",
+    )
+    a.add_argument(
+        "--camera",
+        type=int,
+        metavar="N",
+        help="analyse webcam number N (0 is the first) until Ctrl-C",
+    )
+    a.add_argument(
+        "--landmarks",
+        metavar="FILE.npz",
+        help="re-score landmarks saved by an "
+        "earlier run (or motion capture) without running the pose model",
+    )
+    a.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder for the results (created if needed; files in it are replaced)",
+    )
+    a.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
+    a.add_argument(
+        "--no-report",
+        action="store_true",
+        help="do not write report.html (the report to file; faces in it are blurred)",
+    )
+    a.add_argument("--blur-faces", action="store_true", help="blur faces in annotated.mp4")
+    a.add_argument(
+        "--max-frames", type=int, default=0, metavar="N", help="stop after N frames (0: all)"
+    )
+    a.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_analysis_options(a)
+
+    lv = sub.add_parser(
+        "live",
+        help="coach live on a webcam in a window (shop-floor PC)",
+        description="Show the webcam with the skeleton, the measures and the current cue, live. "
+        "Press q or Esc in the window to stop; a session summary follows.",
+    )
+    lv.add_argument(
+        "--camera", type=int, default=0, metavar="N", help="webcam number (default: 0, the first)"
+    )
+    lv.add_argument(
+        "--replay",
+        metavar="VIDEO",
+        help="play a video file as if it were the "
+        "camera, in real time (for demonstrations and tests)",
+    )
+    lv.add_argument(
+        "--no-window",
+        action="store_true",
+        help="no window: print each new cue in the terminal instead",
+    )
+    lv.add_argument(
+        "--no-mirror",
+        action="store_true",
+        help="show the picture as the camera sees it (default: mirrored, like a mirror)",
+    )
+    lv.add_argument(
+        "--seconds", type=float, default=0.0, help="stop after this many seconds (0: until stopped)"
+    )
+    lv.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write the session's frames.csv, summary.json and landmarks.npz here when it ends",
+    )
+    _add_analysis_options(lv)
+
+    c = sub.add_parser(
+        "config",
+        help="print every setting with its default, as TOML",
+        description="Print the settings file with every default; save it, edit "
+        "it and pass it with --config.",
+    )
+    c.add_argument("--config", metavar="FILE.toml", help="show these settings instead")
+    c.add_argument(
+        "--markdown",
+        action="store_true",
+        help="as Markdown tables (the README's settings reference)",
+    )
+
+    sub.add_parser(
+        "models",
+        help="show which pose model would be used (builds it if needed)",
+        description="Show the pose model posture analyze would use: a --model file, else an "
+        "official .task in the models folders listed, else a bundle built once, offline, from "
+        "the tflite files inside the installed mediapipe wheel.",
+    )
+
+    d = sub.add_parser("dashboard", help="open the dashboard in the browser")
+    d.add_argument(
+        "--port", type=int, default=8501, help="local port to serve it on (default 8501)"
+    )
+    d.add_argument("--headless", action="store_true", help="do not open a browser")
+
+    b = sub.add_parser("bench", help="measure speed: whole pipeline vs. pose model alone")
+    b.add_argument(
+        "video", nargs="?", help="clip to measure (default: a clip from ../shared/media)"
+    )
+    b.add_argument("--repeat", type=int, default=1, help="runs of each measurement")
+    b.add_argument("--out", metavar="DIR", help="keep the pipeline's outputs here")
+    b.add_argument(
+        "--frames", type=int, default=0, metavar="N", help="measure the first N frames only"
+    )
+    b.add_argument(
+        "--no-video",
+        action="store_true",
+        help="the pipeline without the annotated video (shows what drawing and encoding cost)",
+    )
+    b.add_argument(
+        "--live",
+        action="store_true",
+        help="measure live coaching's latency instead "
+        "(camera frame in to annotated frame out; the clip is played as a camera)",
+    )
+    return parser
+
+
+class Progress:
+    """A progress bar on a terminal, made at the first frame (once the input has opened);
+    nothing when stderr is not a terminal (a log file gets the summary lines only)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=total or None,
+                unit=" frames",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                leave=False,
+                mininterval=0.5,
+            )
+        self.bar.n = done
+        if done % 10 == 0:
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@contextlib.contextmanager
+def native_logs_hidden(hide: bool) -> Iterator[None]:
+    """MediaPipe, TensorFlow Lite and FFmpeg write their own log lines straight to the
+    process's stderr; the user should see posture's messages only. The file descriptor is
+    pointed at /dev/null while Python's ``sys.stderr`` keeps writing to the real one.
+    ``--debug`` keeps the native logs."""
+    if not hide:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    python_stderr = sys.stderr
+    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr.close()
+        sys.stderr = python_stderr
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from posture.run.batch import is_batch, is_landmarks_file
+    from posture.run.recorded import check_output_dir
+
+    given = [x for x in (args.input or None, args.camera, args.landmarks) if x is not None]
+    if len(given) != 1:
+        raise PostureError(
+            "give exactly one input: VIDEO files (or folders of videos), --camera N or "
+            "--landmarks FILE.npz (see posture analyze --help)"
+        )
+    if args.max_frames < 0:
+        raise PostureError("--max-frames must be 0 or more")
+    if not args.out.strip():
+        raise PostureError("--out needs a folder name (e.g. --out results/)")
+    settings = settings_from(args)
+    out = Path(args.out)
+    if args.input and is_batch(args.input):
+        return _analyze_batch(args, settings, out)
+    check_output_dir(out)
+    if args.camera is not None:
+        source: str | int = args.camera
+    else:
+        source = args.landmarks if args.landmarks is not None else args.input[0]
+    # a landmarks.npz given like a video is re-scored as with --landmarks
+    landmarks = args.landmarks is not None or is_landmarks_file(str(source))
+    result = _analyze_one(args, settings, source, out, landmarks=landmarks)
+    _report(result, out)
+    # a video file stopped by Ctrl-C: the partial results are written, but a script must not
+    # take them for a finished run (130 = interrupted, as shells report it); Ctrl-C is how a
+    # camera session normally ends
+    interrupted = any(w.startswith("interrupted") for w in result.warnings)
+    return 130 if interrupted and args.camera is None else 0
+
+
+def _analyze_one(
+    args: argparse.Namespace, settings: Any, source: str | int, out: Path, *, landmarks: bool
+) -> Any:
+    """One input into ``out``: every output, the report last (it shows the annotated video's
+    worst moments)."""
+    from posture.run.recorded import analyze_landmarks, analyze_source
+
+    if landmarks:
+        result = analyze_landmarks(str(source), settings, out)
+    else:
+        if isinstance(source, str) and not Path(source).exists():
+            raise PostureError(f"video file not found: {source}")
+        progress = Progress(not args.quiet)
+        try:
+            result = analyze_source(
+                source, settings, out, progress=progress, max_frames=args.max_frames
+            )
+        finally:
+            progress.close()
+    if not args.no_report:
+        from posture.report import write_report
+
+        result.outputs["report"] = write_report(result, out / "report.html")
+    else:
+        (out / "report.html").unlink(missing_ok=True)  # not one left from an earlier run
+    return result
+
+
+def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path) -> int:
+    """Several inputs: each into a folder of its own, then the overview. Exit 0 when every
+    input was analysed, 2 when any failed, 130 after Ctrl-C."""
+    from posture.report.overview import write_overview
+    from posture.run import batch
+    from posture.run.recorded import check_output_dir
+
+    jobs = batch.plan(batch.expand_inputs(args.input), root)
+    check_output_dir(root)
+    print(f"{len(jobs)} recordings; results under {root}/", flush=True)
+
+    def analyze(job: batch.Job) -> Any:
+        check_output_dir(job.out)
+        for name in batch.RUN_OUTPUTS:  # a failure must not leave an earlier run's results
+            (job.out / name).unlink(missing_ok=True)
+        return _analyze_one(args, settings, str(job.source), job.out, landmarks=job.is_landmarks)
+
+    def done(i: int, outcome: batch.Outcome) -> None:
+        head = f"[{i + 1}/{len(jobs)}] {outcome.job.source.name}"
+        if outcome.summary is None:
+            print(f"{head}: failed: {outcome.note}", file=sys.stderr, flush=True)
+            with contextlib.suppress(OSError):  # its folder, if nothing was written into it
+                outcome.job.out.rmdir()
+            return
+        s = outcome.summary
+        high = s["risk_time_share"].get("high", 0.0)
+        print(f"{head}: {_lifts_line(s, tail='')}; high risk {high:.0%}", flush=True)
+        for w in s["warnings"]:
+            print(f"{head}: warning: {w}", file=sys.stderr, flush=True)
+
+    outcomes = batch.run(jobs, analyze, on_done=done)
+    written = write_overview(outcomes, root, settings)
+    failed = sum(o.status == "failed" for o in outcomes)
+    print(
+        f"Overview: {', '.join(str(p) for p in written)}"
+        + (f" ({failed} of {len(outcomes)} could not be analysed)" if failed else "")
+    )
+    if any(o.interrupted for o in outcomes):
+        return EXIT_INTERRUPTED
+    return EXIT_ERROR if failed else 0
+
+
+def _report(result: Any, out: Path) -> None:
+    s = result.summary()
+    clip = s["clip"]
+    print(
+        f"Analysed {clip['frames']} frames ({clip['duration_s']} s); a pose in "
+        f"{clip['frames_with_pose']} of them."
+    )
+    if len(s["people"]) > 1:
+        print(
+            f"People tracked ({len(s['people'])}); analysed: person {s['subject']} "
+            "(choose another with --person ID):"
+        )
+        for p in s["people"]:
+            text = p.get("description") or f"person {p['person_id']}: {p['frames']} frames"
+            print(f"  {text}")
+    m = s["measures"]["trunk_flexion_deg"]
+    if m:
+        print(f"Trunk flexion: typical {m['median']} deg, peak {m['peak']} deg.")
+    share = s["risk_time_share"]
+    print("Time at risk: " + ", ".join(f"{k} {v:.0%}" for k, v in share.items() if v))
+    print(_lifts_line(s))
+    reba = s["reba_time_share"]
+    if s["reba_peak"] is not None:
+        print(
+            f"REBA: peak {s['reba_peak']:g}; time "
+            + ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in reba.items() if v)
+        )
+    if s["cues"]:
+        print("Cues: " + "; ".join(f"{c['text']} ({c['seconds']} s)" for c in s["cues"][:3]))
+    for w in s["warnings"]:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"Results in {out}/: " + ", ".join(p.name for p in result.outputs.values()))
+
+
+def _lifts_line(s: dict[str, Any], tail: str = "; per lift in lifts.csv.") -> str:
+    """One line on the lifts: how many of each style, and the worst lifting index."""
+    from posture.assess.tables import lifting_index
+
+    if not s["lifts"]:
+        return "Lifts: none" + (tail and ".")
+    styles = ", ".join(f"{n} {k.replace('_', '-')}" for k, n in s["lift_styles"].items() if n)
+    line = f"Lifts: {s['lifts']} ({styles})"
+    worst = s["worst_lift"] or {}
+    index = lifting_index(worst)
+    if index is not None:
+        line += f"; worst, lift {worst['lift']}: lifting index {index:g}"
+    elif not s["settings"]["task"]["load_kg"]:
+        line += "; give --load-kg for the NIOSH lifting index"
+    return line + tail
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    tree = load_config(args.config) if args.config else DEFAULTS
+    print(settings_markdown(tree) if args.markdown else dump_toml(tree).rstrip("\n"))
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from posture.video.pose import models_dirs, resolve_model
+
+    info = resolve_model(DEFAULTS.pose)
+    print(f"model: {info.path}\nsource: {info.source}\nsha256: {info.sha256}")
+    print("official .task files are looked for in: " + ", ".join(map(str, models_dirs())))
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    app = Path(__file__).resolve().parents[2] / "app" / "dashboard.py"
+    if not app.is_file():
+        raise PostureError(f"the dashboard is not installed here ({app} is missing)")
+    argv = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(args.port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.headless",
+        "true" if args.headless else "false",
+        "--server.address",
+        "localhost",  # this machine only, and no "External URL" lookup
+    ]
+    print(f"posture dashboard: http://localhost:{args.port} (Ctrl-C to stop)", flush=True)
+    os.chdir(app.parent.parent)  # Streamlit reads .streamlit/config.toml from the current folder
+    os.execv(sys.executable, argv)
+    return 0  # pragma: no cover
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    if args.live:
+        from posture.cli.bench_live import main as bench_live
+
+        return bench_live([*([args.video] if args.video else []), "--repeat", str(args.repeat)])
+    from posture.cli.bench import run_bench
+
+    return run_bench(args)
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    from posture.cli.live import run_live_command
+
+    return run_live_command(args, settings_from(args))
+
+
+COMMANDS = {
+    "analyze": cmd_analyze,
+    "live": cmd_live,
+    "config": cmd_config,
+    "models": cmd_models,
+    "dashboard": cmd_dashboard,
+    "bench": cmd_bench,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    # the dashboard replaces this process (exec): its stderr must stay the real one
+    hide = not args.debug and args.command != "dashboard"
+    try:
+        with native_logs_hidden(hide):
+            return COMMANDS[args.command](args)
+    except PostureError as exc:
+        if args.debug:
+            raise
+        print(f"posture: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("posture: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the output went to a pipe that closed (`posture config | head`)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"posture: internal error: {type(exc).__name__}: {exc} (rerun with --debug "
+            "for details)",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""``posture live``: live coaching in an OpenCV window, or cues printed in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from posture.core.config import Settings
+from posture.core.errors import CameraError, PostureError
+from posture.run.live import LiveFrame, LiveSession, run_live
+from posture.run.recorded import check_output_dir, write_outputs
+from posture.video.io import Camera, open_video
+
+WINDOW = "posture live (q to stop)"
+
+
+def _open_window() -> None:
+    try:
+        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
+    except cv2.error as exc:
+        raise PostureError(
+            "no screen to show a window on (use --no-window, or the dashboard's live tab)"
+        ) from exc
+
+
+def run_live_command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.out:
+        check_output_dir(Path(args.out))
+    source: Any = open_video(args.replay) if args.replay else Camera(args.camera)
+    window = not args.no_window
+    if window:
+        _open_window()
+    session = LiveSession(settings, mirror=not args.no_mirror and not args.replay)
+    started = time.monotonic()
+    last_cue: list[str | None] = [None]
+
+    def show(result: LiveFrame, latency: float) -> bool:
+        if args.seconds and time.monotonic() - started > args.seconds:
+            return False
+        if window:
+            cv2.imshow(WINDOW, cv2.cvtColor(result.annotated, cv2.COLOR_RGB2BGR))
+            if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
+                return False
+        elif result.cue != last_cue[0]:
+            stamp = f"{result.t_s:7.1f} s"
+            print(f"{stamp}  {result.cue_text or '(no cue)'}", flush=True)
+        last_cue[0] = result.cue
+        return True
+
+    try:
+        stats = run_live(session, iter(source), pace=bool(args.replay), on_frame=show)
+    except KeyboardInterrupt:
+        stats = {"processed": 0, "dropped": 0, "latencies_s": []}
+    finally:
+        if window:
+            cv2.destroyAllWindows()
+    if getattr(source, "error", None):
+        print(f"warning: {source.error}")
+    source.close()
+    result = session.finish()
+    session.close()
+    lat = np.array(stats["latencies_s"]) * 1000
+    if lat.size:
+        print(
+            f"Frames shown: {stats['processed']} (dropped {stats['dropped']}); latency median "
+            f"{np.median(lat):.0f} ms, 95th percentile {np.percentile(lat, 95):.0f} ms."
+        )
+    if result is None:
+        print("Nobody was seen during the session.")
+        return 0
+    s = result.summary()
+    share = s["risk_time_share"]
+    print("Session: " + ", ".join(f"{k} {v:.0%}" for k, v in share.items() if v))
+    for c in s["cues"][:3]:
+        print(f"  {c['text']}: {c['seconds']} s")
+    if args.out:
+        write_outputs(result, Path(args.out))
+        print(f"Session results in {args.out}/")
+    return 0
+
+
+__all__ = ["CameraError", "run_live_command"]

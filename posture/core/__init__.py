@@ -1,0 +1,3 @@
+"""Data types, settings and the pure maths: landmarks, geometry, the body frame, filtering,
+measures.
+"""

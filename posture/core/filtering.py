@@ -1,0 +1,228 @@
+"""Cleaning landmark trajectories: visibility threshold, short-gap interpolation, smoothing.
+
+Recorded video gets a zero-phase Butterworth low-pass (``filtfilt``: no lag, as biomechanics
+does it), live video a one-euro filter (causal, little lag when moving, smooth when still).
+Gaps up to ``max_gap_s`` are interpolated linearly; longer gaps stay NaN, never invented.
+All parameters come from :class:`posture.core.config.FilterSettings`.
+
+A pose upside down (the ankles well above the hips) is not a working posture: it is the pose
+model's glitch (a skeleton flipped for a frame or two) or an acrobatic moment out of this
+tool's scope. Such frames are treated like frames without a pose (:func:`drop_upside_down`), so
+a glitch can neither peak a measure nor put the hands under the floor.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+from scipy.signal import butter, sosfiltfilt
+
+from posture.core.config import FilterSettings
+from posture.core.landmarks import LM, PoseSequence
+
+#: Ankles higher than the hips by this share of the trunk length: legs in the air, the pose
+#: upside down. (The trunk alone tells little: a deep stoop of 100 deg seen by a camera pitched
+#: 40 deg down reads 140 deg before the tilt is corrected, and the tilt is found later.)
+UPSIDE_DOWN_ANKLES_TRUNKS = 0.25
+#: ... or the shoulders below the hips by this share of the trunk length (cos 25 deg: the trunk
+#: more than 155 deg from upright, past even that stoop and camera): a tucked somersault, whose
+#: ankles stay by the hips.
+UPSIDE_DOWN_TRUNK_COS = 0.906
+#: ... unless the ankles hang below the hips by this share of the trunk length (a deep stoop
+#: under a steeper camera than that, e.g. one high on a wall, looking down).
+UPSIDE_DOWN_LEGS_DOWN_TRUNKS = 0.5
+
+
+def nan_runs(valid: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, stop)`` index runs where ``valid`` (1-D bool) is True."""
+    v = np.concatenate([[False], valid.astype(bool), [False]])
+    d = np.diff(v.astype(np.int8))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
+
+
+def mask_low_visibility(seq: PoseSequence, min_visibility: float) -> PoseSequence:
+    """NaN out landmarks whose visibility is below the threshold (unknown visibility stays)."""
+    low = seq.visibility < min_visibility  # NaN compares False: unknown is kept
+    if not low.any():
+        return seq
+    world = seq.world_xyz_m.copy()
+    image = seq.image_xyz.copy()
+    world[low] = np.nan
+    image[low] = np.nan
+    return replace(seq, world_xyz_m=world, image_xyz=image)
+
+
+def upside_down(xyz: np.ndarray, aspect: float = 1.0) -> np.ndarray:
+    """``(T,)`` True where the pose ``(T, 33, 3)`` (y pointing down, as in MediaPipe's image
+    and world landmarks) is upside down; False where it cannot be told."""
+    pts = xyz.astype(np.float64) * np.array([aspect, 1.0, aspect])  # z in units of x
+
+    def midpoint(a: LM, b: LM, dims: int) -> np.ndarray:
+        """Of the points seen (one ankle may be hidden), in the first ``dims`` axes."""
+        pair = pts[:, [a, b], :dims]
+        n = np.isfinite(pair).all(axis=-1).sum(axis=1)[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(
+                n > 0, np.nansum(np.where(np.isfinite(pair), pair, 0), axis=1) / n, np.nan
+            )
+
+    hips = midpoint(LM.LEFT_HIP, LM.RIGHT_HIP, 2)
+    trunk = midpoint(LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, 2) - hips
+    ankles = midpoint(LM.LEFT_ANKLE, LM.RIGHT_ANKLE, 2)
+    # in depth too: a trunk bent toward a high camera points down the picture, not the body
+    hips3 = midpoint(LM.LEFT_HIP, LM.RIGHT_HIP, 3)
+    trunk3 = midpoint(LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, 3) - hips3
+    length3 = np.linalg.norm(trunk3, axis=-1)
+    legs3 = midpoint(LM.LEFT_ANKLE, LM.RIGHT_ANKLE, 3) - hips3
+    with np.errstate(invalid="ignore"):
+        feet_up = hips[:, 1] - ankles[:, 1] > UPSIDE_DOWN_ANKLES_TRUNKS * np.linalg.norm(
+            trunk, axis=-1
+        )
+        # ... unless the legs hang below the hips: a stoop under a steep camera, not a tuck
+        legs_down = legs3[:, 1] > UPSIDE_DOWN_LEGS_DOWN_TRUNKS * length3
+        head_down = (trunk3[:, 1] > UPSIDE_DOWN_TRUNK_COS * length3) & ~legs_down
+    return feet_up | head_down
+
+
+def drop_upside_down(seq: PoseSequence) -> tuple[PoseSequence, np.ndarray]:
+    """``seq`` with the landmarks of upside-down frames set to NaN (as if no pose was found
+    there), and the ``(T,)`` mask of those frames."""
+    flip = upside_down(seq.world_xyz_m) | upside_down(seq.image_xyz, seq.aspect)
+    if not flip.any():
+        return seq, flip
+    world = seq.world_xyz_m.copy()
+    image = seq.image_xyz.copy()
+    world[flip] = np.nan
+    image[flip] = np.nan
+    return replace(seq, world_xyz_m=world, image_xyz=image), flip
+
+
+def _channels(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+    """``x`` ``(T, ...)`` as ``(T, C)`` float64 channels, their validity, and the channels
+    grouped by their NaN pattern (x, y, z of one landmark go together, done in one call)."""
+    flat = x.reshape(x.shape[0], -1).astype(np.float64)
+    valid = np.isfinite(flat)
+    patterns: dict[bytes, list[int]] = {}
+    for c in range(flat.shape[1]):
+        patterns.setdefault(valid[:, c].tobytes(), []).append(c)
+    return flat, valid, list(patterns.values())
+
+
+def fill_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray:
+    """Linear interpolation across NaN gaps no longer than ``max_gap_s``, per channel.
+
+    ``x`` is ``(T, ...)``; channels are the trailing axes. The gap length is the time between
+    the last sample before and the first after it; leading and trailing gaps are not filled.
+    """
+    if x.shape[0] < 3 or max_gap_s <= 0:
+        return x
+    flat, valid, groups = _channels(x)
+    out = flat.copy()
+    for cols in groups:
+        v = valid[:, cols[0]]
+        if v.all() or v.sum() < 2:
+            continue
+        good = np.flatnonzero(v)
+        for a, b in itertools.pairwise(good):
+            if b - a > 1 and t_s[b] - t_s[a] <= max_gap_s + 1e-9:
+                w = (t_s[a + 1 : b] - t_s[a]) / (t_s[b] - t_s[a])
+                out[a + 1 : b, cols] = flat[a, cols] + w[:, None] * (flat[b, cols] - flat[a, cols])
+    return out.reshape(x.shape).astype(x.dtype)
+
+
+def lowpass_zero_phase(
+    x: np.ndarray, t_s: np.ndarray, cutoff_hz: float, order: int = 2
+) -> np.ndarray:
+    """Zero-phase Butterworth low-pass of ``x`` ``(T, ...)`` along time, per NaN-free run.
+
+    Samples are taken as evenly spaced at the median frame interval (variable-rate video has
+    small jitter only). Runs too short for the filter's padding are left as they are.
+    """
+    if x.shape[0] < 4:
+        return x
+    dt = float(np.median(np.diff(t_s)))
+    fs = 1.0 / dt if dt > 0 else 30.0
+    if cutoff_hz >= 0.45 * fs:
+        return x
+    sos = butter(order, cutoff_hz, btype="low", fs=fs, output="sos")
+    padlen = 3 * (2 * len(sos) + 1)
+    flat, valid, groups = _channels(x)
+    out = flat.copy()
+    for cols in groups:
+        for a, b in nan_runs(valid[:, cols[0]]):
+            if b - a > padlen:
+                out[a:b, cols] = sosfiltfilt(sos, flat[a:b, cols], axis=0)
+    return out.reshape(x.shape).astype(x.dtype)
+
+
+class OneEuroFilter:
+    """Casiez et al. 2012 one-euro filter over arrays of channels, one sample at a time.
+
+    NaN samples pass through and reset the channel, so a person re-entering the frame is not
+    dragged from where they left.
+    """
+
+    def __init__(self, min_cutoff_hz: float, beta: float, d_cutoff_hz: float) -> None:
+        self.min_cutoff = min_cutoff_hz
+        self.beta = beta
+        self.d_cutoff = d_cutoff_hz
+        self._x: np.ndarray | None = None
+        self._dx: np.ndarray | None = None
+        self._t: float | None = None
+
+    @staticmethod
+    def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray:
+        tau = 1.0 / (2 * np.pi * np.asarray(cutoff))
+        return 1.0 / (1.0 + tau / dt)
+
+    def __call__(self, x: np.ndarray, t_s: float) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        if self._x is None or self._t is None or self._dx is None or t_s <= self._t:
+            self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t_s
+            return x.copy()
+        dt = t_s - self._t
+        fresh = ~np.isfinite(self._x)
+        dx = np.where(fresh, 0.0, (x - self._x) / dt)
+        a_d = self._alpha(self.d_cutoff, dt)
+        dx_hat = a_d * dx + (1 - a_d) * self._dx
+        cutoff = self.min_cutoff + self.beta * np.abs(dx_hat)
+        a = self._alpha(cutoff, dt)
+        x_hat = np.where(fresh, x, a * x + (1 - a) * self._x)
+        self._x = x_hat
+        self._dx = np.where(np.isfinite(dx_hat), dx_hat, 0.0)
+        self._t = t_s
+        return x_hat.copy()
+
+
+def one_euro(x: np.ndarray, t_s: np.ndarray, settings: FilterSettings) -> np.ndarray:
+    """The one-euro filter run over a whole sequence ``(T, ...)`` (what live mode computes)."""
+    f = OneEuroFilter(
+        settings.one_euro_min_cutoff_hz, settings.one_euro_beta, settings.one_euro_d_cutoff_hz
+    )
+    return (
+        np.stack([f(x[i], float(t_s[i])) for i in range(x.shape[0])]).astype(x.dtype)
+        if x.shape[0]
+        else x
+    )
+
+
+def clean(seq: PoseSequence, settings: FilterSettings, *, live: bool = False) -> PoseSequence:
+    """Visibility threshold, upside-down frames dropped, short-gap interpolation, then
+    smoothing, on world and image landmarks alike. ``live`` selects the one-euro filter instead
+    of the zero-phase one."""
+    s, _ = drop_upside_down(mask_low_visibility(seq, settings.min_visibility))
+    out = {}
+    for name in ("world_xyz_m", "image_xyz"):
+        arr = getattr(s, name)
+        if not np.isfinite(arr).any():
+            out[name] = arr
+            continue
+        arr = fill_gaps(arr, s.t_s, settings.max_gap_s)
+        if live:
+            arr = one_euro(arr, s.t_s, settings)
+        else:
+            arr = lowpass_zero_phase(arr, s.t_s, settings.lowpass_cutoff_hz, settings.lowpass_order)
+        out[name] = arr
+    return replace(s, **out)

@@ -1,0 +1,457 @@
+"""The analysis pipeline: a video, a camera or a landmark file in; results and outputs out.
+
+It composes the parts (video -> pose -> tracker -> analysis -> render -> export) and holds no
+maths. One function runs a recorded source end to end (:func:`analyze_source`); the live
+coaching object lives in :mod:`posture.run.live` and uses the same parts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from posture import __version__
+from posture.assess.analysis import Analysis, analyze
+from posture.assess.tables import analysis_summary, frames_table, lifts_table
+from posture.core.config import Settings, as_dict
+from posture.core.errors import InputError, NoPersonError, PostureError
+from posture.core.landmarks import PoseRecording, load_npz, save_npz
+from posture.video.draw import annotate
+from posture.video.io import Camera, Frame, VideoFile, VideoInfo, VideoWriter, open_video
+from posture.video.pose import DetectedPose, ModelInfo, PoseEstimator, resolve_model
+from posture.video.render import LaggedRenderer, Person, Row, output_size
+from posture.video.tracking import (
+    PersonTracker,
+    SecondLook,
+    most_visible_person,
+    recording_summaries,
+)
+from posture.video.views import PeopleAtFrame, frame_view
+
+Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
+
+#: How long a thread may keep the GIL while another waits for it, during the frame loop. The
+#: pose model lets go of the GIL while it infers and needs it back the moment it is done; with
+#: Python's default (5 ms) a decoding, drawing or encoding thread holding it then delays every
+#: frame by up to 5 ms (a quarter of the pose model's own time per frame, measured).
+GIL_SWITCH_INTERVAL_S = 0.0002
+
+
+_gil_lock = threading.Lock()
+_gil_users = 0
+_gil_before = 0.005
+
+
+@contextlib.contextmanager
+def prompt_gil_handover() -> Iterator[None]:
+    """Shorten the interpreter's thread switch interval for the duration of the block. The
+    interval belongs to the whole process (several analyses may run at once in the
+    dashboard): the first block in sets it, the last one out puts the old value back."""
+    global _gil_users, _gil_before
+    with _gil_lock:
+        if _gil_users == 0:
+            _gil_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(_gil_before, GIL_SWITCH_INTERVAL_S))
+        _gil_users += 1
+    try:
+        yield
+    finally:
+        with _gil_lock:
+            _gil_users -= 1
+            if _gil_users == 0:
+                sys.setswitchinterval(_gil_before)
+
+
+@dataclass
+class Result:
+    """A finished analysis: all tracked people, the subject's analysis, and what was written."""
+
+    recording: PoseRecording
+    analysis: Analysis
+    source: dict[str, Any]
+    model: dict[str, str] | None
+    people: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """summary.json: clip facts, results, and everything needed to reproduce them."""
+        a = self.analysis
+        t = a.t_s
+        found = int(a.pose_found.sum())
+        clip = {
+            **self.source,
+            "frames": a.n_frames,
+            "frames_with_pose": found,
+            "duration_s": round(float(t[-1] - t[0]), 3) if len(t) > 1 else 0.0,
+            "fps": round((len(t) - 1) / float(t[-1] - t[0]), 3)
+            if len(t) > 1 and t[-1] > t[0]
+            else None,
+        }
+        return {
+            "posture_version": __version__,
+            "clip": clip,
+            "people": self.people,
+            "subject": a.raw.person_id,
+            **analysis_summary(a),
+            "warnings": self.warnings,
+            "model": self.model,
+            "settings": as_dict(a.settings),
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+def _person_rows(rec: PoseRecording, row: int) -> PeopleAtFrame:
+    return [
+        (p.person_id, p.image_xyz[row], p.visibility[row]) for p in rec.people if p.pose_found[row]
+    ]
+
+
+def final_views_hash(
+    rec: PoseRecording, analysis: Analysis, size: tuple[int, int], row: int
+) -> int:
+    return hash(frame_view(analysis, row, _person_rows(rec, row), size))
+
+
+def _select_subject(rec: PoseRecording, settings: Settings) -> PoseRecording:
+    wanted = settings.subject.person
+    if wanted:
+        return rec.with_subject(wanted)  # raises a clear InputError if unknown
+    return rec.with_subject(most_visible_person(rec))
+
+
+def _open(source: str | Path | int) -> VideoFile | Camera:
+    if isinstance(source, int):
+        return Camera(source)
+    return open_video(source)
+
+
+def analyze_source(
+    source: str | Path | int,
+    settings: Settings,
+    out_dir: Path | None = None,
+    *,
+    progress: Progress | None = None,
+    model: ModelInfo | None = None,
+    max_frames: int = 0,
+    stop: Callable[[], bool] | None = None,
+) -> Result:
+    """Analyse a video file (path) or a camera (index) end to end and write the outputs.
+
+    Decoding, pose estimation, drawing and encoding run on separate threads. A source that
+    breaks halfway, or an interruption (Ctrl-C, ``stop()``), keeps and writes everything
+    analysed up to then, with a warning saying so.
+    """
+    t_start = time.perf_counter()
+    src = _open(source)
+    info = src.info
+    size_out = output_size(info.width, info.height, settings.output.video_max_height)
+    writer: VideoWriter | None = None
+    renderer: LaggedRenderer | None = None
+    est: PoseEstimator | None = None
+    tmp_video = out_dir / ".annotated.partial.mp4" if out_dir is not None else None
+    try:
+        est = PoseEstimator(settings.pose, model)
+        tracker = PersonTracker(settings.tracking, aspect=info.width / info.height)
+        if tmp_video is not None and settings.output.video:
+            tmp_video.parent.mkdir(parents=True, exist_ok=True)
+            writer = VideoWriter(tmp_video, size_out, info.fps)
+            renderer = LaggedRenderer(
+                writer, settings, (info.width, info.height), subject=settings.subject.person
+            )
+        warnings: list[str] = []
+        with prompt_gil_handover():
+            n = _run_frames(src, est, tracker, renderer, progress, max_frames, stop, warnings)
+        est.close()
+        model_info = est.model
+        est = None
+        if getattr(src, "error", None):
+            warnings.append(f"{src.error}; the results cover the frames analysed before it")
+        if n == 0:
+            raise InputError(f"{info.source}: no frame could be read")
+        timings = {"analyze_frames": time.perf_counter() - t_start}
+        result = _final_result(tracker, info, model_info, settings, warnings, timings, out_dir)
+        if renderer is not None and writer is not None and tmp_video is not None:
+            assert out_dir is not None
+            t0 = time.perf_counter()
+            _finish_video(source, result, renderer, writer, size_out, settings, out_dir, tmp_video)
+            writer = renderer = None
+            timings["finish_video"] = time.perf_counter() - t0
+        timings["total"] = time.perf_counter() - t_start
+        if out_dir is not None:
+            write_outputs(result, out_dir)
+        return result
+    finally:  # on any failure: stop every thread and native graph this run started
+        src.close()
+        if est is not None:
+            est.close()
+        if renderer is not None:
+            renderer.finish()
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.close()
+        if tmp_video is not None and tmp_video.exists():
+            tmp_video.unlink()
+
+
+def _final_result(
+    tracker: PersonTracker,
+    info: VideoInfo,
+    model: ModelInfo,
+    settings: Settings,
+    warnings: list[str],
+    timings: dict[str, float],
+    out_dir: Path | None,
+) -> Result:
+    """The final analysis of the chosen subject. If it fails, the landmarks (the expensive
+    part) are saved first, so that ``--landmarks`` can pick up from them."""
+    rec = tracker.recording(0, (info.width, info.height), meta={"source": info.source})
+    rec = _select_subject(rec, settings)
+    t0 = time.perf_counter()
+    try:
+        analysis = analyze(rec.subject, settings)
+    except Exception:
+        if out_dir is not None:
+            save_npz(out_dir / "landmarks.npz", rec)
+        raise
+    timings["final_analysis"] = time.perf_counter() - t0
+    people = [s.as_dict() for s in tracker.summaries() if s.person_id in rec.person_ids]
+    return Result(rec, analysis, info.as_dict(), model.as_dict(), people, warnings, timings)
+
+
+def _run_frames(
+    src: VideoFile | Camera,
+    est: PoseEstimator,
+    tracker: PersonTracker,
+    renderer: LaggedRenderer | None,
+    progress: Progress | None,
+    max_frames: int,
+    stop: Callable[[], bool] | None,
+    warnings: list[str],
+) -> int:
+    """Pose estimation over every frame on this thread; tracking and early drawing follow on
+    another (the landmarks stay in the tracker). Returns how many frames were analysed."""
+    n = 0
+    total = src.info.n_frames
+    follower = _Follower(tracker, renderer, est)
+
+    def interrupted() -> None:
+        if not any(w.startswith("interrupted") for w in warnings):
+            warnings.append(f"interrupted after {n} frames; the results cover those frames")
+
+    try:
+        for frame in src:
+            follower.submit(frame, est.detect(frame.rgb, round(frame.t_s * 1000)))
+            n += 1
+            if progress is not None:
+                progress(n, total)
+            if (max_frames and n >= max_frames) or (stop is not None and stop()):
+                break
+    except KeyboardInterrupt:
+        interrupted()
+    finally:
+        while True:  # Ctrl-C while the last frames are tracked: wait for them all the same
+            try:
+                follower.finish()
+                break
+            except KeyboardInterrupt:
+                interrupted()
+    return n
+
+
+class _Follower:
+    """Tracking and early drawing of each frame, on a thread of their own: the frame loop's
+    thread does nothing but feed the pose model, which sets the pace."""
+
+    def __init__(
+        self, tracker: PersonTracker, renderer: LaggedRenderer | None, est: PoseEstimator
+    ) -> None:
+        self.tracker, self.renderer = tracker, renderer
+        self._second_look = SecondLook.with_pose_model(
+            est.settings, est.model, tracker.settings.recover_s
+        )
+        self._queue: queue.Queue[tuple[Frame, list[DetectedPose]] | None] = queue.Queue(4)
+        self._error: BaseException | None = None
+        self._rows = 0
+        self._thread = threading.Thread(target=self._run, name="posture-track", daemon=True)
+        self._thread.start()
+
+    def submit(self, frame: Frame, detected: list[DetectedPose]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((frame, detected))
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._follow(*item)
+                except BaseException as exc:  # raised again on the frame loop's thread
+                    self._error = exc
+
+    def _follow(self, frame: Frame, detected: list[DetectedPose]) -> None:
+        people = self.tracker.update(frame.index, frame.t_s, detected, frame.rgb)
+        if self._second_look is not None:
+            people += self._second_look(self.tracker, frame.rgb)
+        if self.renderer is not None:
+            persons = [Person(i, p.world_xyz_m, p.image_xyz, p.visibility) for i, p in people]
+            self.renderer.submit(Row(self._rows, frame.index, frame.t_s, persons), frame.rgb)
+        self._rows += 1
+
+    def finish(self) -> None:
+        """Wait until every frame submitted is tracked; raise what went wrong there. Safe to
+        call again (after a Ctrl-C that interrupted the wait)."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._second_look is not None:
+            self._second_look.close()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
+def _finish_video(
+    source: str | Path | int,
+    result: Result,
+    renderer: LaggedRenderer,
+    writer: VideoWriter,
+    size: tuple[int, int],
+    settings: Settings,
+    out_dir: Path,
+    tmp: Path,
+) -> None:
+    """Draw the frames still pending; redraw everything if an early frame differs."""
+    rec, analysis = result.recording, result.analysis
+    pending = renderer.finish()
+    mismatch = renderer.error is not None or any(
+        final_views_hash(rec, analysis, size, r) != h for r, h in renderer.drawn.items()
+    )
+    if not mismatch:
+        for row, small in pending:
+            view = frame_view(analysis, row.row, _person_rows(rec, row.row), size)
+            writer.write(annotate(small, view, blur=settings.output.blur_faces), row.t_s)
+        writer.close()
+    else:
+        writer.close()
+        if isinstance(source, int):
+            result.warnings.append(
+                "the annotated video was drawn with a provisional analysis "
+                "(a live camera cannot be replayed)"
+            )
+        else:
+            redraw_video(source, rec, analysis, tmp, settings)
+            result.timings["redrawn"] = 1.0
+    if writer.error:
+        result.warnings.append(writer.error)
+    if tmp.exists():
+        final = out_dir / "annotated.mp4"
+        os.replace(tmp, final)
+        result.outputs["video"] = final
+
+
+def redraw_video(
+    path: str | Path, rec: PoseRecording, analysis: Analysis, out: Path, settings: Settings
+) -> None:
+    """Draw the annotated video from a finished analysis (second pass over the video)."""
+    with open_video(path) as src:
+        size = output_size(src.info.width, src.info.height, settings.output.video_max_height)
+        with VideoWriter(out, size, src.info.fps) as writer:
+            n = analysis.n_frames
+            for frame in src:
+                if frame.index >= n:
+                    break
+                small = cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
+                view = frame_view(analysis, frame.index, _person_rows(rec, frame.index), size)
+                writer.write(annotate(small, view, blur=settings.output.blur_faces), frame.t_s)
+
+
+# ---------------------------------------------------------------------------------------------
+def analyze_landmarks(path: str | Path, settings: Settings, out_dir: Path | None = None) -> Result:
+    """Re-score a ``landmarks.npz`` (from a previous run, motion capture or synthetic poses)
+    without the pose model; writes the same outputs, the video drawn on a plain background."""
+    t0 = time.perf_counter()
+    rec = _select_subject(load_npz(path), settings)
+    if not rec.subject.pose_found.any():
+        raise NoPersonError(f"{path}: the subject has no pose in any frame")
+    analysis = analyze(rec.subject, settings)
+    source = {
+        "source": str(path),
+        "kind": "landmarks",
+        **{k: v for k, v in rec.meta.items() if k in ("source", "fps")},
+    }
+    described = {s.person_id: s for s in recording_summaries(rec)}
+    people = [
+        described[p.person_id].as_dict()
+        if p.person_id in described
+        else {"person_id": p.person_id, "frames": int(p.pose_found.sum())}
+        for p in rec.people
+    ]
+    result = Result(
+        rec,
+        analysis,
+        source,
+        rec.meta.get("model"),
+        people,
+        [],
+        {"analysis": time.perf_counter() - t0},
+    )
+    if out_dir is not None:
+        if settings.output.video:
+            from posture.video.replay import render_replay
+
+            video = out_dir / "annotated.mp4"
+            out_dir.mkdir(parents=True, exist_ok=True)
+            render_replay(rec, analysis, video, settings)
+            result.outputs["video"] = video
+        write_outputs(result, out_dir)
+    return result
+
+
+def write_outputs(result: Result, out_dir: Path, *, npz: bool = True) -> None:
+    """frames.csv, summary.json and landmarks.npz into ``out_dir``."""
+    from posture.run.export import write_json, write_table_csv
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_table_csv(out_dir / "frames.csv", frames_table(result.analysis))
+    result.outputs["frames"] = out_dir / "frames.csv"
+    write_table_csv(out_dir / "lifts.csv", lifts_table(result.analysis))
+    result.outputs["lifts"] = out_dir / "lifts.csv"
+    if npz:
+        meta = dict(result.recording.meta)
+        meta.update({"model": result.model, "posture_version": __version__})
+        save_npz(
+            out_dir / "landmarks.npz",
+            PoseRecording(result.recording.people, result.recording.subject_id, meta),
+        )
+        result.outputs["landmarks"] = out_dir / "landmarks.npz"
+    result.outputs["summary"] = out_dir / "summary.json"
+    write_json(out_dir / "summary.json", result.summary())
+    if "video" not in result.outputs:  # not one left from an earlier run on another clip
+        (out_dir / "annotated.mp4").unlink(missing_ok=True)
+
+
+def check_output_dir(out_dir: Path) -> None:
+    """Refuse an output path that is a file or cannot be created."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise PostureError(f"--out {out_dir} is a file, not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PostureError(f"cannot create the output folder {out_dir}: {exc.strerror}") from exc
+
+
+def resolve(settings: Settings) -> ModelInfo:
+    return resolve_model(settings.pose)

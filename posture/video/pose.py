@@ -1,0 +1,327 @@
+"""Pose backend: MediaPipe Tasks ``PoseLandmarker`` in video mode, several people per frame.
+
+Model resolution, first match wins:
+
+1. the path the user gives (``--model`` / ``pose.model``);
+2. an official ``.task`` bundle dropped into a models folder (``$POSTURE_MODELS_DIR``,
+   ``./models`` or the repository's ``models/``), preferring the configured variant
+   (``pose_landmarker_{lite,full,heavy}.task``; any ``*.task`` otherwise);
+3. a bundle built once, offline, from the BlazePose weights inside the installed mediapipe
+   wheel (``pose_detection.tflite`` + ``pose_landmark_full.tflite``), with metadata written
+   by mediapipe's own metadata writer, cached under ``$XDG_CACHE_HOME/posture`` (never in
+   the repository).
+
+Preprocess -> infer -> postprocess: frames go in as RGB ``uint8`` arrays, people come out as
+numpy arrays in the project's landmark convention (see ``posture.core.landmarks``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posture.core.config import PoseSettings
+from posture.core.errors import ModelError
+from posture.core.landmarks import N_LANDMARKS
+
+REPO_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+OFFICIAL_NAMES = {
+    "lite": "pose_landmarker_lite.task",
+    "full": "pose_landmarker_full.task",
+    "heavy": "pose_landmarker_heavy.task",
+}
+#: The wheel's BlazePose weights and the input normalisation each model expects:
+#: detector input in [-1, 1] (mean 127.5, std 127.5), landmark model in [0, 1] (std 255).
+WHEEL_MODELS = (
+    ("pose_detector.tflite", "modules/pose_detection/pose_detection.tflite", 127.5, 127.5, 2),
+    (
+        "pose_landmarks_detector.tflite",
+        "modules/pose_landmark/pose_landmark_full.tflite",
+        0.0,
+        255.0,
+        5,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Which model file is used and where it came from (recorded in summary.json)."""
+
+    path: Path
+    source: str  # "user", "official" or "built from the mediapipe wheel"
+    name: str
+    sha256: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "path": str(self.path),
+            "source": self.source,
+            "name": self.name,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass(frozen=True)
+class DetectedPose:
+    """One person in one frame: world ``(33, 3)`` m, image ``(33, 3)`` normalised,
+    visibility ``(33,)``."""
+
+    world_xyz_m: np.ndarray
+    image_xyz: np.ndarray
+    visibility: np.ndarray
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def models_dirs() -> list[Path]:
+    """Folders searched for official ``.task`` files, in order."""
+    dirs = []
+    env = os.environ.get("POSTURE_MODELS_DIR")
+    if env:
+        dirs.append(Path(env))
+    dirs += [Path.cwd() / "models", REPO_MODELS_DIR]
+    seen: list[Path] = []
+    for d in dirs:
+        if d.resolve() not in [s.resolve() for s in seen]:
+            seen.append(d)
+    return seen
+
+
+def find_official_model(variant: str = "full") -> Path | None:
+    """An official pose_landmarker ``.task`` in a models folder, preferring ``variant``."""
+    order = [variant] + [v for v in ("full", "heavy", "lite") if v != variant]
+    for d in models_dirs():
+        if not d.is_dir():
+            continue
+        for v in order:
+            p = d / OFFICIAL_NAMES[v]
+            if p.is_file():
+                return p
+        others = sorted(d.glob("*.task"))
+        if others:
+            return others[0]
+    return None
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "posture"
+
+
+def build_bundle_from_wheel(dest_dir: Path | None = None) -> Path:
+    """Build (once) a PoseLandmarker ``.task`` from the weights inside the mediapipe wheel.
+
+    The cached file name carries a hash of the source weights, so a different mediapipe
+    build gets its own bundle. Raises :class:`ModelError` when the weights are missing.
+    """
+    try:
+        import mediapipe
+        from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer as mw
+        from mediapipe.tasks.python.metadata.metadata_writers import (
+            model_asset_bundle_utils as bundle_utils,
+        )
+    except ImportError as exc:  # pragma: no cover - mediapipe is a hard dependency
+        raise ModelError(f"mediapipe is not installed correctly ({exc})") from exc
+    mp_dir = Path(mediapipe.__file__).parent
+    sources = [
+        (name, mp_dir / rel, mean, std, n_out) for name, rel, mean, std, n_out in WHEEL_MODELS
+    ]
+    missing = [str(p) for _, p, *_ in sources if not p.is_file()]
+    if missing:
+        raise ModelError(
+            "the installed mediapipe has no BlazePose weights (" + ", ".join(missing) + "); "
+            "install mediapipe==0.10.21 or put an official pose_landmarker_full.task in models/"
+        )
+    digest = hashlib.sha256(b"".join(p.read_bytes() for _, p, *_ in sources)).hexdigest()[:12]
+    out_dir = dest_dir or cache_dir()
+    out = out_dir / f"pose_landmarker_wheel_full_{digest}.task"
+    if out.is_file():
+        return out
+    parts: dict[str, bytes] = {}
+    for name, path, mean, std, n_out in sources:
+        writer = mw.MetadataWriter.create(bytearray(path.read_bytes()))
+        writer.add_general_info(name, f"BlazePose {name} from mediapipe {mediapipe.__version__}")
+        writer.add_image_input(norm_mean=[mean], norm_std=[std])
+        for _ in range(n_out):
+            writer.add_feature_output()
+        model_bytes, _ = writer.populate()
+        parts[name] = bytes(model_bytes)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".task.tmp")
+    os.close(fd)
+    try:
+        bundle_utils.create_model_asset_bundle(parts, tmp)
+        os.replace(tmp, out)  # atomic: a concurrent run never sees half a bundle
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out
+
+
+def resolve_model(settings: PoseSettings) -> ModelInfo:
+    """The model to use, following the order in the module docstring."""
+    if settings.model:
+        p = Path(settings.model).expanduser()
+        if not p.is_file():
+            raise ModelError(f"model file not found: {p}")
+        return ModelInfo(p, "user", p.name, _sha256(p))
+    official = find_official_model(settings.variant)
+    if official is not None:
+        return ModelInfo(official, "official", official.name, _sha256(official))
+    built = build_bundle_from_wheel()
+    return ModelInfo(
+        built, "built from the mediapipe wheel", "blazepose_full (wheel)", _sha256(built)
+    )
+
+
+class PoseEstimator:
+    """MediaPipe PoseLandmarker in video mode. Not thread-safe: one per stream.
+
+    ``detect(rgb, t_ms)`` takes an RGB ``uint8`` array ``(H, W, 3)`` and a timestamp in
+    milliseconds (made strictly increasing here, as MediaPipe requires) and returns the people
+    found, in the order MediaPipe gives them.
+    """
+
+    def __init__(self, settings: PoseSettings, model: ModelInfo | None = None) -> None:
+        self.settings = settings
+        self.model = model or resolve_model(settings)
+        self._mp, self._landmarker = _landmarker(settings, self.model, video=True)
+        self._last_ms = -1
+
+    def detect(self, rgb: np.ndarray, t_ms: int) -> list[DetectedPose]:
+        ms = max(int(t_ms), self._last_ms + 1)
+        self._last_ms = ms
+        image = self._mp.Image(
+            image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)
+        )
+        result = self._landmarker.detect_for_video(image, ms)
+        return [
+            _to_arrays(w, i)
+            for w, i in zip(result.pose_world_landmarks, result.pose_landmarks, strict=True)
+        ]
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _landmarker(settings: PoseSettings, model: ModelInfo, *, video: bool) -> tuple[Any, Any]:
+    """(the mediapipe module, a PoseLandmarker): video mode with ``settings.num_poses``, or
+    image mode for one person."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    opts = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model.path)),
+        running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+        num_poses=settings.num_poses if video else 1,
+        min_pose_detection_confidence=settings.min_detection_confidence,
+        min_pose_presence_confidence=settings.min_presence_confidence,
+        min_tracking_confidence=settings.min_tracking_confidence,
+    )
+    try:
+        return mp, vision.PoseLandmarker.create_from_options(opts)
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(f"cannot load pose model {model.path}: {exc}") from exc
+
+
+#: A crop (pixels) ``(x0, y0, x1, y1)``.
+Crop = tuple[int, int, int, int]
+
+
+def crop_around(
+    box: np.ndarray, size: tuple[int, int], scale: float = 1.5, min_inside: float = 0.9
+) -> Crop | None:
+    """The square of pixels around a person's normalised box ``(x0, y0, x1, y1)``, its side
+    ``scale`` times the box's longer side, clipped to the frame (the pose model takes any
+    shape); None when less than ``min_inside`` of the person's box lies in the frame (a
+    person leaving the picture: a second look is for people lost inside it) or the square is
+    too small for the pose model (under 32 px).
+    """
+    w, h = size
+    if not np.isfinite(box).all():
+        return None
+    bx0, by0, bx1, by1 = (float(v) for v in np.asarray(box) * np.array([w, h, w, h]))
+    area = (bx1 - bx0) * (by1 - by0)
+    inside = max(0.0, min(bx1, w) - max(bx0, 0)) * max(0.0, min(by1, h) - max(by0, 0))
+    if area <= 0 or inside < min_inside * area:
+        return None
+    cx, cy = (bx0 + bx1) / 2, (by0 + by1) / 2
+    side = scale * max(bx1 - bx0, by1 - by0)
+    x0, y0 = max(round(cx - side / 2), 0), max(round(cy - side / 2), 0)
+    x1, y1 = min(round(cx + side / 2), w), min(round(cy + side / 2), h)
+    if side < 32 or x1 - x0 < 16 or y1 - y0 < 16:
+        return None
+    return x0, y0, x1, y1
+
+
+def from_crop(pose: DetectedPose, crop: Crop, size: tuple[int, int]) -> DetectedPose:
+    """A pose found in ``crop`` in the whole frame's normalised image coordinates (``z`` is in
+    units of the image width, like ``x``); world landmarks and visibility are unchanged."""
+    w, h = size
+    x0, y0, x1, y1 = crop
+    cw, ch = x1 - x0, y1 - y0
+    image = pose.image_xyz.astype(np.float64)
+    image = np.stack(
+        [(x0 + image[:, 0] * cw) / w, (y0 + image[:, 1] * ch) / h, image[:, 2] * cw / w], axis=1
+    )
+    return DetectedPose(pose.world_xyz_m, image.astype(np.float32), pose.visibility)
+
+
+class CropPoseEstimator:
+    """A second look: the one person in a part of the frame, by its own PoseLandmarker in image
+    mode (no state shared with the video stream's). For a person the video-mode model lost
+    for a moment, e.g. while two people overlap."""
+
+    def __init__(self, settings: PoseSettings, model: ModelInfo) -> None:
+        self.settings, self.model = settings, model
+        self._mp: Any = None
+        self._landmarker: Any = None  # loaded at the first look: most clips never need one
+
+    def detect(self, rgb: np.ndarray, crop: Crop) -> DetectedPose | None:
+        if self._landmarker is None:
+            self._mp, self._landmarker = _landmarker(self.settings, self.model, video=False)
+        x0, y0, x1, y1 = crop
+        part = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=part)
+        result = self._landmarker.detect(image)
+        if not result.pose_landmarks:
+            return None
+        pose = _to_arrays(result.pose_world_landmarks[0], result.pose_landmarks[0])
+        return from_crop(pose, crop, (rgb.shape[1], rgb.shape[0]))
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+
+def _to_arrays(world: list[Any], image: list[Any]) -> DetectedPose:
+    w = np.array([(p.x, p.y, p.z) for p in world], dtype=np.float32)
+    i = np.array([(p.x, p.y, p.z) for p in image], dtype=np.float32)
+    v = np.array(
+        [p.visibility if p.visibility is not None else np.nan for p in image], dtype=np.float32
+    )
+    if w.shape != (N_LANDMARKS, 3):  # pragma: no cover - guards a future model change
+        raise ModelError(f"pose model returned {w.shape[0]} landmarks, expected {N_LANDMARKS}")
+    return DetectedPose(w, i, v)
