@@ -7,6 +7,7 @@ This composes the pure layers (filtering -> body frame -> measures -> lifts -> r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,9 +16,10 @@ from posture.assess.cues import CueTrack, build_cues
 from posture.assess.lifts import Lift, carrying, detect_lifts, lift_rate
 from posture.assess.rules import Context, Finding, evaluate
 from posture.assess.scores import FrameScores, LiftScore, frame_scores, niosh_for_lifts
-from posture.core.body import Tilt, body_frame
+from posture.core.body import body_frame
 from posture.core.config import Settings
 from posture.core.filtering import clean
+from posture.core.gravity import Gravity, GravityCue
 from posture.core.landmarks import PoseSequence
 from posture.core.measures import Measures, compute_measures
 
@@ -77,22 +79,21 @@ def analyze(
     *,
     live: bool = False,
     context: Context | None = None,
-    tilt: Tilt | None = None,
+    gravity: Gravity | None = None,
+    extra_cues: Sequence[GravityCue] = (),
     cleaned: PoseSequence | None = None,
-    provisional: bool = False,
 ) -> Analysis:
     """Clean, measure and judge one person's pose sequence.
 
-    ``tilt`` gives a camera calibration found earlier (live streams, windows of a long clip);
-    by default it is estimated from this sequence's first upright moments. ``cleaned`` gives
-    landmarks already cleaned frame by frame (a live stream filters each frame once, as it
-    arrives); by default ``seq`` is cleaned here. ``provisional``: the clip is still being
-    analysed (the video drawn as it goes, a live stream), so only a complete camera calibration
-    is used (see :func:`posture.core.body.estimate_tilt`).
+    ``gravity`` gives the camera's pitch and roll found earlier (a live stream's once settled,
+    a calibration clip's); by default they are found from this sequence and ``extra_cues``
+    (the scene's, see :func:`posture.core.body.estimate_gravity`). ``cleaned`` gives landmarks
+    already cleaned frame by frame (a live stream filters each frame once, as it arrives); by
+    default ``seq`` is cleaned here.
     """
     if cleaned is None:
         cleaned = clean(seq, settings.filter, live=live)
-    bf = body_frame(cleaned, settings.view, tilt, provisional=provisional)
+    bf = body_frame(cleaned, settings.view, gravity, extra_cues=extra_cues)
     m = compute_measures(cleaned, settings, body=bf)
     lifts = detect_lifts(m, settings)
     sitting = seated(m)

@@ -75,6 +75,22 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         choices=("auto", "side", "front", "back", "oblique"),
         help=help_for(ViewSettings, "hint"),
     )
+    c = p.add_argument_group("the camera (found from the video when not given)")
+    c.add_argument(
+        "--camera-pitch",
+        type=float,
+        metavar="DEG",
+        help=help_for(ViewSettings, "camera_pitch_deg"),
+    )
+    c.add_argument(
+        "--camera-roll", type=float, metavar="DEG", help=help_for(ViewSettings, "camera_roll_deg")
+    )
+    c.add_argument(
+        "--camera-hfov",
+        type=float,
+        metavar="DEG",
+        help=help_for(ViewSettings, "camera_hfov_deg"),
+    )
     s = p.add_argument_group("settings and model")
     s.add_argument(
         "--config",
@@ -103,6 +119,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     put("task", "duration_h", getattr(args, "duration_h", None))
     put("task", "coupling", getattr(args, "coupling", None))
     put("view", "hint", getattr(args, "view", None))
+    put("view", "camera_pitch_deg", getattr(args, "camera_pitch", None))
+    put("view", "camera_roll_deg", getattr(args, "camera_roll", None))
+    put("view", "camera_hfov_deg", getattr(args, "camera_hfov", None))
     put("pose", "model", getattr(args, "model", None))
     if getattr(args, "no_video", False):
         put("output", "video", False)

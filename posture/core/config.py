@@ -171,7 +171,34 @@ class ViewSettings:
         hi=1.0,
     )
     correct_tilt: bool = setting(
-        True, "estimate the camera's tilt from moments the person stands upright and correct it"
+        True,
+        "find the camera's pitch and roll (from the scene, the person and what you give below) "
+        "and correct them; off: the camera is taken as level",
+    )
+    camera_pitch_deg: float | None = setting(
+        None,
+        "the camera's pitch if you know it, degrees below the horizon (a camera looking down: "
+        "positive); empty: found from the video",
+        lo=-90.0,
+        hi=90.0,
+        unit="deg",
+    )
+    camera_roll_deg: float | None = setting(
+        None,
+        "the camera's roll if you know it: the direction a plumb line through the picture's "
+        "centre takes, degrees from straight down, positive toward the picture's right; empty: "
+        "found from the video",
+        lo=-90.0,
+        hi=90.0,
+        unit="deg",
+    )
+    scene_gravity: bool = setting(
+        True, "look for vertical lines in the scene (walls, doors, shelves) to find gravity"
+    )
+    body_gravity: bool = setting(
+        True,
+        "use the person to find gravity: moments standing upright and still, and balance "
+        "(standing still, the body's centre of mass is over the feet)",
     )
     camera_hfov_deg: float = setting(
         60.0,
@@ -183,15 +210,15 @@ class ViewSettings:
     )
     calibration_s: float = setting(
         1.0,
-        "upright time, from the first upright moments, used to estimate the camera tilt "
-        "and the person's size",
+        "upright, still time after which the person's own evidence of gravity counts as "
+        "settled (live video and the early-drawn annotated video)",
         lo=0.1,
         hi=60.0,
         unit="s",
     )
     max_tilt_deg: float = setting(
         40.0,
-        "a larger tilt estimate is not trusted (camera assumed level)",
+        "a larger tilt found from the person alone is not trusted (camera assumed level)",
         lo=0.0,
         hi=90.0,
         unit="deg",

@@ -23,9 +23,10 @@ import numpy as np
 
 from posture.assess.analysis import Analysis, analyze
 from posture.assess.cues import CUE_TEXT
-from posture.core.body import Tilt, calibration_size
+from posture.core.body import settled
 from posture.core.config import Settings
 from posture.core.filtering import OneEuroFilter, upside_down
+from posture.core.gravity import Gravity
 from posture.core.landmarks import N_LANDMARKS, PoseSequence
 from posture.run.recorded import Result
 from posture.video.draw import annotate
@@ -91,7 +92,7 @@ class LiveSession:
         )
         self._size = size
         self._tracks: dict[int, _Track] = {}
-        self._tilt: Tilt | None = None
+        self._gravity: Gravity | None = None
         self._n = 0
         self._lift_starts: set[float] = set()
         self._risky_lift_starts: set[float] = set()
@@ -184,13 +185,11 @@ class LiveSession:
             image_size_px=seq.image_size_px,
             person_id=subject,
         )
-        a = analyze(
-            seq, self.settings, live=True, cleaned=cleaned, tilt=self._tilt, provisional=True
-        )
+        a = analyze(seq, self.settings, live=True, cleaned=cleaned, gravity=self._gravity)
         self._count_lifts(a)
-        tilt = a.measures.body.tilt
-        if self._tilt is None and tilt.n_frames >= calibration_size(t, self.settings.view):
-            self._tilt = tilt
+        found = a.measures.body.gravity
+        if self._gravity is None and settled(found, self.settings.view, t):
+            self._gravity = found
         return a
 
     def _count_lifts(self, a: Analysis) -> None:
