@@ -227,8 +227,9 @@ def test_flexion_confidence_low_only_in_a_front_2d_view(path: str) -> None:
     assert np.all(front < MIN_CONF)
     if path == "image":  # no depth at all: not seen (a twist turns the read yaw by ~6 deg)
         assert np.all(front < 0.05)
-    else:  # depth from the world landmarks: estimated, never trusted (floor 0.3)
-        assert np.all(front >= 0.3 - 1e-6)
+    else:  # depth from the world landmarks: estimated, never trusted (floor 0.3, times how
+        # well gravity is known in that plane: a front view's flexion rests on the pitch)
+        assert np.all(front >= 0.2)
 
 
 def test_every_measure_has_a_confidence_in_0_1() -> None:

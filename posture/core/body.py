@@ -367,7 +367,9 @@ def forward_direction(p: np.ndarray, visibility: np.ndarray | None = None) -> np
         toes = mid(p, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX])
         feet = horizontal(toes - mid(p, [LM.LEFT_HEEL, LM.RIGHT_HEEL])) / n["feet"] * seen["feet"]
         knees = mid(p, [LM.LEFT_KNEE, LM.RIGHT_KNEE])
-        thighs = horizontal(knees - mid(p, HIPS)) / n["thighs"] * seen["knees"]
+        # without depth a thigh's direction is its picture's: toward the camera reads as down
+        depth = float(np.any(np.nan_to_num(p[..., 2]) != 0.0))
+        thighs = horizontal(knees - mid(p, HIPS)) / n["thighs"] * seen["knees"] * depth
         face = horizontal(p[:, LM.NOSE] - mid(p, [LM.LEFT_EAR, LM.RIGHT_EAR])) / n["face"]
     ref = np.nan_to_num(feet) + np.nan_to_num(thighs)
     ref_len = np.linalg.norm(ref, axis=-1)

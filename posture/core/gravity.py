@@ -39,7 +39,7 @@ from posture.core.geometry import rotation_between
 
 #: Uncertainty (1 sigma, degrees) of "the camera is level" when nothing else is known: cameras
 #: on tripods and tables are mostly near level, phones and shelves are not.
-LEVEL_SIGMA_DEG = 8.0
+LEVEL_SIGMA_DEG = 10.0
 #: A cue further from the others than this many combined sigmas is rejected as contradicting.
 REJECT_SIGMAS = 3.0
 

@@ -163,7 +163,7 @@ SEGMENTS = {
 #: A segment may look this much longer in the picture than its own length, or this much
 #: shorter in 3D, before its ends are taken for misplaced (perspective, depth noise); from
 #: there the trust in what rests on it falls, to nothing at twice the margin.
-LENGTH_MARGIN = 0.12
+LENGTH_MARGIN = 0.15
 
 
 def segment_plausibility(p: np.ndarray, upright: np.ndarray) -> dict[str, np.ndarray]:
