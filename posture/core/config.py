@@ -276,8 +276,16 @@ class SceneSettings:
     )
     plumb_sigma_deg: float = setting(
         1.0,
-        "how far real verticals (walls, door frames, shelves) and the lens's unknown centre "
-        "may bend the estimate; added to every uncertainty",
+        "how far from plumb one object's edges may be (walls, door frames, shelves, table "
+        "legs): 1 sigma, independent from object to object",
+        lo=0.0,
+        hi=10.0,
+        unit="deg",
+    )
+    min_sigma_deg: float = setting(
+        0.5,
+        "the least uncertainty claimed, whatever the number of lines (the lens's centre is "
+        "not exactly the picture's; a building is not exactly plumb)",
         lo=0.0,
         hi=10.0,
         unit="deg",

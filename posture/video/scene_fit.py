@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,12 +13,7 @@ from scipy.special import bdtrc
 
 from posture.core.config import SceneSettings, Settings
 from posture.video import vanishing as vp
-from posture.video.scene_lines import (
-    detection_scale,
-    distinct_lines,
-    outside_people,
-    people_mask,
-)
+from posture.video.scene_lines import detection_scale, line_ids, outside_people, people_mask
 
 if TYPE_CHECKING:
     from posture.video.scene import SceneSample
@@ -106,16 +101,13 @@ def _gather(
     return np.concatenate(segs), np.concatenate(ids)
 
 
-def vanishing_points(
-    lines: vp.Lines, seg: np.ndarray, size: tuple[int, int], s: SceneSettings
-) -> list[Point]:
+def vanishing_points(lines: vp.Lines, s: SceneSettings) -> list[Point]:
     """The strongest vanishing points, one after another (each one's segments removed before
-    the next is looked for). Each covariance is multiplied by the number of frames its
-    segments come from: a static camera shows the same edges in every frame, which are not
-    independent evidence; for the same reason lines, not segments, are counted."""
+    the next is looked for). Lines, not segments, are counted: a still camera shows the same
+    edges in every frame, which are not independent evidence."""
     rng = np.random.default_rng(0)  # the same frames always give the same answer
     usable = np.ones(len(lines), bool)
-    n_all = distinct_lines(seg, size)
+    n_all = len(np.unique(lines.line))
     chance = float(np.mean(lines.tol_deg)) / 90.0 if len(lines) else 1.0
     tests = 2.0 / math.radians(s.inlier_deg) ** 2  # distinct directions on the half sphere
     found: list[Point] = []
@@ -123,12 +115,11 @@ def vanishing_points(
         v = vp.ransac(lines, usable, rng)
         if v is None or v.n_segments < 2:
             break
-        n_frames = len(np.unique(lines.frame[v.inliers]))
-        k = distinct_lines(seg[v.inliers], size)
+        k = len(np.unique(lines.line[v.inliers]))
         tail = float(bdtrc(k - 1, n_all, chance)) if k > 0 else 1.0
         nfa = math.log10(tests) + math.log10(max(tail, 1e-300))
         significant = nfa <= math.log10(s.max_false_alarms)
-        found.append(Point(replace(v, cov=v.cov * n_frames), k, nfa, significant))
+        found.append(Point(v, k, nfa, significant))
         usable &= ~v.inliers
     return found
 
@@ -162,8 +153,11 @@ def fit(
         return _none("no line segments outside the people (a plain background?)", len(frames))
     f_w = focal_for(hfov_deg or settings.view.camera_hfov_deg, sample.size[0])
     endpoint_px = 1.0 / detection_scale(sample.size, s)
-    lines = vp.to_lines(seg, ids, sample.size, f_w, s.inlier_deg, endpoint_px)
-    points = vanishing_points(lines, seg, sample.size, s)
+    on_line = line_ids(seg, sample.size)
+    lines = vp.to_lines(
+        seg, ids, on_line, sample.size, f_w, s.inlier_deg, endpoint_px, s.plumb_sigma_deg
+    )
+    points = vanishing_points(lines, s)
     lenses = _Lenses(f_w, hfov_deg is not None, *sample.size, s)
     verdicts = [_judge(i, points, lenses) for i in range(len(points))]
     ok = [i for i, v in enumerate(verdicts) if v == "ok"]
@@ -316,8 +310,8 @@ def _gravity(i: int, points: list[Point], lenses: _Lenses, n_frames: int) -> Fit
     else:
         step = max(f_sigma, 1e-3 * f)
         lens_part = abs(_pitch_at(v.d, f_w, f + step) - pitch) / step * f_sigma
-    roll_sigma = math.hypot(roll_stat, s.plumb_sigma_deg)
-    pitch_sigma = math.sqrt(pitch_stat**2 + lens_part**2 + s.plumb_sigma_deg**2)
+    roll_sigma = math.hypot(roll_stat, s.min_sigma_deg)
+    pitch_sigma = math.sqrt(pitch_stat**2 + lens_part**2 + s.min_sigma_deg**2)
     if not roll_sigma <= s.max_roll_sigma_deg:
         why = f"the vertical lines are too few or too scattered (roll +-{roll_sigma:.0f} deg)"
         return _none(why, n_frames)

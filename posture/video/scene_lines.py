@@ -180,13 +180,12 @@ def outside_people(seg: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     return np.asarray(~hit.any(axis=1))
 
 
-def distinct_lines(seg: np.ndarray, size: tuple[int, int], step: float = 0.01) -> int:
-    """How many different picture lines the segments ``(N, 4)`` lie on: the same wall edge
-    seen in many sampled frames, or broken in pieces, counts once. Lines are told apart by
-    their distance from the picture's centre (``step`` of the diagonal) and their angle
-    (2 deg)."""
+def line_ids(seg: np.ndarray, size: tuple[int, int], step: float = 0.01) -> np.ndarray:
+    """``(N,)`` int: which picture line each segment ``(N, 4)`` lies on. The same wall edge seen
+    in many sampled frames, or broken in pieces, is one line. Lines are told apart by their
+    distance from the picture's centre (``step`` of the diagonal) and their angle (2 deg)."""
     if not len(seg):
-        return 0
+        return np.zeros(0, np.int64)
     c = np.array(size, np.float64) / 2
     d = seg[:, 2:] - seg[:, :2]
     d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-9)
@@ -197,4 +196,9 @@ def distinct_lines(seg: np.ndarray, size: tuple[int, int], step: float = 0.01) -
     key = np.column_stack(
         [np.round(rho / (step * np.hypot(*size))), np.round(theta / 2.0) % 90]
     ).astype(np.int64)
-    return len(np.unique(key, axis=0))
+    return np.asarray(np.unique(key, axis=0, return_inverse=True)[1]).reshape(-1)
+
+
+def distinct_lines(seg: np.ndarray, size: tuple[int, int]) -> int:
+    """How many different picture lines the segments ``(N, 4)`` lie on (:func:`line_ids`)."""
+    return len(np.unique(line_ids(seg, size)))

@@ -20,6 +20,9 @@ import numpy as np
 
 #: Largest number of pair hypotheses scored per vanishing point.
 RANSAC_HYPOTHESES = 600
+#: Lines whose midpoints are nearer each other than this share of the picture's diagonal are
+#: one object for the uncertainty (the jackknife leaves objects out, not single lines).
+OBJECT_SHARE = 0.05
 #: Hypotheses scored at once (bounds memory: hypotheses x segments x 3 floats).
 _CHUNK = 100
 
@@ -32,7 +35,11 @@ class Lines:
     each segment's line in normalised picture coordinates), ``mid`` ``(N, 3)`` midpoints as
     homogeneous normalised points ``((x - cx) / f_w, (y - cy) / f_w, 1)``, ``length_px``
     ``(N,)``, ``tol_deg`` ``(N,)`` each segment's angular tolerance, ``frame`` ``(N,)`` the
-    sampled frame it came from.
+    sampled frame it came from, ``line`` ``(N,)`` the picture line it lies on (the same edge in
+    several frames, or broken in pieces, is one line). Lines whose midpoints are nearer each
+    other than ``object_radius`` (normalised picture units) count as one object (a door's
+    frame, a person's legs, a table's legs) in the uncertainty; ``plumb_deg`` is how far from
+    its true direction one object's lines may point (1 sigma).
     """
 
     normal: np.ndarray
@@ -40,7 +47,10 @@ class Lines:
     length_px: np.ndarray
     tol_deg: np.ndarray
     frame: np.ndarray
+    line: np.ndarray
     focal_px: float
+    object_radius: float = 0.0
+    plumb_deg: float = 0.0
 
     def __len__(self) -> int:
         return len(self.length_px)
@@ -49,14 +59,17 @@ class Lines:
 def to_lines(
     xy: np.ndarray,
     frame: np.ndarray,
+    line: np.ndarray,
     size: tuple[int, int],
     focal_px: float,
     inlier_deg: float,
     endpoint_px: float,
+    plumb_deg: float = 0.0,
 ) -> Lines:
     """:class:`Lines` of segments ``xy`` ``(N, 4)`` (x1, y1, x2, y2 in pixels) of a picture of
-    ``size`` (width, height). A segment's tolerance is ``inlier_deg`` or, for a short one, the
-    angle its endpoints' uncertainty (``endpoint_px``) allows, whichever is larger."""
+    ``size`` (width, height), from sampled ``frame`` ``(N,)``, on picture ``line`` ``(N,)``.
+    A segment's tolerance is ``inlier_deg`` or, for a short one, the angle its endpoints'
+    uncertainty (``endpoint_px``) allows, whichever is larger."""
     c = np.array([size[0], size[1]], np.float64) / 2
     p1 = np.column_stack([(xy[:, :2] - c) / focal_px, np.ones(len(xy))])
     p2 = np.column_stack([(xy[:, 2:] - c) / focal_px, np.ones(len(xy))])
@@ -64,7 +77,9 @@ def to_lines(
     n /= np.linalg.norm(n, axis=1, keepdims=True)
     length = np.hypot(xy[:, 2] - xy[:, 0], xy[:, 3] - xy[:, 1])
     tol = np.maximum(inlier_deg, np.degrees(np.arctan2(2 * endpoint_px, length)))
-    return Lines(n, (p1 + p2) / 2, length, tol, frame.astype(np.int64), float(focal_px))
+    ids = (frame.astype(np.int64), line.astype(np.int64))
+    radius = OBJECT_SHARE * float(np.hypot(*size)) / focal_px
+    return Lines(n, (p1 + p2) / 2, length, tol, *ids, float(focal_px), radius, plumb_deg)
 
 
 def _toward(lines: Lines, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -123,42 +138,107 @@ def tangent_basis(d: np.ndarray) -> np.ndarray:
     return np.column_stack([e1, np.cross(d, e1)])
 
 
+def _fit_direction(normal: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Unit direction minimising ``sum(w (n . d)^2)``: the eigenvector of the smallest
+    eigenvalue of the weighted scatter of the normals."""
+    return np.asarray(np.linalg.eigh((normal * weight[:, None]).T @ normal)[1][:, 0])
+
+
 def refine(lines: Lines, d: np.ndarray, usable: np.ndarray, rounds: int = 3) -> Vanishing:
     """Weighted least squares on the sphere (weights: segment length) over the segments
-    consistent with ``d``, repeated so the consensus settles; with a sandwich covariance
-    (robust to segments of unequal precision)."""
+    consistent with ``d``, repeated so the consensus settles.
+
+    The covariance is a jackknife over *objects*: the fit again without each group of nearby
+    lines in turn (:func:`objects`). It measures how much the answer rests on any one thing
+    in the picture (an unmasked person's legs, a leaning post), and the same edge seen in
+    every sampled frame of a still camera counts once, not once per frame."""
     inl = usable & consistent(lines, d[None])[0]
     for _ in range(rounds):
         if inl.sum() < 2:
             break
-        n, w = lines.normal[inl], lines.length_px[inl]
-        _, vecs = np.linalg.eigh((n * w[:, None]).T @ n)
-        d = vecs[:, 0]
+        d = _fit_direction(lines.normal[inl], lines.length_px[inl])
         inl = usable & consistent(lines, d[None])[0]
     basis = tangent_basis(d)
     cov = np.full((2, 2), np.inf)
-    if inl.sum() >= 3:
-        n, w = lines.normal[inl], lines.length_px[inl]
-        r = n @ d
-        jt = n @ basis  # (M, 2): residual change per tangent step
-        a = (jt * w[:, None]).T @ jt
-        b = (jt * ((w * r) ** 2 * len(r) / max(len(r) - 2, 1))[:, None]).T @ jt
-        det = a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0]
-        if det > 1e-12 * np.trace(a) ** 2:  # a 2 x 2 by hand: LAPACK's set-up costs more
-            a_inv = np.array([[a[1, 1], -a[0, 1]], [-a[1, 0], a[0, 0]]]) / det
-            cov = a_inv @ b @ a_inv
+    groups, which = np.unique(objects(lines, inl), return_inverse=True)
+    if len(groups) >= 3:
+        cov = _larger(_jackknife(lines, inl, d, basis, which), _model(lines, inl, d, basis, which))
     return Vanishing(d, inl, float(lines.length_px[inl].sum()), cov, basis)
 
 
-def ransac(
-    lines: Lines,
-    usable: np.ndarray,
-    rng: np.random.Generator,
-    accept: object = None,
-) -> Vanishing | None:
+def _jackknife(
+    lines: Lines, inl: np.ndarray, d: np.ndarray, basis: np.ndarray, which: np.ndarray
+) -> np.ndarray:
+    """``(2, 2)`` jackknife covariance of ``d``: refitted without each object in turn."""
+    n, w = lines.normal[inl], lines.length_px[inl]
+    scatter = np.einsum("ni,nj,n->nij", n, n, w)
+    k = int(which.max()) + 1
+    per_object = np.zeros((k, 3, 3))
+    np.add.at(per_object, which, scatter)
+    left_out = np.linalg.eigh(scatter.sum(axis=0)[None] - per_object)[1][:, :, 0]  # (k, 3)
+    left_out *= np.where(left_out @ d < 0, -1.0, 1.0)[:, None]
+    t = left_out @ basis  # (k, 2) tangent offsets
+    t = t - t.mean(axis=0)
+    return np.asarray((k - 1) / k * t.T @ t)
+
+
+def _model(
+    lines: Lines, inl: np.ndarray, d: np.ndarray, basis: np.ndarray, which: np.ndarray
+) -> np.ndarray:
+    """``(2, 2)`` covariance of ``d`` if each object's lines are off by one common angle of
+    ``plumb_deg`` (with their endpoints' own spread) and objects are independent, inflated
+    when the lines scatter more than that. A line turned by a small angle about its midpoint
+    moves its plane's normal by that angle times the sine of the midpoint's angle from ``d``.
+    """
+    n, w, mid = lines.normal[inl], lines.length_px[inl], lines.mid[inl]
+    jt = n @ basis  # (M, 2)
+    sin_psi = np.linalg.norm(np.cross(mid, d[None]), axis=1) / np.linalg.norm(mid, axis=1)
+    a = (jt * w[:, None]).T @ jt
+    k = int(which.max()) + 1
+    g = np.zeros((k, 2))
+    np.add.at(g, which, jt * (w * sin_psi)[:, None])
+    # the endpoints' own spread: a segment's tolerance is about two of its sigmas
+    spread, counts = np.zeros(k), np.zeros(k)
+    np.add.at(spread, which, (np.radians(lines.tol_deg[inl]) / 2) ** 2 * w)
+    np.add.at(counts, which, w)
+    var = np.radians(lines.plumb_deg) ** 2 + spread / np.maximum(counts, 1e-9)
+    r = n @ d / np.maximum(sin_psi, 1e-9)  # each segment's angle off the fit, radians
+    off = np.zeros(k)
+    np.add.at(off, which, w * r)
+    off /= np.maximum(counts, 1e-9)
+    chi2 = float((off**2 / var).sum()) / max(k - 2, 1)
+    b = (g * var[:, None]).T @ g * max(1.0, chi2)
+    det = a[0, 0] * a[1, 1] - a[0, 1] * a[1, 0]
+    if det <= 1e-12 * np.trace(a) ** 2:  # a 2 x 2 by hand: LAPACK's set-up costs more
+        return np.full((2, 2), np.inf)
+    a_inv = np.array([[a[1, 1], -a[0, 1]], [-a[1, 0], a[0, 0]]]) / det
+    return np.asarray(a_inv @ b @ a_inv)
+
+
+def _larger(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The covariance with the larger largest variance."""
+    return p if np.linalg.eigvalsh(p)[-1] >= np.linalg.eigvalsh(q)[-1] else q
+
+
+def objects(lines: Lines, which: np.ndarray) -> np.ndarray:
+    """``(M,)`` object label of each segment in ``which`` (bool ``(N,)``): its picture line's
+    group, lines joined when their mean midpoints are nearer than ``lines.object_radius``
+    (single linkage)."""
+    line_ids, inverse = np.unique(lines.line[which], return_inverse=True)
+    mids = np.array([lines.mid[which][inverse == k, :2].mean(axis=0) for k in range(len(line_ids))])
+    near = np.linalg.norm(mids[:, None] - mids[None], axis=-1) <= lines.object_radius
+    label = np.arange(len(line_ids))
+    changed = True
+    while changed:  # spread the smallest label through each connected group
+        spread = np.where(near, label[None, :], len(label)).min(axis=1)
+        changed = bool((spread < label).any())
+        label = np.minimum(label, spread)
+    return np.asarray(label[inverse])
+
+
+def ransac(lines: Lines, usable: np.ndarray, rng: np.random.Generator) -> Vanishing | None:
     """The direction most (longest) segments among ``usable`` meet in, from pairs of segments
-    drawn with probability proportional to their length. ``accept`` (a callable taking
-    ``(H, 3)`` directions, returning ``(H,)`` bool) restricts the hypotheses."""
+    drawn with probability proportional to their length, then refined (:func:`refine`)."""
     idx = np.flatnonzero(usable)
     if idx.size < 2:
         return None
@@ -168,8 +248,6 @@ def ransac(
     d = np.cross(lines.normal[pairs[:, 0]], lines.normal[pairs[:, 1]])
     norm = np.linalg.norm(d, axis=1)
     d = d[norm > 1e-9] / norm[norm > 1e-9, None]
-    if callable(accept):
-        d = d[accept(d)]
     if not len(d):
         return None
     best, best_score = d[0], -1.0
@@ -179,6 +257,7 @@ def ransac(
         lines.length_px[idx],
         lines.tol_deg[idx],
         lines.frame[idx],
+        lines.line[idx],
         lines.focal_px,
     )
     for k in range(0, len(d), _CHUNK):
