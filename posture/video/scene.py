@@ -66,36 +66,17 @@ from posture.core.landmarks import PoseRecording
 from posture.video import scene_fit
 from posture.video.io import open_video, read_frames
 from posture.video.scene_fit import Fit
-from posture.video.scene_lines import find_segments
+from posture.video.scene_lines import SceneSample, find_segments
 
-
-@dataclass(frozen=True)
-class SceneSample:
-    """Line segments of frames sampled from one video (the pixels are not kept).
-
-    ``segments``: one ``(N_k, 4)`` float32 array per frame, ``x1, y1, x2, y2`` in pixels;
-    ``t_s`` ``(K,)`` float64 the frames' times, s; ``index`` ``(K,)`` int64 their frame numbers
-    (-1 unknown); ``people``: per frame the people in it or None (not known yet), as
-    ``(P_k, 33, >= 2)`` normalised image landmarks (best: the body's own outline is left out)
-    or ``(P_k, 4)`` normalised boxes ``x0, y0, x1, y1``; ``size`` ``(width, height)`` pixels.
-    """
-
-    segments: tuple[np.ndarray, ...]
-    t_s: np.ndarray
-    index: np.ndarray
-    people: tuple[np.ndarray | None, ...]
-    size: tuple[int, int]
-
-    def __post_init__(self) -> None:
-        k = len(self.segments)
-        if len(self.t_s) != k or len(self.index) != k or len(self.people) != k:
-            raise ValueError("segments, t_s, index and people need one entry per frame")
-
-    def with_people(self, people: Sequence[np.ndarray | None]) -> SceneSample:
-        """The same frames with the people in them (one entry per frame)."""
-        if len(people) != len(self.segments):
-            raise ValueError(f"{len(people)} entries of people for {len(self.segments)} frames")
-        return replace(self, people=tuple(people))
+__all__ = [
+    "SceneGravity",
+    "SceneSample",
+    "SceneSampler",
+    "estimate_scene_gravity",
+    "people_at",
+    "sample_scene",
+    "still_groups",
+]
 
 
 @dataclass(frozen=True)

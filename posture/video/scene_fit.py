@@ -6,17 +6,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import bdtrc
 
 from posture.core.config import SceneSettings, Settings
 from posture.video import vanishing as vp
-from posture.video.scene_lines import detection_scale, line_ids, outside_people, people_mask
-
-if TYPE_CHECKING:
-    from posture.video.scene import SceneSample
+from posture.video.scene_lines import (
+    SceneSample,
+    detection_scale,
+    line_ids,
+    outside_people,
+    people_mask,
+)
 
 #: Most vanishing points looked for in one fit (the vertical and a few horizontal ones).
 MAX_VANISHING = 6
@@ -292,8 +294,8 @@ def _why_none(verdicts: list[str], points: list[Point]) -> str:
     weak = [p.n_lines for p, v in zip(points, verdicts, strict=True) if v == "weak"]
     if weak:
         return (
-            f"too few vertical lines in the scene ({max(weak)} that could meet by chance; "
-            "a plain background?)"
+            f"too few vertical lines in the scene (at most {max(weak)} meet in a point, as "
+            "lines at random would; a plain background?)"
         )
     return "no vertical lines in the scene outside the people (a plain or open background?)"
 
@@ -337,7 +339,8 @@ def _gravity(i: int, points: list[Point], lenses: _Lenses, n_frames: int) -> Fit
         n_lines,
         n_frames,
         point,
-        f"vertical vanishing point of {n_lines} lines in {n_frames} frames; {lens}",
+        f"vertical vanishing point of {n_lines} lines in {n_frames} "
+        f"frame{'s' if n_frames != 1 else ''}; {lens}",
         _pitch_at(v.d, f_w, f_w),
         roll_stat,
         float(vp.spread_deg(lambda d: _pitch_at(d, f_w, f_w), v)),

@@ -3,6 +3,9 @@ borders, letterbox bars and people taken out (none of them is a plumb line)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
 import numpy as np
 
 from posture.core.config import DEFAULTS, SceneSettings
@@ -13,6 +16,35 @@ from posture.core.landmarks import LM
 BAR_RANGE = 10
 #: Points checked along a segment for lying on a person.
 _ALONG = np.linspace(0.0, 1.0, 17)
+
+
+@dataclass(frozen=True)
+class SceneSample:
+    """Line segments of frames sampled from one video (the pixels are not kept).
+
+    ``segments``: one ``(N_k, 4)`` float32 array per frame, ``x1, y1, x2, y2`` in pixels;
+    ``t_s`` ``(K,)`` float64 the frames' times, s; ``index`` ``(K,)`` int64 their frame numbers
+    (-1 unknown); ``people``: per frame the people in it or None (not known yet), as
+    ``(P_k, 33, >= 2)`` normalised image landmarks (best: the body's own outline is left out)
+    or ``(P_k, 4)`` normalised boxes ``x0, y0, x1, y1``; ``size`` ``(width, height)`` pixels.
+    """
+
+    segments: tuple[np.ndarray, ...]
+    t_s: np.ndarray
+    index: np.ndarray
+    people: tuple[np.ndarray | None, ...]
+    size: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        k = len(self.segments)
+        if len(self.t_s) != k or len(self.index) != k or len(self.people) != k:
+            raise ValueError("segments, t_s, index and people need one entry per frame")
+
+    def with_people(self, people: Sequence[np.ndarray | None]) -> SceneSample:
+        """The same frames with the people in them (one entry per frame)."""
+        if len(people) != len(self.segments):
+            raise ValueError(f"{len(people)} entries of people for {len(self.segments)} frames")
+        return replace(self, people=tuple(people))
 
 
 def detection_scale(size: tuple[int, int], settings: SceneSettings) -> float:
