@@ -75,6 +75,7 @@ __all__ = [
     "estimate_scene_gravity",
     "people_at",
     "sample_scene",
+    "scene_gravity_of_video",
     "still_groups",
 ]
 
@@ -273,6 +274,23 @@ def estimate_scene_gravity(
     if size is not None and tuple(size) != tuple(sample.size):
         raise ValueError(f"size {size} differs from the frames' {sample.size}")
     return _estimate(sample, hfov_deg, settings)
+
+
+def scene_gravity_of_video(
+    path: str | Path,
+    recording: PoseRecording | None = None,
+    hfov_deg: float | None = None,
+    settings: Settings = DEFAULTS,
+) -> SceneGravity:
+    """A video file's camera gravity from its scene in one call: frames sampled over it
+    (:func:`sample_scene`), the ``recording``'s people (all tracks, from a finished analysis or
+    ``landmarks.npz``) left out. A live stream offers its frames to a :class:`SceneSampler`
+    instead and calls :func:`estimate_scene_gravity` on ``sampler.sample`` now and then (off
+    the frame loop's thread: a fit of 24 frames takes about a second)."""
+    sample = sample_scene(path, settings)
+    if recording is not None:
+        sample = sample.with_people(people_at(recording, sample))
+    return estimate_scene_gravity(sample, hfov_deg=hfov_deg, settings=settings)
 
 
 def _estimate(sample: SceneSample, hfov_deg: float | None, settings: Settings) -> SceneGravity:
