@@ -1,13 +1,21 @@
-"""A quiet terminal: the pose model's native log lines stay hidden unless ``--verbose``."""
+"""A quiet terminal and an unattended dashboard: the pose model's native log lines stay hidden
+unless ``--verbose``, and ``posture dashboard`` forces every private, unattended setting.
+
+The dashboard's full start (fresh HOME, no standard input, the page loaded in a browser, no
+outside connection) is ``tests/browser/test_unattended.py``.
+"""
 
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from posture.cli.dashboard import streamlit_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT.parent / "shared" / "media" / "floor_lift_knees_bent_side.mp4"
@@ -104,3 +112,44 @@ def test_the_pose_model_loads_quietly_in_any_program(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert re.search(r"people [1-9]", out.stderr), out.stderr  # Python's stderr still works
     assert not NATIVE_LINE.search(out.stderr), out.stderr
+
+
+# --- the dashboard's command line --------------------------------------------------------------
+def _options(argv: list[str]) -> dict[str, str]:
+    flags = argv[argv.index("run") + 2 :]
+    return {flags[i].removeprefix("--"): flags[i + 1] for i in range(0, len(flags), 2)}
+
+
+def test_the_dashboard_is_told_every_private_and_unattended_setting() -> None:
+    argv = streamlit_argv(8765)
+    assert argv[1:4] == ["-m", "streamlit", "run"]
+    assert Path(argv[4]) == ROOT / "app" / "dashboard.py"  # its .streamlit/ is beside it
+    assert (ROOT / "app" / ".streamlit" / "config.toml").is_file()
+    opts = _options(argv)
+    assert opts["server.port"] == "8765"
+    assert opts["server.address"] == "localhost"
+    assert opts["server.headless"] == "true"
+    assert opts["server.showEmailPrompt"] == "false"
+    assert opts["browser.gatherUsageStats"] == "false"
+    assert opts["server.fileWatcherType"] == "none"
+    assert opts["logger.hideWelcomeMessage"] == "true"
+    assert _options(streamlit_argv(8765, verbose=True))["logger.hideWelcomeMessage"] == "false"
+
+
+def test_the_dashboard_on_a_busy_port_is_one_line_and_exit_2() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        out = subprocess.run(
+            [sys.executable, "-m", "posture.cli", "dashboard", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        f"posture: error: port {port} is in use (is the dashboard already running? choose "
+        "another with --port)"
+    ]

@@ -243,7 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
         "the tflite files inside the installed mediapipe wheel.",
     )
 
-    d = add("dashboard", help="open the dashboard in the browser")
+    d = add(
+        "dashboard",
+        help="serve the dashboard on this computer",
+        description="Serve the dashboard on http://localhost:PORT, to this computer only. It "
+        "needs no input and contacts no server; the address is printed once it answers. "
+        "Started from a terminal on a desktop it also opens the browser.",
+    )
     d.add_argument(
         "--port", type=int, default=8501, help="local port to serve it on (default 8501)"
     )
@@ -474,28 +480,9 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    app = Path(__file__).resolve().parents[2] / "app" / "dashboard.py"
-    if not app.is_file():
-        raise PostureError(f"the dashboard is not installed here ({app} is missing)")
-    argv = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        "--server.port",
-        str(args.port),
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.headless",
-        "true" if args.headless else "false",
-        "--server.address",
-        "localhost",  # this machine only, and no "External URL" lookup
-    ]
-    print(f"posture dashboard: http://localhost:{args.port} (Ctrl-C to stop)", flush=True)
-    os.chdir(app.parent.parent)  # Streamlit reads .streamlit/config.toml from the current folder
-    os.execv(sys.executable, argv)
-    return 0  # pragma: no cover
+    from posture.cli.dashboard import run_dashboard
+
+    return run_dashboard(args.port, open_browser=not args.headless, verbose=args.verbose)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
