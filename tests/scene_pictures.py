@@ -18,7 +18,8 @@ CEILING_M = -1.2  # the ceiling, 3 m above the floor
 
 
 def rotation(pitch_deg: float, roll_deg: float) -> np.ndarray:
-    p, r = math.radians(pitch_deg), math.radians(roll_deg)
+    # roll: gravity in the picture toward its right for positive roll (posture.core.gravity)
+    p, r = math.radians(pitch_deg), math.radians(-roll_deg)
     rx = np.array([[1, 0, 0], [0, math.cos(p), -math.sin(p)], [0, math.sin(p), math.cos(p)]])
     rz = np.array([[math.cos(r), -math.sin(r), 0], [math.sin(r), math.cos(r), 0], [0, 0, 1]])
     return rz @ rx

@@ -40,7 +40,7 @@ def test_pitch_and_roll_of_a_known_camera_with_its_field_of_view(
 
 
 @pytest.mark.parametrize(
-    ("pitch", "roll", "hfov"), [(20.0, -15.0, 60.0), (30.0, 25.0, 45.0), (10.0, 40.0, 80.0)]
+    ("pitch", "roll", "hfov"), [(20.0, 15.0, 60.0), (30.0, -25.0, 45.0), (10.0, -40.0, 80.0)]
 )
 def test_the_focal_length_comes_from_the_scene_when_it_shows_horizontal_directions(
     pitch: float, roll: float, hfov: float
@@ -73,9 +73,9 @@ def test_a_level_camera_reads_level_whatever_the_lens() -> None:
     assert abs(g.roll_deg) < 0.5
 
 
-@pytest.mark.parametrize(("roll", "side"), [(12.0, -1), (-12.0, 1)])
+@pytest.mark.parametrize(("roll", "side"), [(12.0, 1), (-12.0, -1)])
 def test_roll_sign_follows_where_gravity_points_in_the_picture(roll: float, side: int) -> None:
-    # CAMERAS.md: "13.4 deg from straight down, toward the picture's left" is roll +13.4
+    # CAMERAS.md: "13.4 deg from straight down, toward the picture's left" is roll -13.4
     g = estimate_scene_gravity([room_picture(15.0, roll, 60.0, SIZE)], None, SIZE, 60.0)
     assert g.roll_deg == pytest.approx(roll, abs=0.5)
     assert np.sign(g.down_xy[0]) == side
@@ -122,7 +122,7 @@ def test_lines_on_people_are_left_out() -> None:
     img = draw(edges, SIZE)
     unmasked = estimate_scene_gravity([img], None, SIZE, 60.0)
     assert unmasked.found, unmasked.reason  # the control: unmasked, these edges make a tilt
-    assert unmasked.roll_deg == pytest.approx(14.1, abs=1.0)  # gravity to the left
+    assert unmasked.roll_deg == pytest.approx(-14.1, abs=1.0)  # gravity to the left
     masked = estimate_scene_gravity([img], [boxes], SIZE, 60.0)
     assert not masked.found, masked
 

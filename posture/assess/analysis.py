@@ -81,19 +81,21 @@ def analyze(
     context: Context | None = None,
     gravity: Gravity | None = None,
     extra_cues: Sequence[GravityCue] = (),
+    hfov_deg: float | None = None,
     cleaned: PoseSequence | None = None,
 ) -> Analysis:
     """Clean, measure and judge one person's pose sequence.
 
     ``gravity`` gives the camera's pitch and roll found earlier (a live stream's once settled,
     a calibration clip's); by default they are found from this sequence and ``extra_cues``
-    (the scene's, see :func:`posture.core.body.estimate_gravity`). ``cleaned`` gives landmarks
-    already cleaned frame by frame (a live stream filters each frame once, as it arrives); by
-    default ``seq`` is cleaned here.
+    (the scene's, see :func:`posture.core.body.estimate_gravity`); ``hfov_deg`` the lens's
+    field of view the scene showed (see :func:`posture.core.body.body_frame`). ``cleaned``
+    gives landmarks already cleaned frame by frame (a live stream filters each frame once, as
+    it arrives); by default ``seq`` is cleaned here.
     """
     if cleaned is None:
         cleaned = clean(seq, settings.filter, live=live)
-    bf = body_frame(cleaned, settings.view, gravity, extra_cues=extra_cues)
+    bf = body_frame(cleaned, settings.view, gravity, extra_cues=extra_cues, hfov_deg=hfov_deg)
     m = compute_measures(cleaned, settings, body=bf)
     lifts = detect_lifts(m, settings)
     sitting = seated(m)

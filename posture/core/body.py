@@ -23,10 +23,18 @@ from scipy.ndimage import binary_opening
 
 from posture.core.config import ViewSettings
 from posture.core.geometry import angle_between_deg, dot, unit
-from posture.core.gravity import LEVEL, Gravity, GravityCue, fuse, pitch_roll_deg
+from posture.core.gravity import (
+    LEVEL,
+    Gravity,
+    GravityCue,
+    fuse,
+    pitch_roll_deg,
+    with_model_depth_lean,
+)
 from posture.core.landmarks import LM, PoseSequence
 from posture.core.skeleton import (
     ANKLES,
+    DEFAULT_HFOV_DEG,
     HIPS,
     SHOULDERS,
     STATURE_FRACTION_LEG_TRUNK,
@@ -66,6 +74,10 @@ UPRIGHT_LEAN_SD_DEG = 2.5
 #: Standing still, the centre of mass is over the feet's support area; where over it is known
 #: to about this share of stature (1 sigma: the centre of pressure moves over the foot).
 BALANCE_OFFSET_STATURE = 0.03
+#: The hip-to-shoulder line of a person standing upright leans back this much (joint centres:
+#: the shoulders sit behind the hips; the motion-capture subject's quiet standing reads -6.5,
+#: and the line differs from the pelvis-to-thorax inclination by -4.7 on average).
+TRUNK_UPRIGHT_LEAN_DEG = -5.0
 #: Pitch from the pose model's depth (MediaPipe's world landmarks in a picture): its error, 1
 #: sigma, degrees (the legs of an upright man facing the camera read up to 10 deg off).
 MODEL_DEPTH_SD_DEG = 6.0
@@ -273,7 +285,35 @@ def estimate_gravity(
         )
     if not settings.correct_tilt:
         return replace(LEVEL, note="tilt correction off: camera taken as level", cues=tuple(cues))
-    return fuse(cues, max_tilt_deg=settings.max_tilt_deg)
+    gravity = fuse(cues, max_tilt_deg=settings.max_tilt_deg)
+    if sk.source == "fused" and settings.body_gravity and gravity.known:
+        lean = model_depth_lean(sk.points, upright_frames(sk.points, still), gravity)
+        gravity = with_model_depth_lean(gravity, lean)
+    return gravity
+
+
+def model_depth_lean(p: np.ndarray, upright: np.ndarray, gravity: Gravity) -> float:
+    """How far the pose model's depth leans an upright person's trunk toward (+) or away from
+    the camera, degrees, beyond the trunk line's own upright lean; NaN without upright moments.
+
+    A picture's depth is the pose model's, and learned: an upright man seen by a camera looking
+    down 22 deg came out with his trunk leaning 4-6 deg away from or toward it (the calibrated
+    clips; the camera itself found from the scene). Where the person stands upright and
+    still, the hip-to-shoulder line is known to lean back ``TRUNK_UPRIGHT_LEAN_DEG`` along
+    their forward; the pitch (rotation about the camera's horizontal axis) between that
+    expected line and the model's is the model's lean, taken out of the whole clip with the
+    camera's pitch (:meth:`posture.core.gravity.Gravity.rotation`)."""
+    if upright.sum() < 5:
+        return float("nan")
+    level = p[upright] @ gravity.rotation.T
+    fwd = unit(np.nanmean(forward_direction(level), axis=0))
+    trunk = np.nanmean(unit(mid(p[upright], SHOULDERS) - mid(p[upright], HIPS)), axis=0)
+    lean = np.radians(TRUNK_UPRIGHT_LEAN_DEG)
+    expected = gravity.rotation.T @ (np.cos(lean) * UP + np.sin(lean) * np.nan_to_num(fwd))
+    with np.errstate(invalid="ignore"):
+        model = np.degrees(np.arcsin(np.clip(-trunk[2] / np.linalg.norm(trunk), -1, 1)))
+        ideal = np.degrees(np.arcsin(np.clip(-expected[2] / np.linalg.norm(expected), -1, 1)))
+    return float(model - ideal)
 
 
 def settled(gravity: Gravity, settings: ViewSettings, t_s: np.ndarray) -> bool:
@@ -459,13 +499,16 @@ def body_frame(
     gravity: Gravity | None = None,
     *,
     extra_cues: Sequence[GravityCue] = (),
+    hfov_deg: float | None = None,
 ) -> BodyFrame:
     """Skeleton, gravity and body axes for a (cleaned) pose sequence. ``gravity`` gives one
     found earlier (a live stream's, a calibration clip's); by default it is estimated here
-    from the person and ``extra_cues``."""
+    from the person and ``extra_cues``. ``hfov_deg``: the lens's field of view when the scene
+    showed it (``view.camera_hfov_deg`` when given wins; else ``DEFAULT_HFOV_DEG``)."""
     anchoring = pelvis_anchoring(seq.visibility)
     sk, turns = refine_depth(
-        build_skeleton(seq, settings.camera_hfov_deg), anchoring >= PELVIS_SEEN
+        build_skeleton(seq, settings.camera_hfov_deg or hfov_deg or DEFAULT_HFOV_DEG),
+        anchoring >= PELVIS_SEEN,
     )
     still = still_frames(seq, sk.points)
     if gravity is None:

@@ -200,9 +200,10 @@ class ViewSettings:
         "use the person to find gravity: moments standing upright and still, and balance "
         "(standing still, the body's centre of mass is over the feet)",
     )
-    camera_hfov_deg: float = setting(
-        60.0,
-        "the camera's horizontal field of view, used to undo perspective (a typical webcam or "
+    camera_hfov_deg: float | None = setting(
+        None,
+        "the camera's horizontal field of view, used to undo perspective and for the pitch "
+        "the scene shows; empty: from the scene when it shows it, else 60 (a typical webcam or "
         "phone: 55-75)",
         lo=10.0,
         hi=170.0,

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -88,6 +88,7 @@ class Gravity:
     rejected: tuple[str, ...] = ()
     note: str = "camera assumed level: nothing showed where gravity points"
     cues: tuple[GravityCue, ...] = field(default=(), compare=False)
+    model_depth_lean_deg: float = 0.0
 
     @property
     def down(self) -> np.ndarray:
@@ -96,9 +97,12 @@ class Gravity:
 
     @property
     def rotation(self) -> np.ndarray:
-        """``(3, 3)``: applied as ``p @ rotation.T``, it turns camera axes into level axes
-        (``y`` along gravity)."""
-        return rotation_between(self.down, np.array([0.0, 1.0, 0.0]))
+        """``(3, 3)``: applied as ``p @ rotation.T``, it turns the skeleton's camera axes into
+        level axes (``y`` along gravity). The pose model's own lean in depth at upright moments
+        (``model_depth_lean_deg``, see :func:`with_model_depth_lean`) is taken out with the
+        pitch."""
+        down = down_vector(self.pitch_deg + self.model_depth_lean_deg, self.roll_deg)
+        return rotation_between(down, np.array([0.0, 1.0, 0.0]))
 
     @property
     def angle_deg(self) -> float:
@@ -125,6 +129,7 @@ class Gravity:
             "sigma_pitch_deg": _round(self.sigma_pitch_deg),
             "sigma_roll_deg": _round(self.sigma_roll_deg),
             "tilt_deg": _round(self.angle_deg),
+            "model_depth_lean_deg": _round(self.model_depth_lean_deg),
             "sources": list(self.sources),
             "rejected": list(self.rejected),
             "note": self.note,
@@ -247,3 +252,20 @@ def fuse(
         "; ".join(notes) or "found",
         tuple(cues),
     )
+
+
+#: The largest lean in depth the pose model is believed to give an upright person (a larger
+#: difference between the person's and the camera's pitch is a person who leans, or a wrong
+#: camera estimate, and is left alone).
+MAX_MODEL_DEPTH_LEAN_DEG = 20.0
+
+
+def with_model_depth_lean(gravity: Gravity, lean_deg: float) -> Gravity:
+    """The gravity with the pose model's lean in depth (see
+    :func:`posture.core.body.model_depth_lean`) taken out of the skeleton, unless it is larger
+    than ``MAX_MODEL_DEPTH_LEAN_DEG`` (then it is a person who leans, or a wrong camera
+    estimate, and is left alone). The camera's reported pitch is unchanged."""
+    if not math.isfinite(lean_deg) or abs(lean_deg) > MAX_MODEL_DEPTH_LEAN_DEG:
+        return gravity
+    note = f"{gravity.note}; the pose model's depth leaned the upright trunk {lean_deg:+.1f} deg"
+    return replace(gravity, model_depth_lean_deg=float(lean_deg), note=note)

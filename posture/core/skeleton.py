@@ -33,6 +33,9 @@ UP = np.array([0.0, -1.0, 0.0])
 #: the landmarks' shoulder is the joint centre, below the acromion: the motion-capture box lift
 #: measures 0.733 with joint centres (docs/validation.md). 0.75 sits between the two.
 STATURE_FRACTION_LEG_TRUNK = 0.75
+#: The lens's horizontal field of view when neither the user nor the scene gives it, degrees
+#: (a typical webcam or phone: 55-75).
+DEFAULT_HFOV_DEG = 60.0
 
 HIPS = [LM.LEFT_HIP, LM.RIGHT_HIP]
 SHOULDERS = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]
@@ -64,7 +67,7 @@ class Skeleton:
     has_depth: bool
 
 
-def build_skeleton(seq: PoseSequence, hfov_deg: float = 60.0) -> Skeleton:
+def build_skeleton(seq: PoseSequence, hfov_deg: float = DEFAULT_HFOV_DEG) -> Skeleton:
     """The skeleton the measures use; see the module docstring for the choice of source.
 
     Fusing undoes the picture's perspective with the world landmarks' depth: a point ``z``

@@ -38,10 +38,10 @@ time (hand-held) gives none.
 
 **Conventions.** ``pitch_deg``: the optical axis below the horizontal (positive: the camera
 looks down). ``roll_deg``: the plumb line through the picture's centre, from the picture's
-vertical; positive when gravity points to the picture's *left* of straight down (an upright
-person's head then leans to the picture's right), as the roll of
-:func:`posture.core.body.estimate_tilt`. ``../shared/media/CAMERAS.md``'s "13.4 deg from
-straight down, toward the picture's left" is ``roll_deg = +13.4``.
+vertical; positive when gravity points to the picture's *right* of straight down (an
+upright person's head then leans to the picture's left), as :mod:`posture.core.gravity`.
+``../shared/media/CAMERAS.md``'s "13.4 deg from straight down, toward the picture's left" is
+``roll_deg = -13.4``.
 
 **Assumptions and limits.** A pinhole lens with the principal point at the picture's centre
 and no strong distortion (fisheye lenses bend lines); a built scene with several plumb edges
@@ -117,7 +117,7 @@ class SceneGravity:
     def down_xy(self) -> tuple[float, float]:
         """Unit vector of gravity in the picture at its centre (x right, y down)."""
         r = math.radians(self.roll_deg)
-        return (-math.sin(r), math.cos(r))
+        return (math.sin(r), math.cos(r))
 
     def as_dict(self) -> dict[str, Any]:
         """For summary.json: rounded numbers, None for what is unknown."""

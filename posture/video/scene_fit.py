@@ -11,6 +11,7 @@ import numpy as np
 from scipy.special import bdtrc
 
 from posture.core.config import SceneSettings, Settings
+from posture.core.skeleton import DEFAULT_HFOV_DEG
 from posture.video import vanishing as vp
 from posture.video.scene_lines import (
     SceneSample,
@@ -153,7 +154,7 @@ def fit(
     seg, ids = _gather(sample, frames, s)
     if len(seg) < 2:
         return _none("no line segments outside the people (a plain background?)", len(frames))
-    f_w = focal_for(hfov_deg or settings.view.camera_hfov_deg, sample.size[0])
+    f_w = focal_for(hfov_deg or settings.view.camera_hfov_deg or DEFAULT_HFOV_DEG, sample.size[0])
     endpoint_px = 1.0 / detection_scale(sample.size, s)
     on_line = line_ids(seg, sample.size)
     lines = vp.to_lines(

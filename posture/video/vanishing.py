@@ -287,11 +287,11 @@ def down(d: np.ndarray) -> np.ndarray:
 def roll_pitch_deg(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Roll and pitch of the camera from gravity ``g`` ``(..., 3)`` (camera axes, pointing
     down the picture). Roll: the plumb line through the picture's centre from the picture's
-    vertical, positive when gravity points to the picture's *left* of straight down (an
-    upright person's head then leans to the picture's right). Pitch: the optical axis below
-    the horizontal, positive when the camera looks down."""
+    vertical, positive when gravity points to the picture's *right* of straight down (an
+    upright person's head then leans to the picture's left), as :mod:`posture.core.gravity`.
+    Pitch: the optical axis below the horizontal, positive when the camera looks down."""
     g = g / np.linalg.norm(g, axis=-1, keepdims=True)
-    roll = np.degrees(np.arctan2(-g[..., 0], g[..., 1]))
+    roll = np.degrees(np.arctan2(g[..., 0], g[..., 1]))
     pitch = np.degrees(np.arcsin(np.clip(g[..., 2], -1.0, 1.0)))
     return roll, pitch
 

