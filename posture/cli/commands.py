@@ -93,6 +93,12 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         metavar="DEG",
         help=help_for(ViewSettings, "camera_hfov_deg"),
     )
+    c.add_argument(
+        "--calibration-clip",
+        metavar="VIDEO",
+        help="a short clip of the same camera (not moved since) with a person standing "
+        "upright: the camera's pitch and roll found there are used for these recordings",
+    )
     s = p.add_argument_group("settings and model")
     s.add_argument(
         "--config",
@@ -362,6 +368,31 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 130 if interrupted and args.camera is None else 0
 
 
+_CALIBRATED: dict[str, Any] = {}
+
+
+def _calibration(args: argparse.Namespace, settings: Any) -> list[Any]:
+    """The calibration clip's cue (found once per run, however many inputs), or none."""
+    clip = getattr(args, "calibration_clip", None)
+    if not clip:
+        return []
+    if clip not in _CALIBRATED:
+        from posture.run.calibration import calibration_cue
+
+        if not Path(clip).is_file():
+            raise PostureError(f"calibration clip not found: {clip}")
+        cue = calibration_cue(clip, settings)
+        if not args.quiet:
+            print(
+                f"Camera from the calibration clip: looks down {cue.pitch_deg:.1f} deg "
+                f"(+-{cue.sigma_pitch_deg:.1f}), rolled {cue.roll_deg:.1f} deg "
+                f"(+-{cue.sigma_roll_deg:.1f})",
+                flush=True,
+            )
+        _CALIBRATED[clip] = cue
+    return [_CALIBRATED[clip]]
+
+
 def _analyze_one(
     args: argparse.Namespace, settings: Any, source: str | int, out: Path, *, landmarks: bool
 ) -> Any:
@@ -369,15 +400,16 @@ def _analyze_one(
     worst moments)."""
     from posture.run.recorded import analyze_landmarks, analyze_source
 
+    cues = _calibration(args, settings)
     if landmarks:
-        result = analyze_landmarks(str(source), settings, out)
+        result = analyze_landmarks(str(source), settings, out, cues=cues)
     else:
         if isinstance(source, str) and not Path(source).exists():
             raise PostureError(f"video file not found: {source}")
         progress = Progress(not args.quiet)
         try:
             result = analyze_source(
-                source, settings, out, progress=progress, max_frames=args.max_frames
+                source, settings, out, progress=progress, max_frames=args.max_frames, cues=cues
             )
         finally:
             progress.close()

@@ -74,10 +74,6 @@ UPRIGHT_LEAN_SD_DEG = 2.5
 #: Standing still, the centre of mass is over the feet's support area; where over it is known
 #: to about this share of stature (1 sigma: the centre of pressure moves over the foot).
 BALANCE_OFFSET_STATURE = 0.03
-#: The hip-to-shoulder line of a person standing upright leans back this much (joint centres:
-#: the shoulders sit behind the hips; the motion-capture subject's quiet standing reads -6.5,
-#: and the line differs from the pelvis-to-thorax inclination by -4.7 on average).
-TRUNK_UPRIGHT_LEAN_DEG = -5.0
 #: Pitch from the pose model's depth (MediaPipe's world landmarks in a picture): its error, 1
 #: sigma, degrees (the legs of an upright man facing the camera read up to 10 deg off).
 MODEL_DEPTH_SD_DEG = 6.0
@@ -293,27 +289,29 @@ def estimate_gravity(
 
 
 def model_depth_lean(p: np.ndarray, upright: np.ndarray, gravity: Gravity) -> float:
-    """How far the pose model's depth leans an upright person's trunk toward (+) or away from
-    the camera, degrees, beyond the trunk line's own upright lean; NaN without upright moments.
+    """How far the pose model's depth leans an upright person toward (-) or away from (+) the
+    camera, degrees (as a pitch); NaN without upright moments.
 
     A picture's depth is the pose model's, and learned: an upright man seen by a camera looking
-    down 22 deg came out with his trunk leaning 4-6 deg away from or toward it (the calibrated
-    clips; the camera itself found from the scene). Where the person stands upright and
-    still, the hip-to-shoulder line is known to lean back ``TRUNK_UPRIGHT_LEAN_DEG`` along
-    their forward; the pitch (rotation about the camera's horizontal axis) between that
-    expected line and the model's is the model's lean, taken out of the whole clip with the
-    camera's pitch (:meth:`posture.core.gravity.Gravity.rotation`)."""
+    down 22 deg came out leaning several degrees toward or away from it (the calibrated clips,
+    the camera itself found from the scene). Where the person stands upright and still, two
+    lines are plumb to within a few degrees: ankle to shoulder (within 1-2 deg in the motion
+    capture, but the model's depth of the legs is its worst: an upright man's legs read 10 deg
+    more tilted than his trunk in a front view) and hip to shoulder (its depth bias is the
+    trunk's own, but it leans back ~5 deg in a natural stance). Their pitch against the
+    camera's, averaged (which halves both errors), is the model's lean, taken out of the whole
+    clip with the camera's pitch (:meth:`posture.core.gravity.Gravity.rotation`)."""
     if upright.sum() < 5:
         return float("nan")
-    level = p[upright] @ gravity.rotation.T
-    fwd = unit(np.nanmean(forward_direction(level), axis=0))
-    trunk = np.nanmean(unit(mid(p[upright], SHOULDERS) - mid(p[upright], HIPS)), axis=0)
-    lean = np.radians(TRUNK_UPRIGHT_LEAN_DEG)
-    expected = gravity.rotation.T @ (np.cos(lean) * UP + np.sin(lean) * np.nan_to_num(fwd))
-    with np.errstate(invalid="ignore"):
-        model = np.degrees(np.arcsin(np.clip(-trunk[2] / np.linalg.norm(trunk), -1, 1)))
-        ideal = np.degrees(np.arcsin(np.clip(-expected[2] / np.linalg.norm(expected), -1, 1)))
-    return float(model - ideal)
+    q = p[upright]
+    ideal = float(np.degrees(np.arcsin(np.clip((gravity.rotation.T @ -UP)[2], -1, 1))))
+    leans = []
+    for lower in (ANKLES, HIPS):
+        line = np.nanmean(unit(mid(q, SHOULDERS) - mid(q, lower)), axis=0)
+        with np.errstate(invalid="ignore"):
+            model = np.degrees(np.arcsin(np.clip(-line[2] / np.linalg.norm(line), -1, 1)))
+        leans.append(float(model) - ideal)
+    return float(np.mean(leans))
 
 
 def settled(gravity: Gravity, settings: ViewSettings, t_s: np.ndarray) -> bool:

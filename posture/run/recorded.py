@@ -13,7 +13,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from posture.assess.analysis import Analysis, analyze
 from posture.assess.tables import analysis_summary, frames_table, lifts_table
 from posture.core.config import Settings, as_dict
 from posture.core.errors import InputError, NoPersonError, PostureError
+from posture.core.gravity import GravityCue
 from posture.core.landmarks import PoseRecording, load_npz, save_npz
 from posture.run.camera import (
     META_KEY,
@@ -163,8 +164,10 @@ def analyze_source(
     model: ModelInfo | None = None,
     max_frames: int = 0,
     stop: Callable[[], bool] | None = None,
+    cues: Sequence[GravityCue] = (),
 ) -> Result:
     """Analyse a video file (path) or a camera (index) end to end and write the outputs.
+    ``cues``: what else is known of the camera's gravity (a calibration clip's).
 
     Decoding, pose estimation, drawing and encoding run on separate threads. A source that
     breaks halfway, or an interruption (Ctrl-C, ``stop()``), keeps and writes everything
@@ -203,7 +206,7 @@ def analyze_source(
         timings = {"analyze_frames": time.perf_counter() - t_start}
         try:
             result = _final_result(
-                tracker, info, model_info, settings, warnings, timings, out_dir, scene
+                tracker, info, model_info, settings, warnings, timings, out_dir, scene, cues
             )
         except NoPersonError:
             # a video stopped by Ctrl-C before anyone came into view: interrupted, not empty
@@ -242,6 +245,7 @@ def _final_result(
     timings: dict[str, float],
     out_dir: Path | None,
     scene: SceneSampler | None = None,
+    cues: Sequence[GravityCue] = (),
 ) -> Result:
     """The final analysis of the chosen subject, with the scene's evidence of gravity. If it
     fails, the landmarks (the expensive part) are saved first, so that ``--landmarks`` can
@@ -252,7 +256,7 @@ def _final_result(
     try:
         evidence = scene_evidence(scene, rec, settings)
         rec.meta[META_KEY] = evidence.as_meta()
-        analysis = _analyze_with(rec, settings, evidence)
+        analysis = _analyze_with(rec, settings, evidence, cues)
     except Exception:
         if out_dir is not None:
             save_npz(out_dir / "landmarks.npz", rec)
@@ -266,12 +270,17 @@ def _looks_at_scene(settings: Settings) -> bool:
     return settings.view.scene_gravity and settings.view.correct_tilt
 
 
-def _analyze_with(rec: PoseRecording, settings: Settings, evidence: SceneEvidence) -> Analysis:
-    """The subject's analysis with what the scene showed (gravity, the lens)."""
+def _analyze_with(
+    rec: PoseRecording,
+    settings: Settings,
+    evidence: SceneEvidence,
+    cues: Sequence[GravityCue] = (),
+) -> Analysis:
+    """The subject's analysis with what the scene showed (gravity, the lens) and ``cues``."""
     hfov, source = effective_hfov_deg(settings, evidence)
     rec.meta["lens"] = {"hfov_deg": None if hfov is None else round(hfov, 1), "source": source}
-    cues = [evidence.cue] if evidence.cue is not None else []
-    return analyze(rec.subject, settings, extra_cues=cues, hfov_deg=hfov)
+    extra = [*cues, *([evidence.cue] if evidence.cue is not None else [])]
+    return analyze(rec.subject, settings, extra_cues=extra, hfov_deg=hfov)
 
 
 def _run_frames(
@@ -429,14 +438,21 @@ def redraw_video(
 
 
 # ---------------------------------------------------------------------------------------------
-def analyze_landmarks(path: str | Path, settings: Settings, out_dir: Path | None = None) -> Result:
+def analyze_landmarks(
+    path: str | Path,
+    settings: Settings,
+    out_dir: Path | None = None,
+    *,
+    cues: Sequence[GravityCue] = (),
+) -> Result:
     """Re-score a ``landmarks.npz`` (from a previous run, motion capture or synthetic poses)
-    without the pose model; writes the same outputs, the video drawn on a plain background."""
+    without the pose model; writes the same outputs, the video drawn on a plain background.
+    ``cues``: as :func:`analyze_source`."""
     t0 = time.perf_counter()
     rec = _select_subject(load_npz(path), settings)
     if not rec.subject.pose_found.any():
         raise NoPersonError(f"{path}: the subject has no pose in any frame")
-    analysis = _analyze_with(rec, settings, evidence_from_meta(rec))
+    analysis = _analyze_with(rec, settings, evidence_from_meta(rec), cues)
     source = {
         "source": str(path),
         "kind": "landmarks",

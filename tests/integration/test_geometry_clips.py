@@ -49,3 +49,27 @@ def test_the_seated_workers_view_does_not_flip_to_side_as_he_turns(runs: Runs, c
     views = [str(v) for v in run.frames["view"][run.pose_found]]
     assert views.count("side") <= 0.05 * len(views)
     assert run.summary["geometry"]["pelvis"]["held_share"] > 0.5
+
+
+TILTED = "static_upright_tilted_camera"
+
+
+@pytest.mark.media
+def test_rescoring_a_run_keeps_what_the_scene_showed(runs: Runs) -> None:
+    first = runs.clip(TILTED)
+    again = runs.rescore(first)
+    a, b = first.summary["geometry"], again.summary["geometry"]
+    assert "the scene's vertical lines" in a["camera"]["sources"]
+    assert a["scene"]["found"] and b["scene"] == a["scene"]
+    assert b["camera"]["pitch_deg"] == pytest.approx(a["camera"]["pitch_deg"], abs=0.05)
+    assert b["lens"] == a["lens"] and a["lens"]["source"] == "the scene"
+
+
+@pytest.mark.media
+def test_a_calibration_clip_gives_the_camera_to_a_recording(runs: Runs) -> None:
+    first = runs.clip(TILTED)
+    calibrated = runs.rescore(first, "--calibration-clip", str(first.argv[1]), "--no-report")
+    camera = calibrated.summary["geometry"]["camera"]
+    assert "a calibration clip" in camera["sources"]
+    assert camera["pitch_deg"] == pytest.approx(21.8, abs=3.0)
+    assert camera["roll_deg"] == pytest.approx(26.1, abs=3.0)
