@@ -171,9 +171,7 @@ def test_reference_definitions_read_back_exact_synthetic_postures(
         posture["trunk_flexion_deg"]
     )
     assert side_bend_deg(line, SYNTH_AXES)[0] == pytest.approx(posture["trunk_side_bend_deg"])
-    assert axial_rotation_deg(hips, shoulders, line)[0] == pytest.approx(
-        posture["trunk_twist_deg"]
-    )
+    assert axial_rotation_deg(hips, shoulders, line)[0] == pytest.approx(posture["trunk_twist_deg"])
 
 
 @pytest.mark.parametrize("posture", POSTURES, ids=str)

@@ -195,9 +195,7 @@ def test_the_grids_cover_issue_14() -> None:
 
 
 def _result(view: View, path: str = "3d", mae: float = 1.25, pitch: float = 30.0) -> ViewResult:
-    scores = {
-        m: Score(m, mae, 2 * mae, -mae, 1.0, 100, 0.9, 0.5, 0.8, mae + 1) for m in MEASURES
-    }
+    scores = {m: Score(m, mae, 2 * mae, -mae, 1.0, 100, 0.9, 0.5, 0.8, mae + 1) for m in MEASURES}
     est = CameraEstimate(pitch - 2, 1.0, "upright moments (roll -1, pitch -28 deg)")
     return ViewResult(view, path, pitch, 0.0, scores, est)
 
