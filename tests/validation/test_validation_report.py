@@ -249,8 +249,12 @@ def test_headline_takes_the_worst_view_of_the_acceptance_grid() -> None:
     cut = [_result(View(HIGH, y, FROM_THE_BEND_S), mae=m) for y, m in ((0.0, 2.0), (90.0, 6.5))]
     whole = _result(View(HIGH, 180.0), mae=50.0)  # an upright start: not in the grid
     assert [in_acceptance_grid(r) for r in (*cut, whole)] == [True, True, False]
-    text = headline([*cut, whole])
-    assert "largest MAE 6.5 deg (3 m, 30 deg down, yaw 90); 1 of 2 views over 5 deg" in text
+    bend = _result(View(HIGH, 0.0, FROM_THE_BEND_S, 4.4), mae=9.0)
+    text = headline([*cut, whole, bend]).splitlines()
+    assert text[0].startswith("- the trial from 2.4 s: it starts in the bend, upright again")
+    assert "largest MAE 6.5 deg (3 m, 30 deg down, yaw 90); 1 of 2 views over 5 deg" in text[1]
+    assert text[4] == "- the trial 2.4-4.4 s: it starts in the bend, no upright moment at all"
+    assert "largest MAE 9.0 deg (3 m, 30 deg down, yaw 0); 1 of 1 views over 5 deg" in text[5]
 
 
 def test_clips_table_shows_errors_and_notes() -> None:
