@@ -179,15 +179,39 @@ def score_measure(
 _TILT_TEXT = re.compile(r"roll (-?\d+(?:\.\d+)?), pitch (-?\d+(?:\.\d+)?)")
 
 
+def _number(x: object) -> float:
+    return float(x) if isinstance(x, int | float) and not isinstance(x, bool) else float("nan")
+
+
+def _from_camera(camera: Mapping[str, Any]) -> CameraEstimate:
+    """``geometry.camera``: ``pitch_deg``, ``roll_deg`` (our conventions), ``sigma_*_deg``, the
+    cues used (``sources``) and a ``note``."""
+    sources = camera.get("sources") or []
+    words = ", ".join(str(x) for x in sources) if isinstance(sources, list) else str(sources)
+    note = str(camera.get("note") or "")
+    return CameraEstimate(
+        _number(camera.get("pitch_deg")),
+        _number(camera.get("roll_deg")),
+        "; ".join(x for x in (words, note) if x) or "-",
+        _number(camera.get("sigma_pitch_deg")),
+        _number(camera.get("sigma_roll_deg")),
+    )
+
+
 def parse_geometry(geometry: Mapping[str, Any] | None) -> CameraEstimate | None:
     """The tool's camera from ``summary.json`` ``geometry``, or None if it says nothing.
 
+    Two layouts are read. ``geometry.camera`` states ``pitch_deg`` and ``roll_deg`` in our
+    conventions, their 1-sigma uncertainties and the cues behind them. The older
     ``geometry.tilt`` (``angle_deg``, ``source``) states the estimate in its ``source`` text:
-    ``upright moments (roll R, pitch P deg)`` with the tool's signs (a camera looking down 20
-    deg reads ``pitch -17``, gravity 15 deg toward the picture's right ``roll -13``: both
-    opposite to ours). Any other text (level within the deadband, assumed level, not trusted,
-    correction off) means the tool worked with a level camera.
+    ``upright moments (roll R, pitch P deg)`` with that version's signs (a camera looking down
+    20 deg read ``pitch -17``, gravity 15 deg toward the picture's right ``roll -13``: both
+    opposite to ours); any other text (level within the deadband, assumed level, not trusted,
+    correction off) means it worked with a level camera.
     """
+    camera = (geometry or {}).get("camera")
+    if isinstance(camera, Mapping) and "pitch_deg" in camera and "roll_deg" in camera:
+        return _from_camera(camera)
     tilt = (geometry or {}).get("tilt")
     if not isinstance(tilt, Mapping) or "source" not in tilt:
         return None

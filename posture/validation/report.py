@@ -19,6 +19,7 @@ from posture.validation.tables import (
     TRUST_LEGEND,
     camera_table,
     detail_table,
+    with_sd,
     summary_table,
     trust_table,
 )
@@ -149,7 +150,8 @@ def clips_table(results: Sequence[ClipResult]) -> str:
         rows.append(
             [
                 *row,
-                f"{_fmt(e.pitch_deg)} / {_fmt(e.roll_deg, '+.1f')}",
+                f"{with_sd(e.pitch_deg, e.pitch_sd_deg, '.1f')} / "
+                f"{with_sd(e.roll_deg, e.roll_sd_deg, '+.1f')}",
                 f"{_fmt(errs[0], '+.1f')} / {_fmt(errs[1], '+.1f')}",
                 e.source.replace("|", "/"),
                 f"{_fmt(r.flexion_median_deg, '+.1f')} ({_fmt(r.flexion_max_abs_deg)})",

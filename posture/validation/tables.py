@@ -82,11 +82,18 @@ def error_cell(s: Score | None) -> str:
     return text
 
 
+def with_sd(value: float, sd: float, spec: str = ".0f") -> str:
+    """``value`` and, when the tool states one, its 1-sigma uncertainty: ``22 ±3``."""
+    text = _num(value, spec)
+    return text if math.isnan(sd) else f"{text} ±{sd:.0f}"
+
+
 def camera_cell(r: ViewResult) -> str:
     """The tool's pitch / roll, degrees (``?`` where it said nothing)."""
-    if r.estimate is None:
+    e = r.estimate
+    if e is None:
         return "?"
-    return f"{_num(r.estimate.pitch_deg, '.0f')} / {_num(r.estimate.roll_deg, '.0f')}"
+    return f"{with_sd(e.pitch_deg, e.pitch_sd_deg)} / {with_sd(e.roll_deg, e.roll_sd_deg)}"
 
 
 def camera_error(r: ViewResult) -> tuple[float, float]:
@@ -192,8 +199,8 @@ def detail_table(results: Sequence[ViewResult], path: str) -> str:
         row += [error_cell(r.scores.get(m)) for m in DETAIL_MEASURES]
         est = r.estimate
         row += [
-            f"{_num(est.pitch_deg, '.0f') if est else '?'} / {r.true_pitch_deg:.0f}",
-            f"{_num(est.roll_deg, '.0f') if est else '?'} / {r.true_roll_deg:.0f}",
+            f"{with_sd(est.pitch_deg, est.pitch_sd_deg) if est else '?'} / {r.true_pitch_deg:.0f}",
+            f"{with_sd(est.roll_deg, est.roll_sd_deg) if est else '?'} / {r.true_roll_deg:.0f}",
             est.source.replace("|", "/") if est else "-",
         ]
         body.append(row)

@@ -147,6 +147,25 @@ def test_the_tools_camera_is_read_from_summary_json(
     assert est.source == tilt["source"]
 
 
+def test_the_camera_section_of_summary_json_is_read_as_it_is() -> None:
+    geometry = {
+        "tilt": {"source": "upright moments (roll 5, pitch 5 deg)"},  # not used when camera is
+        "camera": {
+            "pitch_deg": 21.5,
+            "roll_deg": -13.0,
+            "sigma_pitch_deg": 2.0,
+            "sigma_roll_deg": None,
+            "sources": ["scene", "upright moments"],
+            "note": "fused",
+        },
+    }
+    est = parse_geometry(geometry)
+    assert est is not None
+    assert (est.pitch_deg, est.roll_deg, est.pitch_sd_deg) == (21.5, -13.0, 2.0)
+    assert math.isnan(est.roll_sd_deg)
+    assert est.source == "scene, upright moments; fused"
+
+
 def test_no_geometry_is_no_estimate() -> None:
     assert parse_geometry(None) is None
     assert parse_geometry({"skeleton": "world"}) is None
@@ -259,14 +278,14 @@ def test_headline_takes_the_worst_view_of_the_acceptance_grid() -> None:
 
 def test_clips_table_shows_errors_and_notes() -> None:
     rear, tilted = CALIBRATED_CLIPS
-    est = CameraEstimate(21.0, 27.5, "upright moments (roll -28, pitch -21 deg)")
+    est = CameraEstimate(21.0, 27.5, "upright moments (roll -28, pitch -21 deg)", 2.0)
     rows = clips_table(
         [
             ClipResult(tilted, Variant("v", True, True), est, 1.5, 2.5, -0.5, 1.0),
             ClipResult(rear, Variant("w", True, False), note="no switch"),
         ]
     ).splitlines()
-    assert "| 21.8 / +26.1 | 21.0 / +27.5 | -0.8 / +1.4 |" in rows[2]
+    assert "| 21.8 / +26.1 | 21.0 ±2 / +27.5 | -0.8 / +1.4 |" in rows[2]
     assert "| +1.5 (2.5) | -0.5 |" in rows[2]
     assert "no switch" in rows[3]
 
