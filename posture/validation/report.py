@@ -19,9 +19,9 @@ from posture.validation.tables import (
     TRUST_LEGEND,
     camera_table,
     detail_table,
-    with_sd,
     summary_table,
     trust_table,
+    with_sd,
 )
 from posture.validation.views import FROM_THE_BEND_S, UPRIGHT_AGAIN_S
 
