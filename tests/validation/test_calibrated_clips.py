@@ -77,6 +77,11 @@ def test_the_upright_man_reads_upright(results: Results, truth: ClipTruth) -> No
     assert abs(r.flexion_median_deg) <= TARGET_UPRIGHT_DEG
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="issue 14: the camera from the scene alone is not measured yet (the version this "
+    "test was written against has no switch for the body's cues and no scene cue)",
+)
 @pytest.mark.parametrize("truth", CALIBRATED_CLIPS, ids=lambda t: t.clip)
 def test_the_camera_is_found_without_the_body(results: Results, truth: ClipTruth) -> None:
     """The scene alone (the man's upright stance switched off as a cue)."""
