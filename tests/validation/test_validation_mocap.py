@@ -154,12 +154,7 @@ TWISTED = [
 #: With a twisted trunk today's tool takes the person's forward half from the shoulders, so its
 #: sagittal plane turns with them and flexion and side bend drift from the pelvis-based
 #: definition (issue 14, item 2: "a pelvis frame that does not turn with the shoulders").
-PELVIS_FRAME_XFAIL = pytest.mark.xfail(
-    strict=False,
-    reason="issue 14 item 2: the tool's forward turns with the shoulders (today, in these "
-    "postures: flexion off by up to 3.7 deg, side bend by up to 9.5 deg)",
-)
-POSTURES = UNTWISTED + [pytest.param(p, marks=PELVIS_FRAME_XFAIL) for p in TWISTED]
+POSTURES = UNTWISTED + TWISTED
 
 
 @pytest.mark.parametrize("posture", UNTWISTED + TWISTED, ids=str)
