@@ -189,7 +189,7 @@ def _pair_focals(i: int, points: list[Point], lenses: _Lenses) -> list[tuple[flo
         if not (lenses.lo <= f <= lenses.hi):
             continue
         sigma = float(
-            vp.spread_deg(lambda a, b: vp.focal_from_pair(a, b, lenses.f_w), points[i].v, h.v)
+            vp.propagate(lambda a, b: vp.focal_from_pair(a, b, lenses.f_w), points[i].v, h.v)
         )
         if sigma <= MAX_FOCAL_SHARE * f:
             out.append((f, max(sigma, FOCAL_FLOOR_SHARE * f), h.v.support_px))
@@ -305,8 +305,8 @@ def _gravity(i: int, points: list[Point], lenses: _Lenses, n_frames: int) -> Fit
     s, v, f_w = lenses.s, points[i].v, lenses.f_w
     f, f_sigma, source = _focal(i, points, lenses)
     roll, pitch = _roll(v.d), _pitch_at(v.d, f_w, f)
-    roll_stat = float(vp.spread_deg(_roll, v))
-    pitch_stat = float(vp.spread_deg(lambda d: _pitch_at(d, f_w, f), v))
+    roll_stat = float(vp.propagate(_roll, v))
+    pitch_stat = float(vp.propagate(lambda d: _pitch_at(d, f_w, f), v))
     if source == "assumed":  # any lens in the range: half the widest swing, as 1 sigma
         swing = max(abs(_pitch_at(v.d, f_w, x) - pitch) for x in (lenses.lo, lenses.hi))
         lens_part = swing / 2
@@ -344,5 +344,5 @@ def _gravity(i: int, points: list[Point], lenses: _Lenses, n_frames: int) -> Fit
         f"frame{'s' if n_frames != 1 else ''}; {lens}",
         _pitch_at(v.d, f_w, f_w),
         roll_stat,
-        float(vp.spread_deg(lambda d: _pitch_at(d, f_w, f_w), v)),
+        float(vp.propagate(lambda d: _pitch_at(d, f_w, f_w), v)),
     )

@@ -14,7 +14,9 @@ Every function works at a *working* focal length ``f_w`` (pixels). A direction f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -306,12 +308,11 @@ def focal_from_pair(v: np.ndarray, h: np.ndarray, focal_px: float) -> float:
     return float(np.sqrt(f2)) if f2 > 0 else float("nan")
 
 
-def spread_deg(
-    fn: object, v: Vanishing, *others: Vanishing, step: float = 1e-4
+def propagate(
+    fn: Callable[..., Any], v: Vanishing, *others: Vanishing, step: float = 1e-4
 ) -> np.ndarray | float:
     """1-sigma of the scalar or vector ``fn(d_v, *d_others)`` from the tangent covariances of
     the vanishing points (first-order propagation; independent points)."""
-    assert callable(fn)
     ds = [v.d, *(o.d for o in others)]
     vps = [v, *others]
     base = np.asarray(fn(*ds), np.float64)
