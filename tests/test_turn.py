@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from posture import synthetic
-from posture.core.body import PELVIS_SEEN, body_frame, held_forward, pelvis_anchoring
+from posture.core.body import body_frame
 from posture.core.config import DEFAULTS
 from posture.core.landmarks import LM, PoseSequence
 from posture.core.measures import compute_measures
+from posture.core.pelvis import PELVIS_SEEN, held_forward, pelvis_anchoring
 from posture.core.skeleton import build_skeleton
 from posture.core.turn import refine_line
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posture.core.geometry import joint_angle_deg, nanmean
+from posture.core.geometry import dot, joint_angle_deg, nanmean
 from posture.core.landmarks import LM, PoseSequence
 
 #: Straight up in level axes (``y`` points down).
@@ -47,6 +47,11 @@ _SEGMENTS = [
     (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER),
     (LM.LEFT_HIP, LM.RIGHT_HIP),
 ]
+
+
+def horizontal(v: np.ndarray) -> np.ndarray:
+    """The horizontal part of vectors (perpendicular to ``UP``), in level axes."""
+    return v - dot(v, UP)[..., None] * UP
 
 
 def mid(p: np.ndarray, idx: list[LM]) -> np.ndarray:
