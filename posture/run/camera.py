@@ -21,6 +21,8 @@ from posture.video.scene import SceneGravity, SceneSampler, estimate_scene_gravi
 
 #: The recording's meta key that keeps the scene's evidence.
 META_KEY = "scene"
+#: The scene's cue, as named in ``summary.json`` ``geometry.camera.sources``.
+SCENE_SOURCE = "the scene's vertical lines"
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,15 @@ class SceneEvidence:
     report: dict[str, Any] = field(default_factory=dict)
 
     def as_meta(self) -> dict[str, Any]:
-        return {"report": self.report, "hfov_deg": self.hfov_deg}
+        """For the recording's meta: the report, and the cue and lens at full precision (a
+        re-scored run must read exactly what the first one did)."""
+        c = self.cue
+        cue = None if c is None else [c.pitch_deg, c.roll_deg, c.sigma_pitch_deg, c.sigma_roll_deg]
+        return {"report": self.report, "hfov_deg": self.hfov_deg, "cue": cue, "frames": _frames(c)}
+
+
+def _frames(cue: GravityCue | None) -> int:
+    return 0 if cue is None else cue.frames
 
 
 def cue_of(g: SceneGravity) -> GravityCue | None:
@@ -41,7 +51,7 @@ def cue_of(g: SceneGravity) -> GravityCue | None:
     if not g.found:
         return None
     return GravityCue(
-        "the scene's vertical lines",
+        SCENE_SOURCE,
         g.pitch_deg,
         g.roll_deg,
         g.pitch_sigma_deg,
@@ -76,16 +86,9 @@ def evidence_from_meta(rec: PoseRecording) -> SceneEvidence:
         return SceneEvidence()
     r = kept["report"]
     cue = None
-    if r.get("found") and not r.get("moving"):
-        cue = GravityCue(
-            "the scene's vertical lines",
-            float(r["pitch_deg"]),
-            float(r["roll_deg"]),
-            float(r["pitch_sigma_deg"]),
-            float(r["roll_sigma_deg"]),
-            "scene",
-            int(r.get("frames") or 0),
-        )
+    if isinstance(kept.get("cue"), list) and len(kept["cue"]) == 4:
+        pitch, roll, sp, sr = (float(x) for x in kept["cue"])
+        cue = GravityCue(SCENE_SOURCE, pitch, roll, sp, sr, "scene", int(kept.get("frames") or 0))
     hfov = kept.get("hfov_deg")
     return SceneEvidence(cue, float(hfov) if hfov is not None else None, r)
 
