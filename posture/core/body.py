@@ -54,6 +54,7 @@ from posture.core.skeleton import (
     segment_plausibility,
 )
 from posture.core.turn import refine_depth
+from posture.core.walking import walking_cue
 
 __all__ = [
     "STATURE_FRACTION_LEG_TRUNK",
@@ -280,6 +281,9 @@ def estimate_gravity(
         cues += body_gravity_cues(
             sk.points, seq.t_s, still, has_depth=sk.has_depth, depth_sd_deg=depth_sd
         )
+        walk = walking_cue(seq, ~still & seq.pose_found)
+        if walk is not None:
+            cues.append(walk)
     if not settings.correct_tilt:
         return replace(LEVEL, note="tilt correction off: camera taken as level", cues=tuple(cues))
     gravity = fuse(cues, max_tilt_deg=settings.max_tilt_deg)
