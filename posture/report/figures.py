@@ -72,6 +72,11 @@ LEVEL_HEX = {
     "negligible": "#8fd19e",
     "very_high": "#8c1b2e",
     "very high": "#8c1b2e",
+    # RULA's action levels, on the same scale
+    "acceptable": _hex(RISK_RGB["low"]),
+    "investigate": _hex(RISK_RGB["medium"]),
+    "change_soon": _hex(RISK_RGB["high"]),
+    "change_now": "#8c1b2e",
 }
 
 

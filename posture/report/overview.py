@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posture import __version__
-from posture.report.document import CSS, _fmt, _share
 from posture.report.figures import hex_colour
+from posture.report.html import CSS
+from posture.report.html import fmt as _fmt
+from posture.report.html import share as _share
 from posture.run.batch import OVERVIEW_COLUMNS, overview_row, riskiest_first
 from posture.run.export import atomic_write_text, write_table_csv
 

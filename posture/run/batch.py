@@ -30,6 +30,7 @@ RUN_OUTPUTS = (
     "landmarks.npz",
     "annotated.mp4",
     "report.html",
+    "report.pdf",
 )
 
 #: The overview's columns, in order, with their meaning (README, "Many videos at once").

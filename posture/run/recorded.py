@@ -23,6 +23,7 @@ import cv2
 from posture import __version__
 from posture.assess.analysis import Analysis, analyze
 from posture.assess.tables import analysis_summary, frames_table, lifts_table
+from posture.core.assessment import Assessment
 from posture.core.config import Settings, as_dict
 from posture.core.errors import InputError, NoPersonError, PostureError
 from posture.core.landmarks import PoseRecording, load_npz, save_npz
@@ -84,6 +85,9 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, Path] = field(default_factory=dict)
+    #: The reviewer's fields (task, worker, ...): the report's head, summary.json's
+    #: ``assessment``; no number depends on them.
+    assessment: Assessment = field(default_factory=Assessment)
 
     def summary(self) -> dict[str, Any]:
         """summary.json: clip facts, results, and everything needed to reproduce them."""
@@ -104,6 +108,7 @@ class Result:
             "clip": clip,
             "people": self.people,
             "subject": a.raw.person_id,
+            "assessment": self.assessment.as_dict(),
             **analysis_summary(a),
             "warnings": self.warnings,
             "model": self.model,
@@ -147,8 +152,10 @@ def analyze_source(
     model: ModelInfo | None = None,
     max_frames: int = 0,
     stop: Callable[[], bool] | None = None,
+    assessment: Assessment | None = None,
 ) -> Result:
-    """Analyse a video file (path) or a camera (index) end to end and write the outputs.
+    """Analyse a video file (path) or a camera (index) end to end and write the outputs
+    (``assessment``: the reviewer's fields, kept in summary.json).
 
     Decoding, pose estimation, drawing and encoding run on separate threads. A source that
     breaks halfway, or an interruption (Ctrl-C, ``stop()``), keeps and writes everything
@@ -189,6 +196,7 @@ def analyze_source(
             if isinstance(source, int) or not any(w.startswith("interrupted") for w in warnings):
                 raise
             raise KeyboardInterrupt from None
+        result.assessment = assessment or Assessment()
         if renderer is not None and writer is not None and tmp_video is not None:
             assert out_dir is not None
             t0 = time.perf_counter()
@@ -385,7 +393,13 @@ def redraw_video(
 
 
 # ---------------------------------------------------------------------------------------------
-def analyze_landmarks(path: str | Path, settings: Settings, out_dir: Path | None = None) -> Result:
+def analyze_landmarks(
+    path: str | Path,
+    settings: Settings,
+    out_dir: Path | None = None,
+    *,
+    assessment: Assessment | None = None,
+) -> Result:
     """Re-score a ``landmarks.npz`` (from a previous run, motion capture or synthetic poses)
     without the pose model; writes the same outputs, the video drawn on a plain background."""
     t0 = time.perf_counter()
@@ -413,6 +427,7 @@ def analyze_landmarks(path: str | Path, settings: Settings, out_dir: Path | None
         people,
         [],
         {"analysis": time.perf_counter() - t0},
+        assessment=assessment or Assessment(),
     )
     if out_dir is not None:
         if settings.output.video:
