@@ -77,12 +77,14 @@ def pick(page: PageSettings) -> Source | None:
     if ok:
         st.download_button(
             "All results (zip)",
-            lambda: bundle(entries, page.settings, blur_faces=page.blur_report),
+            lambda: bundle(
+                entries, page.settings, blur_faces=page.blur_report, assessment=page.assessment
+            ),
             "posture-results.zip",
             "application/zip",
             type="primary",
-            help="overview.html and overview.csv, and per recording its report, summary.json, "
-            "frames.csv and lifts.csv."
+            help="overview.html and overview.csv, and per recording its report (PDF and HTML), "
+            "summary.json, frames.csv and lifts.csv."
             + (" Faces in the reports are blurred." if page.blur_report else ""),
         )
     # by folder: unique even when two uploads share a file name

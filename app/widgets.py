@@ -3,6 +3,8 @@ analysis store with its progress bar, downloads."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import html
 import json
 import traceback
@@ -17,14 +19,16 @@ from app.settings_panel import PageSettings
 from app.sources import Source, cache_dir
 from posture.core.errors import PostureError
 from posture.report import (
+    Reports,
     deepest_bend_deg,
     lift_count,
     lift_rows,
     lift_text,
     worst_lift,
-    write_report,
+    write_reports,
 )
 from posture.report.figures import LEVEL_HEX
+from posture.report.pdf import pdf_unavailable
 from posture.video.draw import RISK_RGB
 
 T = TypeVar("T")
@@ -175,7 +179,8 @@ def analyze(source: Source, settings: Any, what: str = "") -> Analyzed:
 
 # ---------------------------------------------------------------------------------------------
 def downloads(item: Analyzed, page: PageSettings) -> None:
-    """Download buttons: frames.csv, lifts.csv (when lifts exist), summary.json, the report."""
+    """Download buttons: the report (PDF and HTML), frames.csv, lifts.csv (when lifts exist),
+    summary.json, the annotated video."""
     r = item.result
     # one row that wraps as a whole button onto the next line, never inside a file name
     row = st.container(horizontal=True, gap="small")
@@ -189,33 +194,55 @@ def downloads(item: Analyzed, page: PageSettings) -> None:
         row.button("lifts.csv", disabled=True, help="No lift events")
     row.download_button(
         "summary.json",
-        json.dumps(r.summary(), indent=2, default=str),
+        json.dumps(
+            dataclasses.replace(r, assessment=page.assessment).summary(), indent=2, default=str
+        ),
         "summary.json",
         "application/json",
     )
-    blur = page.blur_report
-    name = f"report-{item.source.path.stem}.html"
+    faces = " Faces are blurred." if page.blur_report else " Faces are NOT blurred."
+    stem = f"report-{item.source.path.stem}"
+    row.download_button(
+        "Report (PDF)",
+        lambda: _report_bytes(item, page, "pdf"),
+        f"{stem}.pdf",
+        "application/pdf",
+        type="primary",
+        disabled=pdf_unavailable() is not None,
+        help=(pdf_unavailable() or "The assessment report on A4 pages, to file or print.") + faces,
+    )
     row.download_button(
         "Report (HTML)",
-        lambda: _report_bytes(item, blur),
-        name,
+        lambda: _report_bytes(item, page, "html"),
+        f"{stem}.html",
         "text/html",
-        type="primary",
-        help="A self-contained page to file or print."
-        + (" Faces are blurred." if blur else " Faces are NOT blurred."),
+        help="The same report as one self-contained page." + faces,
     )
     video = item.video
     if video is not None:
         row.download_button("annotated.mp4", video.read_bytes, "annotated.mp4", "video/mp4")
 
 
-def _report_bytes(item: Analyzed, blur: bool) -> bytes:
-    key = f"report-{blur}"
+def reports(item: Analyzed, page: PageSettings) -> Reports:
+    """The report files of ``item`` with the page's assessment and privacy choice: written
+    once per choice (into a folder of the analysis' own), then kept."""
+    digest = hashlib.sha256(repr((page.blur_report, page.assessment)).encode()).hexdigest()[:10]
+    key = f"reports-{digest}"
     if key not in item.extra:
-        path = item.out_dir / f"report{'-blurred' if blur else ''}.html"
-        item.extra[key] = write_report(item.result, path, blur_faces=blur).read_bytes()
-    data: bytes = item.extra[key]
-    return data
+        result = dataclasses.replace(item.result, assessment=page.assessment)
+        item.extra[key] = write_reports(
+            result, item.out_dir / f"report-{digest}", blur_faces=page.blur_report
+        )
+    out: Reports = item.extra[key]
+    return out
+
+
+def _report_bytes(item: Analyzed, page: PageSettings, kind: str) -> bytes:
+    r = reports(item, page)
+    path = r.pdf if kind == "pdf" else r.html
+    if path is None:  # the engine went missing after the page was drawn
+        raise PostureError(r.pdf_missing or "no PDF")
+    return path.read_bytes()
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:

@@ -36,6 +36,50 @@ def scrub(w: Watched, slider: Any, steps: int = 8) -> None:
     time.sleep(2.0)  # the last rerun draws its frame; a deleted image would be fetched by now
 
 
+#: The assessment typed into the sidebar, as summary.json keeps it.
+ASSESSMENT = {
+    "task": "Floor to bench",
+    "worker": "W-042",
+    "site": "Goods-in",
+    "assessor": "R. Quality",
+    "date": "2026-12-04",
+    "notes": "Filmed from the side.",
+}
+
+
+def fill_assessment(w: Watched) -> None:
+    """Type the assessment into the sidebar's fields (each commits on Tab)."""
+    labels = {
+        "task": "Task",
+        "worker": "Worker (name or id)",
+        "site": "Site",
+        "assessor": "Assessor",
+        "date": "Date of the assessment",
+        "notes": "Notes",
+    }
+    sidebar = w.page.get_by_test_id("stSidebar")
+    for key, label in labels.items():
+        if key == "date":  # a date picker: its text box has no label of its own
+            box = sidebar.get_by_test_id("stDateInput").filter(has_text=label)
+            field = box.locator("input")
+        else:
+            field = sidebar.get_by_label(label, exact=True)
+        field.fill(ASSESSMENT[key])
+        field.press("Enter" if key == "date" else "Tab")
+        if key == "date":
+            w.page.keyboard.press("Escape")  # close the calendar
+        time.sleep(0.5)
+
+
+def pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+
+
 def download(w: Watched, label: str) -> bytes:
     with w.page.expect_download() as info:
         w.page.get_by_role("button", name=label).click()
@@ -78,6 +122,7 @@ def test_an_uploaded_clip_runs_to_timeline_lifts_and_downloads(
     watched: Watched, needs_media: None
 ) -> None:
     page = watched.page
+    fill_assessment(watched)
     page.get_by_text("Your video").click()
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload a video")
     uploader.locator("input[type='file']").set_input_files(str(CLIP))
@@ -101,8 +146,15 @@ def test_an_uploaded_clip_runs_to_timeline_lifts_and_downloads(
     assert len(frames.splitlines()) == 63  # header + 62 frames
     summary = json.loads(download(watched, "summary.json"))
     assert summary["clip"]["frames"] == 62
+    assert summary["assessment"] == ASSESSMENT
     report = download(watched, "Report (HTML)").decode()
     assert "Lifting-risk report" in report and "Faces are blurred" in report
+    pdf = pdf_text(download(watched, "Report (PDF)"))
+    for key, value in ASSESSMENT.items():
+        assert value in pdf, key
+    assert f"Peak score {summary['reba_peak']:g}" in pdf  # REBA, then RULA
+    assert f"Peak score {summary['rula_peak']:g}" in pdf
+    assert "OWAS back posture" in pdf and "Faces are blurred in these pictures" in pdf
     if summary.get("lifts"):
         assert download(watched, "lifts.csv").decode().startswith("lift,")
     assert watched.unexplained_errors() == []
