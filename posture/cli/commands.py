@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from posture import __version__
-from posture.core.assessment import ASSESSMENT_LABELS, Assessment
+from posture.cli.outputs import assessment_from, write_report_files
 from posture.core.config import (
     DEFAULTS,
     SubjectSettings,
@@ -107,11 +107,6 @@ def _add_assessment_options(p: argparse.ArgumentParser) -> None:
         "--date", metavar="YYYY-MM-DD", help="date of the assessment (default: not given)"
     )
     g.add_argument("--notes", metavar="TEXT", help="notes for the report")
-
-
-def assessment_from(args: argparse.Namespace) -> Assessment:
-    """The assessment fields given on the command line (a bad date is one line)."""
-    return Assessment(**{k: getattr(args, k, None) or "" for k in ASSESSMENT_LABELS})
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -407,21 +402,6 @@ def _analyze_one(
         (out / "report.html").unlink(missing_ok=True)
         (out / "report.pdf").unlink(missing_ok=True)
     return result
-
-
-def write_report_files(result: Any, out: Path) -> None:
-    """report.html and report.pdf into ``out`` (faces blurred); without a PDF engine, one
-    warning line and the HTML alone."""
-    from posture.report import write_reports
-
-    reports = write_reports(result, out)
-    result.outputs.update(reports.outputs)
-    if reports.pdf_missing and reports.pdf_missing not in _WARNED:
-        _WARNED.add(reports.pdf_missing)  # once per run, not once per recording of a batch
-        print(f"posture: warning: {reports.pdf_missing}", file=sys.stderr)
-
-
-_WARNED: set[str] = set()
 
 
 def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path) -> int:

@@ -317,6 +317,9 @@ def test_live_coaching_draws_the_skeleton_and_shows_readings(
     page.reload()
     page.get_by_text("What to analyse", exact=True).wait_for()
     page.get_by_role("tab", name="Live coaching").click()
+    # asked before starting: keep the annotated session video for the session report
+    page.get_by_text("Keep the annotated session video").click()
+    time.sleep(1.0)
     component = page.frame_locator("iframe[title*='streamlit_webrtc']")
     component.get_by_role("button", name="START").click()
     started = time.monotonic()
@@ -357,6 +360,15 @@ def test_live_coaching_draws_the_skeleton_and_shows_readings(
     page.get_by_text("Last session").wait_for(timeout=30_000)
     time.sleep(1.0)
     watched.screenshot("05_live_summary")
+    # the session's report: lifts, cues and scores over time, pictures from its video
+    pdf = pdf_text(download(watched, "Session report (PDF)"))
+    for words in ("Lifting-risk report", "live camera", "Standard scores", "Over time"):
+        assert words in pdf
+    assert "Bend your knees, not your back" in pdf  # the stoop's cue, raised live
+    report = download(watched, "Session report (HTML)").decode()
+    assert report.count('src="data:image/png;base64,') >= 2  # the timeline and a moment
+    video = download(watched, "Session video (MP4)")
+    assert video[4:8] == b"ftyp" and len(video) > 10_000
     assert watched.unexplained_errors() == []
     assert watched.outside_requests() == []
 
