@@ -58,8 +58,8 @@ def outcomes(entries: Sequence[Entry], root: Path) -> list[Outcome]:
 
 
 def overview_rows(entries: Sequence[Entry]) -> list[dict[str, Any]]:
-    """One row per entry (``posture.run.batch.OVERVIEW_COLUMNS``), riskiest first: time at high
-    risk, then the REBA peak; recordings that could not be analysed last."""
+    """One row per entry (``posture.run.batch.OVERVIEW_COLUMNS``), in the order
+    ``posture.run.batch.RISKIEST_FIRST_RULE`` states."""
     root = Path("batch")
     return riskiest_first([overview_row(o, root) for o in outcomes(entries, root)])
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import streamlit as st
 
+from posture.assess.scores import INFREQUENT_PER_MIN, MIN_FREQUENCY_CLIP_S, MIN_FREQUENCY_LIFTS
 from posture.core.assessment import ASSESSMENT_LABELS, MAX_CHARS, MAX_CHARS_DEFAULT, Assessment
 from posture.core.config import DEFAULTS, Settings, dump_toml, help_for, override
 from posture.core.errors import ConfigError
@@ -156,11 +157,25 @@ def field_input(obj: Any, name: str, key: str, section: str = "") -> Any:
     )
 
 
+#: What 0 means where a task figure is entered: "not given", and what follows, in words.
+NOT_GIVEN = {
+    ("task", "load_kg"): "Not given (0): no NIOSH lifting index; the recommended weight limit "
+    "is still shown.",
+    ("task", "lift_frequency_per_min"): (
+        f"Not given (0): measured from the clip when it lasts {MIN_FREQUENCY_CLIP_S / 60:g} "
+        f"minute or more with {MIN_FREQUENCY_LIFTS} lifts or more, otherwise "
+        f"{INFREQUENT_PER_MIN:g} lifts/min is assumed (the report says which)."
+    ),
+}
+
+
 def _group(base: Settings, fields: list[tuple[str, str]], prefix: str) -> dict[str, Any]:
     changes: dict[str, dict[str, Any]] = {}
     for section, name in fields:
         value = field_input(getattr(base, section), name, f"{prefix}.{section}.{name}")
         changes.setdefault(section, {})[name] = value
+        if (section, name) in NOT_GIVEN and not value:
+            st.caption(NOT_GIVEN[(section, name)])
     return changes
 
 

@@ -24,6 +24,7 @@ from posture.report import (
     lift_count,
     lift_rows,
     lift_text,
+    lifting_index,
     worst_lift,
     write_reports,
 )
@@ -105,29 +106,43 @@ def share_bar(shares: Mapping[str, Any], title: str) -> None:
 
 
 def headline(item: Analyzed) -> None:
-    """The clip's headline figures (lift figures shown as '-' until lift detection exists)."""
+    """The clip's headline figures; with a load weight, the worst lifting index among them."""
     s = item.result.summary()
     trunk = deepest_bend_deg(item.result.analysis)
     lpm = s.get("lifts_per_min")
     no_lifts = "Lift detection is not available in this version."
-    cols = st.columns(5)
+    worst = worst_lift(item.result)
+    index = lifting_index(worst) if worst is not None else None
+    loaded = bool(item.settings.task.load_kg)
+    cols = st.columns(6 if loaded else 5)
     cols[0].metric("Lifts", lift_count(s), help=None if "lifts" in s else no_lifts)
     cols[1].metric(
         "Lifts per minute",
         "-" if lpm is None else f"{lpm:.1f}",
         help=glossary.LIFTS_PER_MINUTE_EMPTY if lpm is None else glossary.LIFTS_PER_MINUTE,
     )
-    worst = worst_lift(item.result)
     num = None if worst is None else worst.get("lift", worst.get("number"))
     cols[2].metric(
         "Worst lift",
         "-" if worst is None else f"#{num}" if num is not None else "yes",
         help=glossary.WORST_LIFT,
     )
-    cols[3].metric(
+    rest = cols[3:]
+    if loaded:
+        rest[0].metric(
+            "Worst lifting index",
+            "-" if index is None else f"{index:.2f}",
+            delta=None if index is None else _li_band(index),
+            delta_color="off" if index is None or index <= 1 else "inverse",
+            delta_arrow="off",
+            help=glossary.LIFTING_INDEX
+            + ("" if index is not None else " No lift here has one (see the NIOSH notes)."),
+        )
+        rest = rest[1:]
+    rest[0].metric(
         "Deepest trunk bend", "-" if trunk is None else f"{trunk:.0f}°", help=glossary.DEEPEST_BEND
     )
-    cols[4].metric(
+    rest[1].metric(
         "Time at high risk",
         f"{s['risk_time_share'].get('high', 0):.0%}",
         help=glossary.TIME_AT_HIGH_RISK,
@@ -141,6 +156,13 @@ def headline(item: Analyzed) -> None:
     if isinstance(s.get("reba_time_share"), Mapping):
         share_bar(s["reba_time_share"], "Time in each REBA level (whole-body posture score)")
     st.caption(glossary.SCORES_VS_RISK, help=glossary.REBA)
+
+
+def _li_band(index: float) -> str:
+    """The lifting index in words (NIOSH: above 1 the risk rises, above 3 it is high)."""
+    if index > 3:
+        return "high for nearly everyone"
+    return "above 1: risk rises" if index > 1 else "within the limit"
 
 
 def _lowest(lift: Mapping[str, Any]) -> str:
