@@ -9,9 +9,10 @@ PORT   ?= 8501
 
 .PHONY: run test install clean
 
-# needs no terminal and no input: `make run < /dev/null &` serves it (PORT=8502 for another port)
+# needs no terminal and no input: `make run < /dev/null &` serves it (PORT=8502 for another
+# port); it prints one line, the address, once the dashboard answers
 run: $(STAMP)
-	$(BIN)/posture dashboard --port $(PORT)
+	@$(BIN)/posture dashboard --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check posture app tests

@@ -15,11 +15,12 @@ from app.settings_panel import PageSettings
 from app.sources import MAX_UPLOAD_MB, UPLOAD_SUFFIXES, Source, save_upload
 from app.widgets import analyze
 from posture.core.errors import PostureError
+from posture.run.batch import RISKIEST_FIRST_RULE
 
 #: overview column -> (header, help), in the order shown.
 COLUMNS = {
     "input": ("Recording", None),
-    "status": ("Status", "failed: could not be analysed (the reason is in the note)"),
+    "status": ("Status", "failed: could not be analysed (the reason is above the table)"),
     "duration_s": ("Duration (s)", None),
     "lifts": ("Lifts", None),
     "risky_lifts": (
@@ -31,7 +32,7 @@ COLUMNS = {
     "time_medium_share": ("Medium risk", None),
     "reba_peak": ("REBA peak", glossary.REBA),
     "main_cue": ("Main cue", None),
-    "note": ("Note", None),
+    "note": ("Note", "Warnings, or why the recording could not be analysed"),
 }
 
 
@@ -55,12 +56,10 @@ def pick(page: PageSettings) -> Source | None:
     ok = [e for e in entries if e.item is not None]
     st.markdown(f"#### {len(entries)} recordings")
     failed = [e for e in entries if e.item is None]
-    if failed:
-        st.caption(
-            f"{len(failed)} could not be analysed: "
-            + "; ".join(f"{e.upload_name} ({e.error})" for e in failed)
-        )
+    for e in failed:  # the whole reason, where it is seen: not a cut-off cell
+        st.error(f"**{e.upload_name}** could not be analysed: {e.error}")
     rows = overview_rows(entries)
+    st.markdown(f"<span class='muted'>{RISKIEST_FIRST_RULE}</span>", unsafe_allow_html=True)
     st.dataframe(
         _table(rows),
         hide_index=True,
@@ -70,19 +69,18 @@ def pick(page: PageSettings) -> Source | None:
             for k, (h, t) in COLUMNS.items()
         },
     )
-    st.caption(
-        "Riskiest first: by the share of time at high risk, then the REBA peak. Open one "
-        "below for its video, timeline and lifts."
-    )
+    st.caption("Open one below for its video, timeline and lifts.")
     if ok:
         st.download_button(
             "All results (zip)",
-            lambda: bundle(entries, page.settings, blur_faces=page.blur_report),
+            lambda: bundle(
+                entries, page.settings, blur_faces=page.blur_report, assessment=page.assessment
+            ),
             "posture-results.zip",
             "application/zip",
             type="primary",
-            help="overview.html and overview.csv, and per recording its report, summary.json, "
-            "frames.csv and lifts.csv."
+            help="overview.html and overview.csv, and per recording its report (PDF and HTML), "
+            "summary.json, frames.csv and lifts.csv."
             + (" Faces in the reports are blurred." if page.blur_report else ""),
         )
     # by folder: unique even when two uploads share a file name

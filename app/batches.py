@@ -4,6 +4,7 @@ No Streamlit; the rows are :mod:`posture.run.batch`'s, as the command line write
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import tempfile
@@ -15,7 +16,8 @@ from typing import Any
 
 from app.analyses import Analyzed
 from posture.assess.tables import frames_table, lifts_table
-from posture.report import write_report
+from posture.core.assessment import Assessment
+from posture.report import write_reports
 from posture.report.overview import write_overview
 from posture.run.batch import Outcome, overview_row, plan, riskiest_first
 from posture.run.export import write_table_csv
@@ -56,24 +58,31 @@ def outcomes(entries: Sequence[Entry], root: Path) -> list[Outcome]:
 
 
 def overview_rows(entries: Sequence[Entry]) -> list[dict[str, Any]]:
-    """One row per entry (``posture.run.batch.OVERVIEW_COLUMNS``), riskiest first: time at high
-    risk, then the REBA peak; recordings that could not be analysed last."""
+    """One row per entry (``posture.run.batch.OVERVIEW_COLUMNS``), in the order
+    ``posture.run.batch.RISKIEST_FIRST_RULE`` states."""
     root = Path("batch")
     return riskiest_first([overview_row(o, root) for o in outcomes(entries, root)])
 
 
-def bundle(entries: Sequence[Entry], settings: Any, *, blur_faces: bool = True) -> bytes:
+def bundle(
+    entries: Sequence[Entry],
+    settings: Any,
+    *,
+    blur_faces: bool = True,
+    assessment: Assessment | None = None,
+) -> bytes:
     """A zip to file: ``overview.html`` (linking each report), ``overview.csv``, and a folder
-    per recording with its report, summary.json, frames.csv and lifts.csv."""
+    per recording with its report (HTML and, with the engine, PDF), summary.json, frames.csv
+    and lifts.csv; ``assessment`` on each."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         done = outcomes(entries, root)
         for e, o in zip(entries, done, strict=True):
             if e.item is None:
                 continue
-            r = e.item.result
+            r = dataclasses.replace(e.item.result, assessment=assessment or Assessment())
             o.job.out.mkdir(parents=True)
-            o.outputs["report"] = write_report(r, o.job.out / "report.html", blur_faces=blur_faces)
+            o.outputs.update(write_reports(r, o.job.out, blur_faces=blur_faces).outputs)
             (o.job.out / "summary.json").write_text(
                 json.dumps(r.summary(), indent=2, default=str), encoding="utf-8"
             )

@@ -1,5 +1,6 @@
 """Compare lifts: two clips (or two lifts of one clip) side by side, lined up at the lowest point
-of the lift, with their measures and cues, to show a trainee a good and a bad lift.
+of the lift, with their measures and cues, to show a trainee a good and a bad lift. Each side
+takes the demo, a sample clip, an upload of this session, or a clip uploaded right here.
 
 The sync point is the lowest point of the chosen lift when lift events exist, else the frame of
 the deepest trunk bend. One slider moves both clips together around it.
@@ -20,8 +21,18 @@ from app.analyses import Analyzed
 from app.frame_panel import frame_details, frame_table
 from app.frames import show_frame
 from app.settings_panel import PageSettings
-from app.sources import DemoUnavailable, Source, demo_source, sample_clips, source_of
+from app.sources import (
+    MAX_UPLOAD_MB,
+    UPLOAD_SUFFIXES,
+    DemoUnavailable,
+    Source,
+    demo_source,
+    sample_clips,
+    save_upload,
+    source_of,
+)
 from app.widgets import analyze
+from posture.core.errors import PostureError
 from posture.report import lift_low_row, lift_rows, peak_row, row_at, worst_lift
 
 #: The ready-made comparison: a floor lift with bent knees against a straight-knee hip hinge.
@@ -57,6 +68,39 @@ def _same(source: Source) -> Source:
     return source
 
 
+def _upload(name: str) -> None:
+    """A clip uploaded here joins the clips to choose from and is chosen for this side (an
+    upload in "Review a recording" is offered too)."""
+    up = st.file_uploader(
+        f"Or upload clip {name}",
+        key=f"compare_upload_{name}",
+        help=f"A video ({', '.join(s.lstrip('.') for s in UPLOAD_SUFFIXES if s != '.npz')}) up "
+        f"to {MAX_UPLOAD_MB} MB, or a landmarks.npz. It stays on this computer.",
+    )
+    seen = f"compare_upload_id_{name}"
+    if up is None or st.session_state.get(seen) == up.file_id:
+        return
+    st.session_state[seen] = up.file_id
+    try:
+        source = save_upload(up.name, up.getvalue())
+    except PostureError as exc:
+        st.error(str(exc))
+        return
+    st.session_state.setdefault("uploads", {})[source.digest] = source
+    st.session_state[f"compare_pick_{name}"] = f"uploaded: {source.label}"
+
+
+def _choose(labels: list[str], which: int, name: str) -> None:
+    """Set side ``name``'s chooser (before it is drawn): to a clip just uploaded there, else
+    it keeps its own choice, else the preset."""
+    key = f"compare_{name}"
+    pick = st.session_state.pop(f"compare_pick_{name}", None)
+    if pick in labels:
+        st.session_state[key] = pick
+    elif st.session_state.get(key) not in labels:
+        st.session_state[key] = labels[_default(labels, which)]
+
+
 def _default(labels: list[str], which: int) -> int:
     if PRESET[which] in labels:
         return labels.index(PRESET[which])
@@ -69,13 +113,17 @@ def render(page: PageSettings) -> None:
         "and a bad lift. Ready to go: a floor lift with bent knees against a straight-knee hip "
         "hinge."
     )
+    cols = st.columns(2, gap="large")
+    boxes = [col.container() for col in cols]  # the clip choosers, above each uploader
+    for col, name in zip(cols, "AB", strict=True):
+        with col:
+            _upload(name)
     choices = _choices()
     labels = list(choices)
-    cols = st.columns(2, gap="large")
-    picked = [
-        col.selectbox(f"Clip {name}", labels, index=_default(labels, i), key=f"compare_{name}")
-        for i, (col, name) in enumerate(zip(cols, "AB", strict=True))
-    ]
+    picked = []
+    for i, (box, name) in enumerate(zip(boxes, "AB", strict=True)):
+        _choose(labels, i, name)
+        picked.append(box.selectbox(f"Clip {name}", labels, key=f"compare_{name}"))
     if st.button("Compare", type="primary", key="compare_go"):
         st.session_state["compare"] = tuple(picked)
     chosen = st.session_state.get("compare")

@@ -1,5 +1,6 @@
 """Live coaching: the webcam in the browser, the skeleton and the current cue drawn on the
-video, live readings, a rolling chart, and a session summary when the camera stops.
+video, live readings, a rolling chart, and when the camera stops the session's summary and
+report (and its annotated video, if asked for before starting).
 
 The video goes from the browser to this server and back over WebRTC with no outside server
 (``iceServers: []``: only this computer's own addresses are used). The analysis runs in the
@@ -9,17 +10,24 @@ its own twice a second, so the rest of the page is not redrawn.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from app import charts
-from app.live_worker import LiveWorker
+from app.live_worker import LiveWorker, new_session_dir
 from app.settings_panel import PageSettings
+from app.sources import cache_dir
 from app.widgets import RISK_HEX, guarded, risk_pill, share_bar
-from posture.report import lift_count
+from posture.core.errors import PostureError
+from posture.report import Reports, lift_count, write_reports
+from posture.report.pdf import pdf_unavailable
 
 #: Local connection only: no STUN/TURN server is contacted.
 RTC: dict[str, list[dict[str, str]]] = {"iceServers": []}
@@ -43,6 +51,9 @@ def render(page: PageSettings) -> None:
         "stays on this computer."
     )
     worker = _worker(page)
+    if worker.frames == 0:  # the worker reads it at the first frame only
+        keep = bool(st.session_state.get("live_keep_video"))
+        worker.video_path = worker.folder / "annotated.mp4" if keep else None
     video, panel = st.columns([3, 2], gap="large")
     with video:
         ctx = webrtc_streamer(
@@ -55,37 +66,52 @@ def render(page: PageSettings) -> None:
             video_html_attrs={"autoPlay": True, "muted": True, "style": {"width": "100%"}},
         )
     playing = bool(ctx.state.playing)
+    with video:
+        st.toggle(
+            "Keep the annotated session video",
+            key="live_keep_video",
+            disabled=playing,
+            help="Choose before pressing START: the session as shown (skeleton, readings, "
+            "cues) is kept for the session report's pictures and as a download. It stays on "
+            "this computer.",
+        )
     with panel:
         if playing:
             st.session_state["live_was_playing"] = True
             _readings(worker)
         else:
-            _after(worker)
+            _after(worker, page)
 
 
 def _worker(page: PageSettings) -> LiveWorker:
-    """The session's worker: kept across reruns, replaced after a session has been finished."""
+    """The session's worker: kept across reruns, replaced after a session has been finished;
+    each has a folder of its own for its video and reports."""
     worker: LiveWorker | None = st.session_state.get("live_worker")
     if worker is None:
         worker = LiveWorker(page.settings, history_s=WINDOW_S)
+        worker.folder = new_session_dir(cache_dir() / "live")
         st.session_state["live_worker"] = worker
     return worker
 
 
-def _after(worker: LiveWorker) -> None:
-    """When the camera is off: finish a session that just ended, show its summary."""
+def _after(worker: LiveWorker, page: PageSettings) -> None:
+    """When the camera is off: finish a session that just ended, show its summary and its
+    report."""
     if st.session_state.pop("live_was_playing", False):
         with st.spinner("Summarising the session…"):
             result = worker.finish()
         del st.session_state["live_worker"]
-        st.session_state["live_summary"] = result if result is not None else "nobody"
+        st.session_state["live_summary"] = (
+            (result, worker.folder) if result is not None else "nobody"
+        )
     summary = st.session_state.get("live_summary")
     if summary is None:
         st.info("Press **START** and allow the camera. Readings and cues appear here.")
     elif summary == "nobody":
         st.warning("Nobody was seen during the last session.")
     else:
-        _summary(summary)
+        result, folder = summary
+        _summary(result, folder, page)
 
 
 @st.fragment(run_every=0.5)
@@ -151,11 +177,14 @@ def _rolling(worker: LiveWorker) -> None:
     st.altair_chart(charts.rolling(data, WINDOW_S), width="stretch", height=charts.ROLLING_PX)
 
 
-def _summary(result: object) -> None:
-    """The finished session: time in each risk level, cues, lifts, downloads."""
+def _summary(result: object, folder: Path, page: PageSettings) -> None:
+    """The finished session: time in each risk level, cues, lifts, and its report (PDF and
+    HTML: lifts, cues, scores over time, the worst moments from the session video when it was
+    kept), the video and the summary to download."""
     from posture.run.recorded import Result
 
     assert isinstance(result, Result)
+    result = dataclasses.replace(result, assessment=page.assessment)
     s = result.summary()
     st.markdown("##### Last session")
     c = st.columns(3)
@@ -167,10 +196,57 @@ def _summary(result: object) -> None:
         st.markdown(f"- **{cue['text']}** · {cue['seconds']:.0f} s")
     if not s["cues"]:
         st.success("No corrective cue was raised with confidence.")
-    st.download_button(
+    _session_downloads(result, folder, page)
+    st.caption("Press START for a new session.")
+
+
+def _session_downloads(result: Any, folder: Path, page: PageSettings) -> None:
+    stamp = folder.name[:15]
+    faces = " Faces are blurred." if page.blur_report else " Faces are NOT blurred."
+    row = st.container(horizontal=True, gap="small")
+
+    def report(kind: str) -> bytes:
+        digest = hashlib.sha256(repr((page.blur_report, page.assessment)).encode()).hexdigest()
+        out = folder / f"report-{digest[:10]}"
+        made = out / "report.html"
+        reports = (
+            write_reports(result, out, blur_faces=page.blur_report)
+            if not made.is_file()
+            else Reports(made, out / "report.pdf" if (out / "report.pdf").is_file() else None)
+        )
+        path = reports.pdf if kind == "pdf" else reports.html
+        if path is None:
+            raise PostureError(reports.pdf_missing or "no PDF engine")
+        return path.read_bytes()
+
+    row.download_button(
+        "Session report (PDF)",
+        lambda: report("pdf"),
+        f"live-session-{stamp}.pdf",
+        "application/pdf",
+        type="primary",
+        disabled=pdf_unavailable() is not None,
+        help=(pdf_unavailable() or "Lifts, cues and scores over time, on A4 pages.") + faces,
+    )
+    row.download_button(
+        "Session report (HTML)",
+        lambda: report("html"),
+        f"live-session-{stamp}.html",
+        "text/html",
+        help="The same report as one self-contained page." + faces,
+    )
+    video = result.outputs.get("video")
+    if video is not None and Path(video).is_file():
+        row.download_button(
+            "Session video (MP4)",
+            Path(video).read_bytes,
+            f"live-session-{stamp}.mp4",
+            "video/mp4",
+            help="The session as it was shown: skeleton, readings and cues.",
+        )
+    row.download_button(
         "Session summary (JSON)",
-        json.dumps(s, indent=2, default=str),
+        json.dumps(result.summary(), indent=2, default=str),
         "live-session-summary.json",
         "application/json",
     )
-    st.caption("Press START for a new session.")

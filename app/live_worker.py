@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,10 +30,28 @@ from posture.core.errors import PostureError
 if TYPE_CHECKING:
     from posture.run.live import LiveFrame, LiveSession
     from posture.run.recorded import Result
+    from posture.run.session_video import SessionVideo
 
 
 #: The delay behind the camera is measured against the best frame of this many seconds.
 DELAY_WINDOW_S = 30.0
+#: Live sessions' folders (video, reports) kept in the cache; older ones are removed.
+KEEP_SESSIONS = 5
+
+
+def new_session_dir(root: Path) -> Path:
+    """A new folder for one live session's files under ``root`` (its video and reports); the
+    oldest are removed beyond :data:`KEEP_SESSIONS`."""
+    import shutil
+
+    root.mkdir(parents=True, exist_ok=True)
+    old = sorted(p for p in root.iterdir() if p.is_dir())
+    for p in old[: max(len(old) - KEEP_SESSIONS + 1, 0)]:
+        shutil.rmtree(p, ignore_errors=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = root / f"{stamp}-{time.perf_counter_ns() % 1_000_000:06d}"
+    path.mkdir()
+    return path
 
 
 @dataclass(frozen=True)
@@ -61,8 +80,15 @@ class LiveWorker:
         session_factory: Callable[[Settings], Any] = _default_session,
         history_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        video_path: Path | None = None,
     ) -> None:
         self.settings = settings
+        #: Where to keep the annotated session video (set by the page before the camera
+        #: starts: read once, at the first frame); None: not kept.
+        self.video_path = video_path
+        #: The session's own folder (its video, its reports), set by the page.
+        self.folder: Path = Path(".")
+        self._video: SessionVideo | None = None
         self.history_s = history_s
         self._factory = session_factory
         self._clock = clock
@@ -97,6 +123,11 @@ class LiveWorker:
                     self._note_delay(now, now - captured_s)
                 if self._session is None:
                     self._session = self._factory(self.settings)
+                    if self.video_path is not None:
+                        from posture.run.session_video import SessionVideo
+
+                        mirrored = bool(getattr(self._session, "mirror", False))
+                        self._video = SessionVideo(self.video_path, mirrored=mirrored)
                 self._t0 = now if self._t0 is None else self._t0
                 t = max(now - self._t0, self._last_t + 1e-3)  # strictly increasing for the model
                 self._last_t = t
@@ -108,6 +139,8 @@ class LiveWorker:
                 self.error = f"{type(exc).__name__}: {exc}"
                 return rgb
             self.frames += 1
+            if self._video is not None:
+                self._video.add(result.annotated, result.t_s)
         self._publish(result)
         out: np.ndarray = result.annotated
         return out
@@ -176,15 +209,21 @@ class LiveWorker:
         return self.frames > 0
 
     def finish(self) -> Result | None:
-        """Stop analysing and return the whole session analysed as a recording (None if
-        nobody was seen or no frame arrived). Safe to call more than once."""
+        """Stop analysing and return the whole session analysed as a recording, with the
+        annotated session video when it was kept (None if nobody was seen or no frame
+        arrived). Safe to call more than once."""
         with self._session_lock:
             self._closed = True
             session, self._session = self._session, None
+            video, self._video = self._video, None
         if session is None:
             return None
         try:
             result: Result | None = session.finish()
         finally:
             session.close()
+            if video is not None and result is None:
+                video.close()
+        if result is not None and video is not None:
+            result = video.attach(result)
         return result

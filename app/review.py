@@ -27,7 +27,7 @@ from app.sources import (
     source_of,
 )
 from app.widgets import analyze, downloads, guarded, headline, store
-from posture.report import candidate_moments, lift_low_row, lift_rows
+from posture.report import candidate_moments, lift_low_row, lift_notes, lift_rows
 from posture.report.document import hard_to_see
 
 
@@ -251,25 +251,38 @@ def _lift_marks(item: Analyzed) -> list[tuple[float, str]]:
 
 
 #: lifts.csv column -> (header, help) of the lift table, in the order shown: what the lift
-#: was, its NIOSH figures, then its posture. Every column is in lifts.csv (the download).
+#: was and its posture first (what a reviewer looks at), then its scores. Every column is in
+#: lifts.csv (the download).
 LIFT_TABLE = {
     "lift": ("Lift", None),
     "style": ("Style", "squat: knees bent; stoop: back bent, knees straight; semi-squat: both"),
     "start_s": ("Start (s)", None),
     "lowest_s": ("Lowest (s)", "Time of the lift's lowest point"),
-    "duration_s": ("Duration (s)", None),
+    "duration_s": ("Length (s)", "How long the lift took"),
+    "trunk_flexion_at_lowest_deg": ("Trunk (°)", "Trunk bend at the lift's lowest point"),
+    "knee_flexion_at_lowest_deg": ("Knees (°)", "Knee bend at the lift's lowest point"),
+    "peak_twist_deg": ("Twist (°)", "Largest trunk twist during the lift, trusted frames"),
+    "twisting_under_load": ("Twisted", "Twisting while handling the load"),
+    "one_handed": ("One hand", "One hand far below the other at the pick-up"),
+    "reba_peak": ("REBA peak", glossary.REBA + " The worst frame of the lift, with the load."),
+    "rula_peak": (
+        "RULA peak",
+        "RULA (upper body): 1-2 acceptable, 3-4 investigate, 5-6 change "
+        "soon, 7 change now. The worst frame of the lift.",
+    ),
+    "owas_back_worst": (
+        "OWAS back",
+        "1 straight, 2 bent, 3 twisted or side-bent, 4 bent and twisted: the lift's worst",
+    ),
     "li_origin": ("LI origin", glossary.LIFTING_INDEX + " At the pick-up."),
     "li_destination": ("LI destination", glossary.LIFTING_INDEX + " At the put-down."),
     "rwl_origin_kg": ("RWL origin (kg)", glossary.RWL + " At the pick-up."),
     "rwl_destination_kg": ("RWL destination (kg)", glossary.RWL + " At the put-down."),
-    "trunk_flexion_at_lowest_deg": ("Trunk bend at lowest (°)", None),
-    "knee_flexion_at_lowest_deg": ("Knee bend at lowest (°)", None),
-    "peak_twist_deg": ("Peak twist (°)", "Largest trunk twist during the lift, trusted frames"),
-    "twisting_under_load": ("Twist under load", None),
     "partial": ("Partial", "The clip starts or ends inside this lift"),
 }
-_FLAGS = ("twisting_under_load", "partial")
+_FLAGS = ("twisting_under_load", "one_handed", "partial")
 _TWO_DECIMALS = ("start_s", "lowest_s", "duration_s", "li_origin", "li_destination")
+_WHOLE = ("reba_peak", "rula_peak", "owas_back_worst")
 
 
 def lift_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -290,6 +303,8 @@ def _cell(col: str, v: Any) -> str:
         return "yes" if v else "no"
     if col == "lift" or not isinstance(v, int | float):
         return str(v)
+    if col in _WHOLE:
+        return f"{v:g}"
     return f"{v:.2f}" if col in _TWO_DECIMALS else f"{v:.1f}"
 
 
@@ -321,23 +336,9 @@ def _lifts(item: Analyzed) -> None:
             "LI, lifting index = load / recommended weight limit (RWL, NIOSH): above 1 the risk "
             "rises, above 3 it is high for nearly everyone. Every column is in lifts.csv."
         )
-    notes = _lift_notes(rows)
+    notes = lift_notes(rows)
     if notes:
         st.caption("NIOSH notes:\n" + "\n".join(f"- {note}" for note in notes))
-
-
-def _lift_notes(rows: list[dict[str, Any]]) -> list[str]:
-    """Each distinct NIOSH note once, with the lifts it applies to."""
-    by_note: dict[str, list[str]] = {}
-    for k, row in enumerate(rows, 1):
-        note = row.get("niosh_note")
-        if note:
-            by_note.setdefault(str(note), []).append(str(row.get("lift", k)))
-    if len(by_note) == 1 and len(next(iter(by_note.values()))) == len(rows):
-        return [f"Every lift: {next(iter(by_note))}"]
-    return [
-        f"Lift{'s' if len(ks) > 1 else ''} {', '.join(ks)}: {note}" for note, ks in by_note.items()
-    ]
 
 
 _DRAWING = itertools.count()

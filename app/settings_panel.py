@@ -18,6 +18,8 @@ from typing import Any
 
 import streamlit as st
 
+from posture.assess.scores import INFREQUENT_PER_MIN, MIN_FREQUENCY_CLIP_S, MIN_FREQUENCY_LIFTS
+from posture.core.assessment import ASSESSMENT_LABELS, MAX_CHARS, MAX_CHARS_DEFAULT, Assessment
 from posture.core.config import DEFAULTS, Settings, dump_toml, help_for, override
 from posture.core.errors import ConfigError
 
@@ -97,10 +99,12 @@ _SUFFIXES = ("_deg_s", "_deg", "_cm", "_kg", "_s", "_per_min", "_hz", "_h")
 
 @dataclass(frozen=True)
 class PageSettings:
-    """What the sidebar decided: the analysis settings and the report's privacy choice."""
+    """What the sidebar decided: the analysis settings, the report's privacy choice and the
+    assessment written on it (task, worker, ...: no number depends on them)."""
 
     settings: Settings
     blur_report: bool
+    assessment: Assessment = dataclasses.field(default_factory=Assessment)
 
 
 def _label(name: str, unit: str, section: str = "") -> str:
@@ -153,11 +157,25 @@ def field_input(obj: Any, name: str, key: str, section: str = "") -> Any:
     )
 
 
+#: What 0 means where a task figure is entered: "not given", and what follows, in words.
+NOT_GIVEN = {
+    ("task", "load_kg"): "Not given (0): no NIOSH lifting index; the recommended weight limit "
+    "is still shown.",
+    ("task", "lift_frequency_per_min"): (
+        f"Not given (0): measured from the clip when it lasts {MIN_FREQUENCY_CLIP_S / 60:g} "
+        f"minute or more with {MIN_FREQUENCY_LIFTS} lifts or more, otherwise "
+        f"{INFREQUENT_PER_MIN:g} lifts/min is assumed (the report says which)."
+    ),
+}
+
+
 def _group(base: Settings, fields: list[tuple[str, str]], prefix: str) -> dict[str, Any]:
     changes: dict[str, dict[str, Any]] = {}
     for section, name in fields:
         value = field_input(getattr(base, section), name, f"{prefix}.{section}.{name}")
         changes.setdefault(section, {})[name] = value
+        if (section, name) in NOT_GIVEN and not value:
+            st.caption(NOT_GIVEN[(section, name)])
     return changes
 
 
@@ -241,9 +259,10 @@ def sidebar() -> PageSettings:
             "Blur faces in the report",
             value=True,
             key="blur_report",
-            help="On by default: the pictures in the HTML report show no face.",
+            help="On by default: the pictures in the report (HTML and PDF) show no face.",
         )
         st.caption("Reports blur faces unless you turn this off.")
+        assessment = _assessment()
         st.subheader("Risk thresholds")
         changes |= _thresholds(base, prefix)
         settings = override(base, changes)
@@ -259,7 +278,40 @@ def sidebar() -> PageSettings:
                 st.session_state.get("settings_generation", 0) + 1
             )
             st.rerun()
-    return PageSettings(settings, bool(blur_report))
+    return PageSettings(settings, bool(blur_report), assessment)
+
+
+#: The assessment's help texts in the sidebar.
+ASSESSMENT_HELP = {
+    "task": "The task assessed, e.g. 'loading pallets at line 2'.",
+    "worker": "The worker's name, or an id if the report must not name them.",
+    "site": "The site, hall, line or workstation.",
+    "assessor": "Who made this assessment.",
+    "date": "When the task was observed or filmed (empty: not given).",
+    "notes": "Anything the reader of the report should know.",
+}
+
+
+def _assessment() -> Assessment:
+    """The assessment's fields: written on the report (HTML and PDF) and in summary.json."""
+    st.subheader("Assessment (on the report)")
+    values: dict[str, str] = {}
+    for key, label in ASSESSMENT_LABELS.items():
+        limit = MAX_CHARS.get(key, MAX_CHARS_DEFAULT)
+        if key == "date":
+            day = st.date_input(
+                label, value=None, format="YYYY-MM-DD", help=ASSESSMENT_HELP[key], key=f"a_{key}"
+            )
+            values[key] = day.isoformat() if day else ""
+        elif key == "notes":
+            values[key] = st.text_area(
+                label, max_chars=limit, help=ASSESSMENT_HELP[key], key=f"a_{key}", height=90
+            )
+        else:
+            values[key] = st.text_input(
+                label, max_chars=limit, help=ASSESSMENT_HELP[key], key=f"a_{key}"
+            )
+    return Assessment(**values)
 
 
 def _merge(into: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:

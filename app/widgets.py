@@ -3,6 +3,8 @@ analysis store with its progress bar, downloads."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import html
 import json
 import traceback
@@ -17,14 +19,17 @@ from app.settings_panel import PageSettings
 from app.sources import Source, cache_dir
 from posture.core.errors import PostureError
 from posture.report import (
+    Reports,
     deepest_bend_deg,
     lift_count,
     lift_rows,
     lift_text,
+    lifting_index,
     worst_lift,
-    write_report,
+    write_reports,
 )
 from posture.report.figures import LEVEL_HEX
+from posture.report.pdf import pdf_unavailable
 from posture.video.draw import RISK_RGB
 
 T = TypeVar("T")
@@ -101,29 +106,43 @@ def share_bar(shares: Mapping[str, Any], title: str) -> None:
 
 
 def headline(item: Analyzed) -> None:
-    """The clip's headline figures (lift figures shown as '-' until lift detection exists)."""
+    """The clip's headline figures; with a load weight, the worst lifting index among them."""
     s = item.result.summary()
     trunk = deepest_bend_deg(item.result.analysis)
     lpm = s.get("lifts_per_min")
     no_lifts = "Lift detection is not available in this version."
-    cols = st.columns(5)
+    worst = worst_lift(item.result)
+    index = lifting_index(worst) if worst is not None else None
+    loaded = bool(item.settings.task.load_kg)
+    cols = st.columns(6 if loaded else 5)
     cols[0].metric("Lifts", lift_count(s), help=None if "lifts" in s else no_lifts)
     cols[1].metric(
         "Lifts per minute",
         "-" if lpm is None else f"{lpm:.1f}",
         help=glossary.LIFTS_PER_MINUTE_EMPTY if lpm is None else glossary.LIFTS_PER_MINUTE,
     )
-    worst = worst_lift(item.result)
     num = None if worst is None else worst.get("lift", worst.get("number"))
     cols[2].metric(
         "Worst lift",
         "-" if worst is None else f"#{num}" if num is not None else "yes",
         help=glossary.WORST_LIFT,
     )
-    cols[3].metric(
+    rest = cols[3:]
+    if loaded:
+        rest[0].metric(
+            "Worst lifting index",
+            "-" if index is None else f"{index:.2f}",
+            delta=None if index is None else _li_band(index),
+            delta_color="off" if index is None or index <= 1 else "inverse",
+            delta_arrow="off",
+            help=glossary.LIFTING_INDEX
+            + ("" if index is not None else " No lift here has one (see the NIOSH notes)."),
+        )
+        rest = rest[1:]
+    rest[0].metric(
         "Deepest trunk bend", "-" if trunk is None else f"{trunk:.0f}°", help=glossary.DEEPEST_BEND
     )
-    cols[4].metric(
+    rest[1].metric(
         "Time at high risk",
         f"{s['risk_time_share'].get('high', 0):.0%}",
         help=glossary.TIME_AT_HIGH_RISK,
@@ -137,6 +156,13 @@ def headline(item: Analyzed) -> None:
     if isinstance(s.get("reba_time_share"), Mapping):
         share_bar(s["reba_time_share"], "Time in each REBA level (whole-body posture score)")
     st.caption(glossary.SCORES_VS_RISK, help=glossary.REBA)
+
+
+def _li_band(index: float) -> str:
+    """The lifting index in words (NIOSH: above 1 the risk rises, above 3 it is high)."""
+    if index > 3:
+        return "high for nearly everyone"
+    return "above 1: risk rises" if index > 1 else "within the limit"
 
 
 def _lowest(lift: Mapping[str, Any]) -> str:
@@ -175,7 +201,8 @@ def analyze(source: Source, settings: Any, what: str = "") -> Analyzed:
 
 # ---------------------------------------------------------------------------------------------
 def downloads(item: Analyzed, page: PageSettings) -> None:
-    """Download buttons: frames.csv, lifts.csv (when lifts exist), summary.json, the report."""
+    """Download buttons: the report (PDF and HTML), frames.csv, lifts.csv (when lifts exist),
+    summary.json, the annotated video."""
     r = item.result
     # one row that wraps as a whole button onto the next line, never inside a file name
     row = st.container(horizontal=True, gap="small")
@@ -189,33 +216,55 @@ def downloads(item: Analyzed, page: PageSettings) -> None:
         row.button("lifts.csv", disabled=True, help="No lift events")
     row.download_button(
         "summary.json",
-        json.dumps(r.summary(), indent=2, default=str),
+        json.dumps(
+            dataclasses.replace(r, assessment=page.assessment).summary(), indent=2, default=str
+        ),
         "summary.json",
         "application/json",
     )
-    blur = page.blur_report
-    name = f"report-{item.source.path.stem}.html"
+    faces = " Faces are blurred." if page.blur_report else " Faces are NOT blurred."
+    stem = f"report-{item.source.path.stem}"
+    row.download_button(
+        "Report (PDF)",
+        lambda: _report_bytes(item, page, "pdf"),
+        f"{stem}.pdf",
+        "application/pdf",
+        type="primary",
+        disabled=pdf_unavailable() is not None,
+        help=(pdf_unavailable() or "The assessment report on A4 pages, to file or print.") + faces,
+    )
     row.download_button(
         "Report (HTML)",
-        lambda: _report_bytes(item, blur),
-        name,
+        lambda: _report_bytes(item, page, "html"),
+        f"{stem}.html",
         "text/html",
-        type="primary",
-        help="A self-contained page to file or print."
-        + (" Faces are blurred." if blur else " Faces are NOT blurred."),
+        help="The same report as one self-contained page." + faces,
     )
     video = item.video
     if video is not None:
         row.download_button("annotated.mp4", video.read_bytes, "annotated.mp4", "video/mp4")
 
 
-def _report_bytes(item: Analyzed, blur: bool) -> bytes:
-    key = f"report-{blur}"
+def reports(item: Analyzed, page: PageSettings) -> Reports:
+    """The report files of ``item`` with the page's assessment and privacy choice: written
+    once per choice (into a folder of the analysis' own), then kept."""
+    digest = hashlib.sha256(repr((page.blur_report, page.assessment)).encode()).hexdigest()[:10]
+    key = f"reports-{digest}"
     if key not in item.extra:
-        path = item.out_dir / f"report{'-blurred' if blur else ''}.html"
-        item.extra[key] = write_report(item.result, path, blur_faces=blur).read_bytes()
-    data: bytes = item.extra[key]
-    return data
+        result = dataclasses.replace(item.result, assessment=page.assessment)
+        item.extra[key] = write_reports(
+            result, item.out_dir / f"report-{digest}", blur_faces=page.blur_report
+        )
+    out: Reports = item.extra[key]
+    return out
+
+
+def _report_bytes(item: Analyzed, page: PageSettings, kind: str) -> bytes:
+    r = reports(item, page)
+    path = r.pdf if kind == "pdf" else r.html
+    if path is None:  # the engine went missing after the page was drawn
+        raise PostureError(r.pdf_missing or "no PDF")
+    return path.read_bytes()
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:

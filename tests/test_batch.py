@@ -139,19 +139,38 @@ def test_an_unexpected_error_fails_that_input_only(tmp_path: Path) -> None:
     assert [o.status for o in outcomes] == ["failed", "ok"]
 
 
-def test_riskiest_first_then_the_reba_peak_and_failures_last() -> None:
-    def row(name: str, status: str, high: float | None, reba: float | None) -> dict[str, Any]:
-        return {"input": name, "status": status, "time_high_share": high, "reba_peak": reba}
+def _row(name: str, status: str = "ok", **figures: float | None) -> dict[str, Any]:
+    row: dict[str, Any] = {"input": name, "status": status}
+    row |= dict.fromkeys(("worst_lifting_index", "risky_lifts", "time_high_share", "reba_peak"))
+    return row | figures
 
+
+def test_riskiest_first_by_time_at_high_risk_then_the_reba_peak_and_failures_last() -> None:
     rows = [
-        row("failed", "failed", None, None),
-        row("calm", "ok", 0.0, 3.0),
-        row("worse reba", "partial", 0.2, 9.0),
-        row("worst", "ok", 0.5, 4.0),
-        row("bad", "ok", 0.2, 7.0),
+        _row("failed", "failed"),
+        _row("calm", time_high_share=0.0, reba_peak=3.0),
+        _row("worse reba", "partial", time_high_share=0.2, reba_peak=9.0),
+        _row("worst", time_high_share=0.5, reba_peak=4.0),
+        _row("bad", time_high_share=0.2, reba_peak=7.0),
     ]
     order = [r["input"] for r in batch.riskiest_first(rows)]
     assert order == ["worst", "worse reba", "bad", "calm", "failed"]
+
+
+def test_a_risky_lift_outranks_time_at_high_risk_and_the_lifting_index_outranks_both() -> None:
+    # what the issue saw: a recording without a risky lift above one with a risky lift
+    rows = [
+        _row("no risky lift", risky_lifts=0, time_high_share=0.4, reba_peak=10.0),
+        _row("one risky lift", risky_lifts=1, time_high_share=0.1, reba_peak=6.0),
+    ]
+    assert [r["input"] for r in batch.riskiest_first(rows)] == ["one risky lift", "no risky lift"]
+    loaded = [
+        _row("no lift", risky_lifts=0, time_high_share=0.9),
+        _row("light", worst_lifting_index=0.8, risky_lifts=2),
+        _row("heavy", worst_lifting_index=1.6, risky_lifts=0),
+    ]
+    assert [r["input"] for r in batch.riskiest_first(loaded)] == ["heavy", "light", "no lift"]
+    assert "lifting index" in batch.RISKIEST_FIRST_RULE and "risky" in batch.RISKIEST_FIRST_RULE
 
 
 # --- end to end, without the pose model -------------------------------------------------------

@@ -144,11 +144,14 @@ def test_report_needs_nothing_outside_the_file(result: Result, tmp_path: Path) -
 def test_report_has_every_section_with_figures(result: Result) -> None:
     doc = render_report(result)
     for heading in (
+        "Assessment",
         "Headline figures",
+        "Standard scores",
         "Over time",
         "Worst moments",
-        "Cues raised",
+        "Cues raised, most important first",
         "Lifts",
+        "NIOSH lifting equation, per lift",
         "The clip",
         "Settings used",
         "Limits of this analysis",
@@ -236,7 +239,7 @@ def test_the_analysis_lifts_are_tabled_and_the_worst_one_pictured(result: Result
     assert low is not None and 2.3 <= result.analysis.t_s[low] <= 3.7
     assert any("Worst lift" in m.title for m in key_moments(result))
     section = render_report(result).split("<h2>Lifts</h2>")[1].split("<h2>")[0]
-    assert "<table>" in section and "No load weight was entered" in section
+    assert "<table" in section and "No load weight was entered" in section
 
 
 @pytest.mark.parametrize(

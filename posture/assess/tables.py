@@ -37,6 +37,7 @@ CSV_MEASURES = (
     "trunk_twist_velocity_deg_s",
 )
 REBA_LEVELS = ("negligible", "low", "medium", "high", "very_high")
+RULA_LEVELS = ("acceptable", "investigate", "change_soon", "change_now")
 
 
 def _r(x: float, nd: int = 1) -> float:
@@ -112,6 +113,9 @@ LIFT_COLUMNS = [
     "twisting_under_load",
     "sudden_twisting",
     "one_handed",
+    "reba_peak",
+    "rula_peak",
+    "owas_back_worst",
     "h_origin_cm",
     "v_origin_cm",
     "a_origin_deg",
@@ -130,12 +134,21 @@ LIFT_COLUMNS = [
 ]
 
 
+def _peak(values: np.ndarray, rows: slice, found: np.ndarray) -> float | None:
+    """The largest finite value over ``rows`` where a pose was found, or None."""
+    v = np.asarray(values, float)[rows][found[rows]]
+    v = v[np.isfinite(v)]
+    return float(v.max()) if len(v) else None
+
+
 def lift_rows(a: Analysis) -> list[dict[str, Any]]:
     """One plain dict per lift, keys as the columns of lifts.csv."""
     scores = {s.number: s for s in a.lift_scores}
     out = []
+    sc, found = a.score_columns, a.pose_found
     for lf in a.lifts:
         s = scores.get(lf.number)
+        rows = slice(lf.start_row, lf.end_row + 1)
         out.append(
             {
                 "lift": lf.number,
@@ -153,6 +166,10 @@ def lift_rows(a: Analysis) -> list[dict[str, Any]]:
                 "twisting_under_load": int(lf.twisting_under_load),
                 "sudden_twisting": int(lf.sudden_twisting),
                 "one_handed": int(lf.one_handed),
+                # the worst frame of the lift (REBA and RULA count the load while lifting)
+                "reba_peak": _opt(_peak(sc["reba_score"], rows, found), 0),
+                "rula_peak": _opt(_peak(sc["rula_score"], rows, found), 0),
+                "owas_back_worst": _opt(_peak(sc["owas_back"], rows, found), 0),
                 "h_origin_cm": _opt(lf.origin_hand_distance_cm),
                 "v_origin_cm": _opt(lf.origin_hand_height_cm),
                 "a_origin_deg": _opt(lf.origin_asymmetry_deg) if lf.asymmetry_seen else None,
@@ -260,6 +277,9 @@ def analysis_summary(a: Analysis) -> dict[str, Any]:
         "reba_peak": _opt(float(np.nanmax(reba)) if np.isfinite(reba).any() else None, 0),
         "reba_trusted_share": _r(
             float((a.scores.reba_conf[ok] >= min_conf).mean()) if ok.any() else 0.0, 3
+        ),
+        "rula_time_share": share(
+            np.where(ok, a.score_columns["rula_level"], "unknown"), (*RULA_LEVELS, "unknown")
         ),
         "rula_peak": _opt(
             float(np.nanmax(a.score_columns["rula_score"][ok]))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from posture import __version__
+from posture.cli.outputs import assessment_from, write_report_files
 from posture.core.config import (
     DEFAULTS,
     SubjectSettings,
@@ -34,7 +35,10 @@ ANALYZE_EPILOG = """\
 examples:
   posture analyze lifting.mp4 --out results/
       analyse a recorded video; writes frames.csv, lifts.csv, summary.json,
-      landmarks.npz, annotated.mp4 and report.html into results/
+      landmarks.npz, annotated.mp4, report.html and report.pdf into results/
+  posture analyze lifting.mp4 --out results/ --load-kg 12 --task "pallet loading"
+          --worker W-117 --site "Hall 3" --assessor "J. Smith" --date 2026-12-05
+      the same, with the assessment written on the report
   posture analyze recordings/ --out results/ --load-kg 12
       analyse every video in the folder recordings/ (or list several files),
       each into results/<name>/; results/overview.csv and overview.html sum
@@ -111,6 +115,20 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         help="pose model to use (default: an official .task in models/, else one "
         "built from the installed mediapipe)",
     )
+
+
+def _add_assessment_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "the assessment (written on the report and in summary.json; no number depends on it)"
+    )
+    g.add_argument("--task", metavar="TEXT", help="the task assessed, e.g. 'loading pallets'")
+    g.add_argument("--worker", metavar="TEXT", help="the worker's name or id")
+    g.add_argument("--site", metavar="TEXT", help="the site, line or workstation")
+    g.add_argument("--assessor", metavar="TEXT", help="who made the assessment")
+    g.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="date of the assessment (default: not given)"
+    )
+    g.add_argument("--notes", metavar="TEXT", help="notes for the report")
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -203,7 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--no-report",
         action="store_true",
-        help="do not write report.html (the report to file; faces in it are blurred)",
+        help="do not write report.html and report.pdf (the report to file; faces in its "
+        "pictures are blurred)",
     )
     a.add_argument("--blur-faces", action="store_true", help="blur faces in annotated.mp4")
     a.add_argument(
@@ -211,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_analysis_options(a)
+    _add_assessment_options(a)
 
     lv = add(
         "live",
@@ -243,9 +263,16 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument(
         "--out",
         metavar="DIR",
-        help="write the session's frames.csv, summary.json and landmarks.npz here when it ends",
+        help="write the session's report (report.html, report.pdf), frames.csv, lifts.csv, "
+        "summary.json and landmarks.npz here when it ends",
+    )
+    lv.add_argument(
+        "--record",
+        action="store_true",
+        help="also keep the annotated session video (annotated.mp4 in --out)",
     )
     _add_analysis_options(lv)
+    _add_assessment_options(lv)
 
     c = add(
         "config",
@@ -349,6 +376,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if not args.out.strip():
         raise PostureError("--out needs a folder name (e.g. --out results/)")
     settings = settings_from(args)
+    assessment_from(args)  # a bad --date is refused now, not after the analysis
     out = Path(args.out)
     if args.input and is_batch(args.input):
         return _analyze_batch(args, settings, out)
@@ -401,24 +429,30 @@ def _analyze_one(
     from posture.run.recorded import analyze_landmarks, analyze_source
 
     cues = _calibration(args, settings)
+    assessment = assessment_from(args)
     if landmarks:
-        result = analyze_landmarks(str(source), settings, out, cues=cues)
+        result = analyze_landmarks(str(source), settings, out, cues=cues, assessment=assessment)
     else:
         if isinstance(source, str) and not Path(source).exists():
             raise PostureError(f"video file not found: {source}")
         progress = Progress(not args.quiet)
         try:
             result = analyze_source(
-                source, settings, out, progress=progress, max_frames=args.max_frames, cues=cues
+                source,
+                settings,
+                out,
+                progress=progress,
+                max_frames=args.max_frames,
+                cues=cues,
+                assessment=assessment,
             )
         finally:
             progress.close()
     if not args.no_report:
-        from posture.report import write_report
-
-        result.outputs["report"] = write_report(result, out / "report.html")
-    else:
-        (out / "report.html").unlink(missing_ok=True)  # not one left from an earlier run
+        write_report_files(result, out)
+    else:  # not one left from an earlier run
+        (out / "report.html").unlink(missing_ok=True)
+        (out / "report.pdf").unlink(missing_ok=True)
     return result
 
 
@@ -485,12 +519,13 @@ def _report(result: Any, out: Path) -> None:
     share = s["risk_time_share"]
     print("Time at risk: " + ", ".join(f"{k} {v:.0%}" for k, v in share.items() if v))
     print(_lifts_line(s))
-    reba = s["reba_time_share"]
-    if s["reba_peak"] is not None:
-        print(
-            f"REBA: peak {s['reba_peak']:g}; time "
-            + ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in reba.items() if v)
-        )
+    for name in ("reba", "rula"):
+        if s[f"{name}_peak"] is not None:
+            shares = s[f"{name}_time_share"]
+            print(
+                f"{name.upper()}: peak {s[f'{name}_peak']:g}; time "
+                + ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in shares.items() if v)
+            )
     if s["cues"]:
         print("Cues: " + "; ".join(f"{c['text']} ({c['seconds']} s)" for c in s["cues"][:3]))
     for w in s["warnings"]:

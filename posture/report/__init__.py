@@ -1,4 +1,5 @@
-"""A self-contained HTML report of one analysis, the document occupational-health staff file.
+"""The report of one analysis, the document occupational-health staff file: ``report.html``
+and the same document on A4 pages, ``report.pdf`` (:mod:`posture.report.pdf`).
 
 One file, no external resources: the CSS is inline and every picture (plots drawn with
 matplotlib's Agg canvas, the worst moments taken from the annotated video) is embedded as a
@@ -10,7 +11,7 @@ shows.
 the dashboard uses it too.
 """
 
-from posture.report.document import render_report, write_report
+from posture.report.document import Reports, render_report, write_report, write_reports
 from posture.report.moments import (
     LABELS,
     LIFT_COLUMNS,
@@ -20,6 +21,7 @@ from posture.report.moments import (
     key_moments,
     lift_count,
     lift_low_row,
+    lift_notes,
     lift_rows,
     lift_text,
     lifting_index,
@@ -33,11 +35,13 @@ __all__ = [
     "LABELS",
     "LIFT_COLUMNS",
     "Moment",
+    "Reports",
     "candidate_moments",
     "deepest_bend_deg",
     "key_moments",
     "lift_count",
     "lift_low_row",
+    "lift_notes",
     "lift_rows",
     "lift_text",
     "lifting_index",
@@ -47,4 +51,5 @@ __all__ = [
     "worst_lift",
     "worst_lift_text",
     "write_report",
+    "write_reports",
 ]

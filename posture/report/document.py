@@ -1,36 +1,41 @@
-"""The report as one HTML document: headline figures, plots, worst moments, cues, lifts,
-settings and limits. Inline CSS, pictures embedded, no external resources."""
+"""The report as one document: the assessment, headline figures, the standard scores, plots,
+worst moments, cues, lifts and the NIOSH equation, the clip, settings and limits. Inline CSS,
+pictures embedded, no external resources; the same HTML prints to ``report.pdf``
+(:mod:`posture.report.pdf`)."""
 
 from __future__ import annotations
 
 import datetime as _dt
-import html
-from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from posture import __version__
+from posture.core.assessment import ASSESSMENT_LABELS
 from posture.core.config import DEFAULTS, as_dict, dump_toml
 from posture.core.measures import MEASURE_SPECS
-from posture.report.figures import hex_colour, moment_pictures, timeline_png
+from posture.report.figures import moment_pictures, timeline_png
+from posture.report.html import CSS, e, fmt, footer_css, pill, share, share_bar, table
 from posture.report.moments import (
     LABELS,
-    LIFT_COLUMNS,
     deepest_bend_deg,
     flat,
     key_moments,
     lift_count,
-    lift_rows,
+    lifting_index,
+    worst_lift,
     worst_lift_text,
 )
+from posture.report.scores import lifts_section, niosh_section, score_peak, standard_scores
 from posture.run.export import atomic_write_text
 
 if TYPE_CHECKING:
     from posture.run.recorded import Result
 
-#: Why a family of measures can be hard to trust (``posture.core.measures`` docstring).
+#: Why a family of measures can be hard to trust (``posture.core.measures`` docstring); a
+#: distance (``_cm``) of a family reads "distance" where the family's text says "angle".
 WHY_LOW = {
     "sagittal": "a forward/backward angle: clear from the side, only estimated in depth when "
     "the camera faces the person",
@@ -40,58 +45,13 @@ WHY_LOW = {
     "vertical": "needs the hands and feet in view",
     "any": "needs the joints in view",
 }
-CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1d2733;
-max-width:980px;margin:24px auto;padding:0 20px;line-height:1.45}
-h1{font-size:1.6em;margin-bottom:0}h2{font-size:1.2em;margin-top:1.8em;
-border-bottom:2px solid #e3e7ec;padding-bottom:4px}.sub{color:#5b6b7b;margin-top:4px}
-table{border-collapse:collapse;width:100%;font-size:.92em}td,th{padding:5px 8px;
-border-bottom:1px solid #e3e7ec;text-align:left;vertical-align:top}th{background:#f4f6f8}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #e3e7ec;border-radius:8px;
-padding:10px 14px;min-width:130px}.card b{display:block;font-size:1.45em}
-.card span{color:#5b6b7b;font-size:.85em}.pill{display:inline-block;border-radius:10px;
-padding:1px 9px;color:#fff;font-size:.85em;font-weight:600}
-.moments{display:grid;grid-template-columns:repeat(2,1fr);gap:14px}
-figure{margin:0}figure img{width:100%;border-radius:6px}figcaption{font-size:.88em;
-color:#33414f}.bar{display:flex;height:18px;border-radius:4px;overflow:hidden;margin:6px 0}
-.note{color:#5b6b7b;font-size:.9em}pre{background:#f4f6f8;padding:10px;font-size:.8em;
-overflow:auto}@media print{.moments{grid-template-columns:repeat(2,1fr)}}
-"""
-
-
-def _e(v: Any) -> str:
-    return html.escape(str(v))
-
-
-def _pill(level: str) -> str:
-    return f'<span class="pill" style="background:{hex_colour(level)}">{_e(level)}</span>'
-
-
-def _table(rows: list[list[Any]], head: list[str] | None = None, *, numeric: bool = True) -> str:
-    """An HTML table; numbers right-aligned unless ``numeric`` is False."""
-    out = ["<table>"]
-    if head:
-        out.append("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>")
-    for r in rows:
-        cells = []
-        for c in r:
-            num = numeric and isinstance(c, int | float) and not isinstance(c, bool)
-            cells.append(f'<td class="n">{_e(_fmt(c))}</td>' if num else f"<td>{_e(_fmt(c))}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    return "".join(out) + "</table>"
-
-
-def _fmt(v: Any) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return "-" if not np.isfinite(v) else f"{v:.3g}" if abs(v) < 10 else f"{v:.1f}"
-    return str(v)
-
-
-def _share(x: float | None) -> str:
-    return "-" if x is None else f"{x:.0%}"
+#: Measures whose reason is not their family's (the hands' position is not a body angle).
+WHY_LOW_MEASURE = {
+    "hand_distance_cm": "a forward/backward distance (hands to ankles): clear from the side, "
+    "only estimated in depth when the camera faces the person",
+    "hand_asymmetry_deg": "the hands' direction seen from above: it needs depth, so it is never "
+    "trusted from a pure side view",
+}
 
 
 def _facts(s: dict[str, Any]) -> str:
@@ -109,44 +69,50 @@ def _facts(s: dict[str, Any]) -> str:
         ["Pose model", (s.get("model") or {}).get("name", "-")],
         ["posture version", s.get("posture_version", __version__)],
     ]
-    return _table(rows)
+    return table(rows, numeric=False, cls="fields")
+
+
+def _assessment(s: dict[str, Any], created: str) -> str:
+    """The reviewer's fields (summary.json ``assessment``); the ones not given say so, so a
+    printed copy can be completed by hand."""
+    given = s.get("assessment") or {}
+    rows = []
+    for key, label in ASSESSMENT_LABELS.items():
+        value = given.get(key)
+        if key == "date" and not value:
+            value_html = f'<span class="note">not given (report created {e(created)})</span>'
+        elif value:
+            value_html = e(value).replace("\n", "<br>")
+        else:
+            value_html = '<span class="note">not given</span>'
+        rows.append([label, value_html])
+    return table(rows, numeric=False, cls="fields", raw=True)
 
 
 def _headline(result: Result, s: dict[str, Any]) -> str:
     trunk = deepest_bend_deg(result.analysis)
+    worst = worst_lift(result)
+    index = lifting_index(worst) if worst else None
+    reba, rula = score_peak(result, "reba"), score_peak(result, "rula")
     cards = [
         ("Lifts", lift_count(s)),
-        ("Lifts per minute", _fmt(s.get("lifts_per_min"))),
+        ("Lifts per minute", fmt(s.get("lifts_per_min"))),
         ("Worst lift", worst_lift_text(result)),
+    ]
+    if index is not None:
+        cards.append(("Worst lifting index", f"{index:.2f}"))
+    cards += [
         ("Deepest trunk bend", f"{trunk:.0f}°" if trunk is not None else "-"),
-        ("Time at high risk", _share(s["risk_time_share"].get("high"))),
-        ("Time at medium risk", _share(s["risk_time_share"].get("medium"))),
+        ("REBA peak", "-" if reba is None else f"{reba[0]:g} ({reba[1].replace('_', ' ')})"),
+        ("RULA peak", "-" if rula is None else f"{rula[0]:g} ({rula[1].replace('_', ' ')})"),
+        ("Time at high risk", share(s["risk_time_share"].get("high"))),
+        ("Time at medium risk", share(s["risk_time_share"].get("medium"))),
     ]
     html_cards = "".join(
-        f"<div class=card><span>{_e(k)}</span><b>{_e(v)}</b></div>" for k, v in cards
+        f"<div class=card><span>{e(k)}</span><b>{e(v)}</b></div>" for k, v in cards
     )
-    out = f'<div class="cards">{html_cards}</div>' + _share_bar(
-        s["risk_time_share"], "Posture risk"
-    )
-    reba = s.get("reba_time_share")
-    if isinstance(reba, Mapping):
-        out += _share_bar(reba, "REBA level")
-    return out
-
-
-def _share_bar(shares: Mapping[str, Any], title: str) -> str:
-    parts, legend = [], []
-    for k, v in shares.items():
-        if not isinstance(v, int | float) or v <= 0:
-            continue
-        colour = hex_colour(k)
-        parts.append(f'<div style="width:{100 * v:.2f}%;background:{colour}"></div>')
-        legend.append(f'<span style="color:{colour}">■</span> {_e(k.replace("_", " "))} {v:.0%}')
-    if not parts:
-        return ""
-    return (
-        f'<p class="note">{_e(title)}: {" &nbsp; ".join(legend)}</p>'
-        f'<div class="bar">{"".join(parts)}</div>'
+    return f'<div class="cards">{html_cards}</div>' + share_bar(
+        s["risk_time_share"], "Posture risk (the back-strain risk factors)"
     )
 
 
@@ -169,41 +135,25 @@ def _moments(result: Result, *, blur_faces: bool) -> str:
             if m.row in pictures
             else '<p class="note">(no annotated video to take the picture from)</p>'
         )
-        cap = f"<b>{_e(m.title)}</b> at {m.t_s - a.t_s[0]:.1f} s {_pill(level)}<br>{_e(reads)}"
+        cap = f"<b>{e(m.title)}</b> at {m.t_s - a.t_s[0]:.1f} s {pill(level)}<br>{e(reads)}"
         figs.append(f"<figure>{img}<figcaption>{cap}</figcaption></figure>")
-    blur = "Faces are blurred in these pictures." if blur_faces else "Faces are not blurred."
+    blur = (
+        "Faces are blurred in these pictures (the report's privacy setting)."
+        if blur_faces
+        else "Faces are not blurred in these pictures."
+    )
     return f'<div class="moments">{"".join(figs)}</div><p class="note">{blur}</p>'
 
 
 def _cues(s: dict[str, Any]) -> str:
     if not s["cues"]:
         return "<p>No corrective cue was raised with confidence in this clip.</p>"
-    rows = [[c["text"], c["seconds"]] for c in s["cues"]]
-    return _table(rows, ["What to tell the worker", "Time raised (s)"])
-
-
-def _lifts(result: Result) -> str:
-    rows = lift_rows(result)
-    load = result.analysis.settings.task.load_kg
-    if not rows:
-        found = callable(getattr(result.analysis, "lifts_table", None))
-        return (
-            "<p>No lift was found in this clip.</p>"
-            if found
-            else '<p class="note">No lift events: lift detection is not available in this '
-            "version, so there is no per-lift table and no NIOSH lifting index.</p>"
-        )
-    cols = [c for c in LIFT_COLUMNS if c in rows[0]]
-    if len(cols) < 3:  # an unknown layout: every column as it is
-        cols = list(rows[0])
-    head = [LIFT_COLUMNS.get(c, c) for c in cols]
-    body = _table([[r.get(c) for c in cols] for r in rows], head)
-    if not load:
-        body += (
-            '<p class="note">No load weight was entered, so the NIOSH lifting index is not '
-            "computed (enter the weight of the load in the settings).</p>"
-        )
-    return body
+    rows = [
+        [k, c["text"], c["seconds"], c.get("high_seconds", 0.0)] for k, c in enumerate(s["cues"], 1)
+    ]
+    return table(
+        rows, ["Rank", "What to tell the worker", "Time raised (s)", "of which high (s)"]
+    ) + ('<p class="note">Ranked by how long each was raised, high-risk time counting twice.</p>')
 
 
 #: The settings a reader of the report asks about first, in plain words.
@@ -216,7 +166,7 @@ KEY_SETTINGS = {
     "view.min_confidence": "Confidence needed to trust a measure (0-1)",
     "subject.height_cm": "Worker's height (cm)",
     "subject.person": "Person analysed",
-    "output.blur_faces": "Faces blurred",
+    "output.blur_faces": "Faces blurred in the annotated video",
 }
 
 
@@ -230,7 +180,7 @@ def _setting_value(key: str, value: Any, subject: int) -> str:
     return str(value)
 
 
-def _settings(result: Result) -> str:
+def _settings(result: Result, *, blur_faces: bool) -> str:
     settings = result.analysis.settings
     subject = result.analysis.raw.person_id
     cur, base = flat(as_dict(settings)), flat(as_dict(DEFAULTS))
@@ -238,15 +188,23 @@ def _settings(result: Result) -> str:
         [label, _setting_value(key, cur[key], subject), "" if cur[key] == base[key] else "changed"]
         for key, label in KEY_SETTINGS.items()
     ]
+    rows.append(["Faces blurred in this report's pictures", "yes" if blur_faces else "no", ""])
     rows += [
         [k, str(v), "changed"] for k, v in cur.items() if v != base[k] and k not in KEY_SETTINGS
     ]
-    toml = _e(dump_toml(settings))
+    toml = e(dump_toml(settings))
     return (
-        _table(rows, ["Setting", "Value", "vs. default"])
-        + f"<details><summary>Every setting (TOML, loadable with --config)</summary>"
+        table(rows, ["Setting", "Value", "vs. default"], numeric=False)
+        + "<details><summary>Every setting (TOML, loadable with --config)</summary>"
         f"<pre>{toml}</pre></details>"
+        '<p class="note print-only">Every setting not listed here is at its default in posture '
+        f"{e(__version__)} (`posture config` prints them all; report.html holds them as a file "
+        "loadable with --config).</p>"
     )
+
+
+def _why_low(name: str) -> str:
+    return WHY_LOW_MEASURE.get(name) or WHY_LOW.get(MEASURE_SPECS[name][0], "")
 
 
 def hard_to_see(summary: dict[str, Any]) -> list[tuple[str, float | None, str]]:
@@ -259,7 +217,7 @@ def hard_to_see(summary: dict[str, Any]) -> list[tuple[str, float | None, str]]:
         if m is None:
             out.append((label, None, "never seen (the body parts it needs were out of view)"))
         elif m["trusted_share"] < TRUSTED_ENOUGH:
-            out.append((label, m["trusted_share"], WHY_LOW.get(MEASURE_SPECS[name][0], "")))
+            out.append((label, m["trusted_share"], _why_low(name)))
     return out
 
 
@@ -271,8 +229,8 @@ def _limits(result: Result, s: dict[str, Any]) -> str:
     a = result.analysis
     min_conf = a.settings.view.min_confidence
     rows = [
-        [label, "-" if share is None else _share(share), why]
-        for label, share, why in hard_to_see(s)
+        [label, "-" if share_ is None else share(share_), why]
+        for label, share_, why in hard_to_see(s)
     ]
     items = []
     clip = s["clip"]
@@ -293,21 +251,32 @@ def _limits(result: Result, s: dict[str, Any]) -> str:
         "confident cue. Angles are estimates from a pose model, not a measurement by a "
         "specialist; use the report to decide where to look, not as a diagnosis."
     )
-    table = (
-        _table(rows, ["Measure", "Trusted share of frames", "Why it can be hard to see"])
+    body = (
+        table(
+            rows, ["Measure", "Trusted share of frames", "Why it can be hard to see"], numeric=False
+        )
         if rows
         else "<p>Every main measure was trusted in at least 80 % of the frames.</p>"
     )
-    return table + "<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>"
+    return body + "<ul>" + "".join(f"<li>{e(i)}</li>" for i in items) + "</ul>"
+
+
+def _footer_text(s: dict[str, Any], name: str, created: str) -> str:
+    """What the printed pages' footer names: the assessment (task, worker, date) or the clip."""
+    given = s.get("assessment") or {}
+    parts = [str(given[k]) for k in ("task", "worker", "site") if given.get(k)] or [name]
+    return "Lifting-risk assessment: " + " · ".join(parts) + f" · {given.get('date') or created}"
 
 
 def render_report(result: Result, *, blur_faces: bool = True) -> str:
     """The report as one HTML document (no external resources)."""
     s = result.summary()
     name = Path(str(s["clip"].get("source", "clip"))).name
-    when = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    created = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     sections = [
+        ("Assessment", _assessment(s, created)),
         ("Headline figures", _headline(result, s)),
+        ("Standard scores", standard_scores(result, s)),
         (
             "Over time",
             f'<img alt="timeline" style="width:100%" '
@@ -317,17 +286,28 @@ def render_report(result: Result, *, blur_faces: bool = True) -> str:
             "thresholds for medium and high risk. The strip below is the risk level.</p>",
         ),
         ("Worst moments", _moments(result, blur_faces=blur_faces)),
-        ("Cues raised", _cues(s)),
-        ("Lifts", _lifts(result)),
+        ("Cues raised, most important first", _cues(s)),
+        ("Lifts", lifts_section(result)),
+        ("NIOSH lifting equation, per lift", niosh_section(result)),
         ("The clip", _facts(s)),
-        ("Settings used", _settings(result)),
+        ("Settings used", _settings(result, blur_faces=blur_faces)),
         ("Limits of this analysis", _limits(result, s)),
     ]
-    body = "".join(f"<h2>{_e(title)}</h2>{content}" for title, content in sections)
+    body = "".join(f"<h2>{e(title)}</h2>{content}" for title, content in sections)
+    given = s.get("assessment") or {}
+    title = given.get("task") or name
     return (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
-        f"<title>Lifting-risk report: {_e(name)}</title><style>{CSS}</style></head><body>"
-        f"<h1>Lifting-risk report</h1><p class=sub>{_e(name)} &middot; created {when} "
+        f"<title>Lifting-risk report: {e(title)}</title>"
+        f'<meta name="generator" content="posture {e(__version__)}">'
+        + (
+            f'<meta name="author" content="{e(given["assessor"])}">'
+            if given.get("assessor")
+            else ""
+        )
+        + f'<meta name="description" content="{e(_footer_text(s, name, created))}">'
+        f"<style>{CSS}{footer_css(_footer_text(s, name, created))}</style></head><body>"
+        f"<h1>Lifting-risk report</h1><p class=sub>{e(name)} &middot; created {created} "
         f"with posture {__version__}</p>{body}</body></html>\n"
     )
 
@@ -337,3 +317,34 @@ def write_report(result: Result, path: str | Path, *, blur_faces: bool = True) -
     p = Path(path)
     atomic_write_text(p, render_report(result, blur_faces=blur_faces))
     return p
+
+
+@dataclass(frozen=True)
+class Reports:
+    """The report files written, and why the PDF is missing (one line) when it is."""
+
+    html: Path
+    pdf: Path | None
+    pdf_missing: str | None = None
+
+    @property
+    def outputs(self) -> dict[str, Path]:
+        return {"report": self.html, **({"report_pdf": self.pdf} if self.pdf else {})}
+
+
+def write_reports(result: Result, out_dir: str | Path, *, blur_faces: bool = True) -> Reports:
+    """``report.html`` and ``report.pdf`` (the same document on A4 pages) in ``out_dir``.
+    Without a PDF engine the HTML is still written, an earlier PDF removed, and
+    ``pdf_missing`` says why."""
+    from posture.report.pdf import PdfUnavailable, html_to_pdf
+
+    out = Path(out_dir)
+    html = render_report(result, blur_faces=blur_faces)
+    atomic_write_text(out / "report.html", html)
+    try:
+        pdf: Path | None = html_to_pdf(html, out / "report.pdf")
+        missing = None
+    except PdfUnavailable as exc:
+        (out / "report.pdf").unlink(missing_ok=True)  # never an earlier run's PDF beside it
+        pdf, missing = None, f"report.pdf not written: {exc}"
+    return Reports(out / "report.html", pdf, missing)

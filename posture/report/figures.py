@@ -45,6 +45,7 @@ def moment_pictures(result: Result, rows: Iterable[int], *, blur_faces: bool) ->
     if video is None or not Path(video).is_file():
         return {}
     rec, t_s = result.recording, result.analysis.t_s
+    mirrored = bool(result.source.get("mirrored"))  # a live session's video, as shown
     out: dict[int, str] = {}
     for row in sorted(set(rows)):
         rgb = read_frame(video, float(t_s[row])) if 0 <= row < len(t_s) else None
@@ -53,12 +54,22 @@ def moment_pictures(result: Result, rows: Iterable[int], *, blur_faces: bool) ->
         img = rgb.copy()
         if blur_faces:
             at = [
-                (p.person_id, p.image_xyz[row], p.visibility[row])
+                (
+                    p.person_id,
+                    _mirror_x(p.image_xyz[row]) if mirrored else p.image_xyz[row],
+                    p.visibility[row],
+                )
                 for p in rec.people
                 if row < len(p.t_s) and p.pose_found[row]
             ]
             blur(img, people_views(at, (img.shape[1], img.shape[0])))
         out[row] = _png(img)
+    return out
+
+
+def _mirror_x(image_xyz: np.ndarray) -> np.ndarray:
+    out = np.array(image_xyz, copy=True)
+    out[:, 0] = 1.0 - out[:, 0]
     return out
 
 
@@ -72,6 +83,11 @@ LEVEL_HEX = {
     "negligible": "#8fd19e",
     "very_high": "#8c1b2e",
     "very high": "#8c1b2e",
+    # RULA's action levels, on the same scale
+    "acceptable": _hex(RISK_RGB["low"]),
+    "investigate": _hex(RISK_RGB["medium"]),
+    "change_soon": _hex(RISK_RGB["high"]),
+    "change_now": "#8c1b2e",
 }
 
 

@@ -180,6 +180,22 @@ def lift_text(lift: Mapping[str, Any]) -> str:
     return text if li is None else f"{text}, LI {li:.2f}"
 
 
+def lift_notes(rows: list[dict[str, Any]]) -> list[str]:
+    """Each distinct NIOSH note of ``rows`` (:func:`lift_rows`) once, with the lifts it
+    applies to ("Every lift: ..." when it applies to all)."""
+    by_note: dict[str, list[str]] = {}
+    for k, row in enumerate(rows, 1):
+        for note in str(row.get("niosh_note") or "").split("; "):
+            if note:
+                by_note.setdefault(note, []).append(str(row.get("lift", k)))
+    return [
+        f"Every lift: {note}"
+        if len(ks) == len(rows) and len(rows) > 1
+        else f"Lift{'s' if len(ks) > 1 else ''} {', '.join(ks)}: {note}"
+        for note, ks in by_note.items()
+    ]
+
+
 def worst_lift_text(result: Result) -> str:
     worst = worst_lift(result)
     return "-" if worst is None else lift_text(worst)

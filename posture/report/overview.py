@@ -10,9 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posture import __version__
-from posture.report.document import CSS, _fmt, _share
 from posture.report.figures import hex_colour
-from posture.run.batch import OVERVIEW_COLUMNS, overview_row, riskiest_first
+from posture.report.html import CSS
+from posture.report.html import fmt as _fmt
+from posture.report.html import share as _share
+from posture.run.batch import (
+    OVERVIEW_COLUMNS,
+    RISKIEST_FIRST_RULE,
+    overview_row,
+    riskiest_first,
+)
 from posture.run.export import atomic_write_text, write_table_csv
 
 if TYPE_CHECKING:
@@ -115,8 +122,7 @@ def render_overview(
         f"<h1>Lifting-risk overview</h1><p class=sub>{len(rows)} recordings ({_e(tally)}) "
         f"&middot; created {when} with posture {__version__}</p>"
         f"<p>{_e(_task(settings))}</p>{table}"
-        '<p class="note">Riskiest first: by the share of time at high risk (the back-strain '
-        "risk factors behind the cues), then the REBA peak. Each name opens that recording's "
+        f'<p class="note">{_e(RISKIEST_FIRST_RULE)} Each name opens that recording\'s '
         "report; overview.csv has the same rows, with more columns, in the order given.</p>"
         "</body></html>\n"
     )

@@ -30,6 +30,7 @@ RUN_OUTPUTS = (
     "landmarks.npz",
     "annotated.mp4",
     "report.html",
+    "report.pdf",
 )
 
 #: The overview's columns, in order, with their meaning (README, "Many videos at once").
@@ -183,17 +184,32 @@ def run(
     return outcomes
 
 
-def riskiest_first(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Overview rows by the share of time at high risk, then the REBA peak; recordings not
-    analysed last."""
-    return sorted(
-        rows,
-        key=lambda r: (
-            r["status"] not in ("ok", "partial"),
-            -(r["time_high_share"] or 0.0),
-            -(r["reba_peak"] or 0.0),
-        ),
+#: The overview's order, in words: the page and the dashboard show it where the order is.
+RISKIEST_FIRST_RULE = (
+    "Riskiest first: the highest lifting index (when a load is given), then the most risky "
+    "lifts (stoops and twists under load), then the longest time at high risk, then the "
+    "highest REBA peak; recordings that could not be analysed come last."
+)
+
+
+def _risk_key(r: dict[str, Any]) -> tuple[float, ...]:
+    def value(key: str, missing: float = 0.0) -> float:
+        v = r.get(key)
+        return missing if v is None else float(v)
+
+    return (
+        float(r["status"] not in ("ok", "partial")),
+        -value("worst_lifting_index", -1.0),
+        -value("risky_lifts"),
+        -value("time_high_share"),
+        -value("reba_peak"),
     )
+
+
+def riskiest_first(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Overview rows in the order :data:`RISKIEST_FIRST_RULE` states (stable: ties keep
+    their order)."""
+    return sorted(rows, key=_risk_key)
 
 
 def overview_row(outcome: Outcome, root: Path) -> dict[str, Any]:
@@ -235,6 +251,7 @@ def overview_row(outcome: Outcome, root: Path) -> dict[str, Any]:
 
 __all__ = [
     "OVERVIEW_COLUMNS",
+    "RISKIEST_FIRST_RULE",
     "Job",
     "Outcome",
     "expand_inputs",

@@ -23,6 +23,7 @@ import cv2
 from posture import __version__
 from posture.assess.analysis import Analysis, analyze
 from posture.assess.tables import analysis_summary, frames_table, lifts_table
+from posture.core.assessment import Assessment
 from posture.core.config import Settings, as_dict
 from posture.core.errors import InputError, NoPersonError, PostureError
 from posture.core.gravity import GravityCue
@@ -93,6 +94,9 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, Path] = field(default_factory=dict)
+    #: The reviewer's fields (task, worker, ...): the report's head, summary.json's
+    #: ``assessment``; no number depends on them.
+    assessment: Assessment = field(default_factory=Assessment)
 
     def summary(self) -> dict[str, Any]:
         """summary.json: clip facts, results, and everything needed to reproduce them."""
@@ -121,6 +125,7 @@ class Result:
             "clip": clip,
             "people": self.people,
             "subject": a.raw.person_id,
+            "assessment": self.assessment.as_dict(),
             **figures,
             "warnings": self.warnings,
             "model": self.model,
@@ -165,9 +170,11 @@ def analyze_source(
     max_frames: int = 0,
     stop: Callable[[], bool] | None = None,
     cues: Sequence[GravityCue] = (),
+    assessment: Assessment | None = None,
 ) -> Result:
     """Analyse a video file (path) or a camera (index) end to end and write the outputs.
-    ``cues``: what else is known of the camera's gravity (a calibration clip's).
+    ``cues``: what else is known of the camera's gravity (a calibration clip's);
+    ``assessment``: the reviewer's fields, kept in summary.json.
 
     Decoding, pose estimation, drawing and encoding run on separate threads. A source that
     breaks halfway, or an interruption (Ctrl-C, ``stop()``), keeps and writes everything
@@ -213,6 +220,7 @@ def analyze_source(
             if isinstance(source, int) or not any(w.startswith("interrupted") for w in warnings):
                 raise
             raise KeyboardInterrupt from None
+        result.assessment = assessment or Assessment()
         if renderer is not None and writer is not None and tmp_video is not None:
             assert out_dir is not None
             t0 = time.perf_counter()
@@ -444,6 +452,7 @@ def analyze_landmarks(
     out_dir: Path | None = None,
     *,
     cues: Sequence[GravityCue] = (),
+    assessment: Assessment | None = None,
 ) -> Result:
     """Re-score a ``landmarks.npz`` (from a previous run, motion capture or synthetic poses)
     without the pose model; writes the same outputs, the video drawn on a plain background.
@@ -473,6 +482,7 @@ def analyze_landmarks(
         people,
         [],
         {"analysis": time.perf_counter() - t0},
+        assessment=assessment or Assessment(),
     )
     if out_dir is not None:
         if settings.output.video:

@@ -444,11 +444,17 @@ class VideoWriter:
         if not self._cv.isOpened():
             raise VideoError(f"cannot write VP9 video to {self.path}")
 
-    def write(self, rgb: np.ndarray, t_s: float) -> None:
-        """Queue one frame (``(H, W, 3)`` RGB, cropped to even size) shown at ``t_s``."""
+    def write(self, rgb: np.ndarray, t_s: float, *, block: bool = True) -> bool:
+        """Queue one frame (``(H, W, 3)`` RGB, cropped to even size) shown at ``t_s``. With
+        ``block=False`` a frame that finds the queue full is dropped (a live recording must
+        never hold the camera back); returns whether it was queued."""
         if self.error:
-            return
-        self._queue.put((rgb[: self.height, : self.width], t_s))
+            return False
+        try:
+            self._queue.put((rgb[: self.height, : self.width], t_s), block=block)
+        except queue.Full:
+            return False
+        return True
 
     def _run(self) -> None:
         background_priority()

@@ -36,6 +36,50 @@ def scrub(w: Watched, slider: Any, steps: int = 8) -> None:
     time.sleep(2.0)  # the last rerun draws its frame; a deleted image would be fetched by now
 
 
+#: The assessment typed into the sidebar, as summary.json keeps it.
+ASSESSMENT = {
+    "task": "Floor to bench",
+    "worker": "W-042",
+    "site": "Goods-in",
+    "assessor": "R. Quality",
+    "date": "2026-12-04",
+    "notes": "Filmed from the side.",
+}
+
+
+def fill_assessment(w: Watched) -> None:
+    """Type the assessment into the sidebar's fields (each commits on Tab)."""
+    labels = {
+        "task": "Task",
+        "worker": "Worker (name or id)",
+        "site": "Site",
+        "assessor": "Assessor",
+        "date": "Date of the assessment",
+        "notes": "Notes",
+    }
+    sidebar = w.page.get_by_test_id("stSidebar")
+    for key, label in labels.items():
+        if key == "date":  # a date picker: its text box has no label of its own
+            box = sidebar.get_by_test_id("stDateInput").filter(has_text=label)
+            field = box.locator("input")
+        else:
+            field = sidebar.get_by_label(label, exact=True)
+        field.fill(ASSESSMENT[key])
+        field.press("Enter" if key == "date" else "Tab")
+        if key == "date":
+            w.page.keyboard.press("Tab")  # out of the date box: its calendar closes
+        time.sleep(0.5)
+
+
+def pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+
+
 def download(w: Watched, label: str) -> bytes:
     with w.page.expect_download() as info:
         w.page.get_by_role("button", name=label).click()
@@ -78,6 +122,14 @@ def test_an_uploaded_clip_runs_to_timeline_lifts_and_downloads(
     watched: Watched, needs_media: None
 ) -> None:
     page = watched.page
+    fill_assessment(watched)
+    sidebar = page.get_by_test_id("stSidebar")
+    # the frequency left at 0 says in words what that means, where it is entered
+    assert sidebar.get_by_text(re.compile(r"^Not given \(0\): measured from the clip")).is_visible()
+    load = sidebar.get_by_label("Load weight (kg)", exact=True)
+    load.fill("10")
+    load.press("Enter")
+    time.sleep(1.0)
     page.get_by_text("Your video").click()
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload a video")
     uploader.locator("input[type='file']").set_input_files(str(CLIP))
@@ -85,6 +137,8 @@ def test_an_uploaded_clip_runs_to_timeline_lifts_and_downloads(
     assert page.get_by_role("heading", name=CLIP.name).is_visible()
     assert page.locator("video").count() >= 1  # the annotated video
     assert page.get_by_role("heading", name="Lifts").is_visible()
+    # with a load, the lifting index is a headline figure
+    assert page.get_by_test_id("stMetricLabel").filter(has_text="Worst lifting index").is_visible()
     details = page.get_by_text(re.compile(r"^frame \d+ · "))
     before = details.inner_text()
     page.get_by_role("slider").first.focus()
@@ -101,8 +155,16 @@ def test_an_uploaded_clip_runs_to_timeline_lifts_and_downloads(
     assert len(frames.splitlines()) == 63  # header + 62 frames
     summary = json.loads(download(watched, "summary.json"))
     assert summary["clip"]["frames"] == 62
+    assert summary["assessment"] == ASSESSMENT
+    assert summary["settings"]["task"]["load_kg"] == 10
     report = download(watched, "Report (HTML)").decode()
     assert "Lifting-risk report" in report and "Faces are blurred" in report
+    pdf = pdf_text(download(watched, "Report (PDF)"))
+    for key, value in ASSESSMENT.items():
+        assert value in pdf, key
+    assert f"Peak score {summary['reba_peak']:g}" in pdf  # REBA, then RULA
+    assert f"Peak score {summary['rula_peak']:g}" in pdf
+    assert "OWAS back posture" in pdf and "Faces are blurred in these pictures" in pdf
     if summary.get("lifts"):
         assert download(watched, "lifts.csv").decode().startswith("lift,")
     assert watched.unexplained_errors() == []
@@ -124,7 +186,9 @@ def test_several_uploads_are_compared_riskiest_first_and_filed_in_one_zip(
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload several videos")
     uploader.locator("input[type='file']").set_input_files([str(CLIP), str(hinge), str(notes)])
     page.get_by_role("heading", name="3 recordings").wait_for(timeout=180_000)
-    page.get_by_text(re.compile("^1 could not be analysed: notes.mp4 .*not a video")).wait_for()
+    # the reason in full, and the order's rule stated where the order is
+    page.get_by_text(re.compile(r"^notes\.mp4 could not be analysed: .*not a video")).wait_for()
+    assert page.get_by_text(re.compile("^Riskiest first: the highest lifting index")).is_visible()
     wait_for_results(watched)  # the first recording opened below the overview
     # riskiest first: the stoop is the first recording offered, and opened
     assert page.get_by_role("heading", name=hinge.name).is_visible()
@@ -265,6 +329,9 @@ def test_live_coaching_draws_the_skeleton_and_shows_readings(
     page.reload()
     page.get_by_text("What to analyse", exact=True).wait_for()
     page.get_by_role("tab", name="Live coaching").click()
+    # asked before starting: keep the annotated session video for the session report
+    page.get_by_text("Keep the annotated session video").click()
+    time.sleep(1.0)
     component = page.frame_locator("iframe[title*='streamlit_webrtc']")
     component.get_by_role("button", name="START").click()
     started = time.monotonic()
@@ -305,6 +372,41 @@ def test_live_coaching_draws_the_skeleton_and_shows_readings(
     page.get_by_text("Last session").wait_for(timeout=30_000)
     time.sleep(1.0)
     watched.screenshot("05_live_summary")
+    # the session's report: lifts, cues and scores over time, pictures from its video
+    pdf = pdf_text(download(watched, "Session report (PDF)"))
+    for words in ("Lifting-risk report", "live camera", "Standard scores", "Over time"):
+        assert words in pdf
+    assert "Bend your knees, not your back" in pdf  # the stoop's cue, raised live
+    report = download(watched, "Session report (HTML)").decode()
+    assert report.count('src="data:image/png;base64,') >= 2  # the timeline and a moment
+    video = download(watched, "Session video (MP4)")
+    assert video[4:8] == b"ftyp" and len(video) > 10_000
+    assert watched.unexplained_errors() == []
+    assert watched.outside_requests() == []
+
+
+@pytest.mark.parametrize("watched", [2400], indirect=True)
+def test_compare_takes_an_upload_directly(
+    watched: Watched, needs_media: None, tmp_path: Path
+) -> None:
+    import shutil
+
+    clip = tmp_path / "trainee_lift.mp4"  # a clip of the user's own, not a sample
+    shutil.copy(CLIP.parent / "hip_hinge_straight_knees_side.mp4", clip)
+    page = watched.page
+    page.get_by_role("tab", name="Compare lifts").click()
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Or upload clip B")
+    uploader.locator("input[type='file']").set_input_files(str(clip))
+    # the upload is chosen for B at once
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('input[aria-label=\"Clip B\"]')]"
+        ".some(i => i.value === 'uploaded: trainee_lift.mp4')",
+        timeout=60_000,
+    )
+    page.get_by_role("button", name="Compare").click()
+    page.get_by_role("heading", name=re.compile("^B: trainee_lift.mp4")).wait_for(timeout=180_000)
+    page.get_by_text("Time from the sync point").wait_for()
+    watched.screenshot("06b_compare_upload")
     assert watched.unexplained_errors() == []
     assert watched.outside_requests() == []
 

@@ -98,7 +98,16 @@ def test_make_run_serves_the_dashboard_unattended_and_privately(
     with out.open("wb") as o, err.open("wb") as e:
         # -o: never reinstall here (make test installed it); started from another folder
         make = subprocess.Popen(
-            ["make", "-s", "-o", ".venv/.installed", "-C", str(ROOT), "run", f"PORT={port}"],
+            [
+                "make",
+                "--no-print-directory",
+                "-o",
+                ".venv/.installed",
+                "-C",
+                str(ROOT),
+                "run",
+                f"PORT={port}",
+            ],
             cwd=tmp_path,
             env=env,
             stdin=subprocess.DEVNULL,

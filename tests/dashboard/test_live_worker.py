@@ -241,3 +241,56 @@ def test_the_delay_is_measured_against_the_best_frame_of_the_last_half_minute(
     clock.now = 141.0
     worker.process(frame(1), captured_s=141.0 - 0.15)
     assert worker.behind_ms == pytest.approx(50.0)
+
+
+@pytest.mark.media
+def test_a_kept_session_video_gives_the_report_its_pictures_faces_blurred_where_shown(
+    tmp_path: Path,
+) -> None:
+    """The live view is mirrored: the session video shows the person mirrored, and the
+    report's pictures blur the face where the video shows it, not where the camera saw it."""
+    import base64
+
+    import cv2
+
+    from posture.core.landmarks import LM
+    from posture.report import key_moments
+    from posture.report.figures import moment_pictures
+    from posture.video.io import open_video
+
+    clip = CLIP.parent / "hip_hinge_straight_knees_side.mp4"  # the face right of centre
+    if not clip.is_file():
+        pytest.skip("../shared/media is not available")
+    w = LiveWorker(DEFAULTS, video_path=tmp_path / "annotated.mp4")
+    with open_video(clip) as src:
+        for f in src:
+            w.process(f.rgb)
+    result = w.finish()
+    assert result is not None
+    assert result.outputs["video"] == tmp_path / "annotated.mp4"
+    assert result.source["mirrored"] is True
+    rows = [m.row for m in key_moments(result)]
+    blurred = moment_pictures(result, rows, blur_faces=True)
+    plain = moment_pictures(result, rows, blur_faces=False)
+    assert blurred and set(blurred) == set(plain)
+
+    def decode(b64: str) -> np.ndarray:
+        return cv2.imdecode(np.frombuffer(base64.b64decode(b64), np.uint8), cv2.IMREAD_COLOR)
+
+    def changed(diff: np.ndarray, x: float, y: float) -> float:
+        """Mean change over a small square around the normalised point (x, y)."""
+        h, wd = diff.shape[:2]
+        cx, cy, r = int(x * wd), int(y * h), 12
+        return float(diff[cy - r : cy + r, cx - r : cx + r].mean())
+
+    subject = result.recording.subject
+    checked = 0
+    for row in blurred:
+        nose = subject.image_xyz[row, LM.NOSE]
+        if not np.isfinite(nose).all() or abs(nose[0] - 0.5) < 0.1:
+            continue
+        diff = np.abs(decode(blurred[row]).astype(int) - decode(plain[row]).astype(int))
+        assert changed(diff, 1.0 - nose[0], nose[1]) > 2.0  # where the mirrored video shows it
+        assert changed(diff, nose[0], nose[1]) < 0.5  # where the camera saw it: untouched
+        checked += 1
+    assert checked > 0

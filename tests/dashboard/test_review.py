@@ -3,7 +3,8 @@ data) and the people to pick from."""
 
 from __future__ import annotations
 
-from app.review import LIFT_TABLE, _lift_notes, lift_table, person_labels
+from app.review import LIFT_TABLE, lift_table, person_labels
+from posture.report import lift_notes
 
 ROW = {
     "lift": 2,
@@ -16,6 +17,9 @@ ROW = {
     "trunk_flexion_at_lowest_deg": 80.04,
     "peak_twist_deg": None,
     "twisting_under_load": 1,
+    "reba_peak": 9.0,
+    "rula_peak": 7.0,
+    "owas_back_worst": 4.0,
     "rwl_origin_kg": 7.89,
     "li_origin": 1.5234,
     "li_destination": float("nan"),
@@ -33,20 +37,33 @@ def test_cells_are_words_and_rounded_numbers_and_missing_values_are_empty() -> N
     assert "None" not in lift_table([ROW]).to_string()
 
 
-def test_the_lifting_index_comes_right_after_the_times_and_notes_are_not_columns() -> None:
+def test_the_posture_comes_first_then_the_scores_and_notes_are_not_columns() -> None:
     columns = list(lift_table([ROW]))
     assert columns[:5] == ["lift", "style", "start_s", "lowest_s", "duration_s"]
-    assert columns[5:8] == ["li_origin", "li_destination", "rwl_origin_kg"]
+    assert columns[5:8] == ["trunk_flexion_at_lowest_deg", "peak_twist_deg", "twisting_under_load"]
+    assert columns[8:] == [
+        "reba_peak",
+        "rula_peak",
+        "owas_back_worst",
+        "li_origin",
+        "li_destination",
+        "rwl_origin_kg",
+        "partial",
+    ]
+    assert lift_table([ROW]).iloc[0]["reba_peak"] == "9"
     assert "niosh_note" not in columns and "niosh_note" not in LIFT_TABLE
 
 
 def test_a_note_shared_by_every_lift_is_written_once() -> None:
     rows = [ROW, {**ROW, "lift": 3}]
-    assert _lift_notes(rows) == ["Every lift: frequency assumed"]
-    assert _lift_notes([ROW, {**ROW, "lift": 3, "niosh_note": "other"}]) == [
+    assert lift_notes(rows) == ["Every lift: frequency assumed"]
+    assert lift_notes([ROW, {**ROW, "lift": 3, "niosh_note": "other"}]) == [
         "Lift 2: frequency assumed",
         "Lift 3: other",
     ]
+    # two notes of one lift ("; "-joined in lifts.csv) are two lines
+    both = {**ROW, "niosh_note": "frequency assumed; asymmetry assumed"}
+    assert lift_notes([both]) == ["Lift 2: frequency assumed", "Lift 2: asymmetry assumed"]
 
 
 def test_people_are_named_by_presence_place_and_size() -> None:

@@ -11,6 +11,7 @@ from app.settings_panel import (
     CAMERA,
     EXTRA_SECTIONS,
     FIELD_LABELS,
+    NOT_GIVEN,
     TASK,
     _label,
     _load_toml,
@@ -95,3 +96,13 @@ def test_a_loaded_settings_file_becomes_the_base_and_round_trips() -> None:
 def test_a_bad_settings_file_is_one_clear_line(text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("'", ".")):
         _load_toml(upload(text))
+
+
+def test_a_task_figure_left_at_0_is_said_not_given_in_words() -> None:
+    assert set(NOT_GIVEN) == {("task", "load_kg"), ("task", "lift_frequency_per_min")}
+    for (section, name), text in NOT_GIVEN.items():
+        assert getattr(getattr(DEFAULTS, section), name) == 0  # the default is "not given"
+        assert text.startswith("Not given (0): ")
+    frequency = NOT_GIVEN[("task", "lift_frequency_per_min")]
+    assert "1 minute or more with 2 lifts or more" in frequency
+    assert "0.2 lifts/min is assumed" in frequency
