@@ -31,7 +31,8 @@ from posture.run.recorded import Result
 from posture.video.draw import annotate
 from posture.video.io import Frame
 from posture.video.pose import PoseEstimator
-from posture.video.tracking import PersonTracker, SecondLook
+from posture.video.second_look import SecondLook
+from posture.video.tracking import PersonTracker
 from posture.video.views import frame_view
 
 #: Readings handed to the page with each frame (name -> measure).

@@ -30,12 +30,9 @@ from posture.video.draw import annotate
 from posture.video.io import Camera, Frame, VideoFile, VideoInfo, VideoWriter, open_video
 from posture.video.pose import DetectedPose, ModelInfo, PoseEstimator, resolve_model
 from posture.video.render import LaggedRenderer, Person, Row, output_size
-from posture.video.tracking import (
-    PersonTracker,
-    SecondLook,
-    most_visible_person,
-    recording_summaries,
-)
+from posture.video.second_look import SecondLook
+from posture.video.summaries import most_visible_person, recording_summaries
+from posture.video.tracking import PersonTracker
 from posture.video.views import PeopleAtFrame, frame_view
 
 Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
