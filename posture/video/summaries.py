@@ -4,6 +4,7 @@ picking a person, and the subject rule (the person most visible over the clip).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ import numpy as np
 from posture.core.geometry import nanmean
 from posture.core.landmarks import PoseRecording
 from posture.video.appearance import TORSO, landmark_box, presences, torso_anchor
+from posture.video.identity import TrackPart
 
 
 @dataclass(frozen=True)
@@ -113,3 +115,21 @@ def most_visible_person(rec: PoseRecording) -> int:
         if score > best_score:
             best, best_score = p.person_id, score
     return best
+
+
+def people_summaries(
+    people: Sequence[TrackPart], t_s: np.ndarray, aspect: float
+) -> list[TrackSummary]:
+    """:class:`TrackSummary` of each person of a recording, from their tracks; ``t_s`` ``(N,)``
+    the time of every frame."""
+    return [
+        summarise(
+            p.track_id,
+            p.image_xyz.astype(np.float64),
+            p.visibility.astype(np.float64),
+            t_s[p.rows],
+            len(t_s),
+            aspect,
+        )
+        for p in people
+    ]

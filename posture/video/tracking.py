@@ -22,7 +22,7 @@ from scipy.optimize import linear_sum_assignment
 
 from posture.core.config import TrackingSettings
 from posture.core.errors import NoPersonError
-from posture.core.landmarks import N_LANDMARKS, PoseRecording, PoseSequence
+from posture.core.landmarks import N_LANDMARKS, PoseRecording
 from posture.video.appearance import (
     TORSO,
     appearance,
@@ -34,8 +34,57 @@ from posture.video.appearance import (
     torso_in_picture,
     torso_turn_deg,
 )
+from posture.video.identity import TrackPart, recording, settle
 from posture.video.pose import DetectedPose
-from posture.video.summaries import TrackSummary, summarise
+from posture.video.summaries import TrackSummary, most_visible_person, people_summaries
+
+
+class _Store:
+    """A track's landmarks in chunks of preallocated arrays (no Python object per frame):
+    about 1 KB per frame seen."""
+
+    CHUNK = 256
+
+    def __init__(self) -> None:
+        self._chunks: list[tuple[np.ndarray, ...]] = []
+        self._used = 0  # rows used in the last chunk
+        self.count = 0
+
+    def append(self, row: int, p: DetectedPose, look: np.ndarray) -> None:
+        if not self._chunks or self._used == self.CHUNK:
+            c = self.CHUNK
+            self._chunks.append(
+                (
+                    np.empty(c, np.int64),
+                    np.empty((c, N_LANDMARKS, 3), np.float32),
+                    np.empty((c, N_LANDMARKS, 3), np.float32),
+                    np.empty((c, N_LANDMARKS), np.float32),
+                    np.empty((c, 6), np.float32),
+                )
+            )
+            self._used = 0
+        rows, world, image, vis, looks = self._chunks[-1]
+        k = self._used
+        rows[k], world[k], image[k], vis[k], looks[k] = (
+            row, p.world_xyz_m, p.image_xyz, p.visibility, look
+        )  # fmt: skip
+        self._used += 1
+        self.count += 1
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """(rows, world, image, visibility, looks), each with one entry per frame seen."""
+        if not self._chunks:
+            return (
+                np.empty(0, np.int64),
+                np.empty((0, N_LANDMARKS, 3), np.float32),
+                np.empty((0, N_LANDMARKS, 3), np.float32),
+                np.empty((0, N_LANDMARKS), np.float32),
+                np.empty((0, 6), np.float32),
+            )
+        last = [a[: self._used] for a in self._chunks[-1]]
+        return tuple(
+            np.concatenate([c[k] for c in self._chunks[:-1]] + [last[k]]) for k in range(5)
+        )
 
 
 @dataclass
@@ -47,10 +96,11 @@ class _Track:
     first_t: float
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
     colour: np.ndarray = field(default_factory=lambda: np.full(6, np.nan))
-    frames: list[int] = field(default_factory=list)
-    world: list[np.ndarray] = field(default_factory=list)
-    image: list[np.ndarray] = field(default_factory=list)
-    vis: list[np.ndarray] = field(default_factory=list)
+    store: _Store = field(default_factory=_Store)
+    last_image: np.ndarray | None = None
+    last_vis: np.ndarray | None = None
+    first_row: int = -1
+    last_row: int = -1
     weight: float = 0.0  # visibility-weighted presence (subject rule)
     sightings: int = 0  # frames the pose model itself found it in (not a second look)
     last_sighting_t: float = float("-inf")
@@ -149,7 +199,7 @@ class PersonTracker:
         kept = [(ids[i], p) for i, p in enumerate(detected) if ids[i] > 0]
         self._frame_marks = [marks[i] for i in keep]  # for recover(): who is already here
         for i in (i for i in range(len(detected)) if ids[i] > 0):
-            self._extend(by_id[ids[i]], detected[i], marks[i][0], marks[i][1], t_s, row)
+            self._extend(by_id[ids[i]], detected[i], marks[i][0], marks[i][1], t_s, row, looks[i])
             tr = by_id[ids[i]]
             tr.sightings += 1
             tr.last_sighting_t = t_s
@@ -176,7 +226,8 @@ class PersonTracker:
             established = tr.sightings >= MIN_SIGHTINGS
             if not (dt > 0 and t_s - tr.last_sighting_t <= within_s and established):
                 continue
-            box = landmark_box(tr.image[-1], tr.vis[-1])
+            assert tr.last_image is not None and tr.last_vis is not None
+            box = landmark_box(tr.last_image, tr.last_vis)
             move = tr.velocity * min(dt, 0.5) / np.array([self.aspect, 1.0])
             out.append((tr.track_id, box + np.r_[move, move]))
         return out
@@ -195,13 +246,15 @@ class PersonTracker:
         look = appearance(rgb, pose.image_xyz) if rgb is not None else None
         if self._cost(tr, centre, size, t_s, look) >= RECOVER_MAX_COST:
             return False
-        turn = torso_turn_deg(tr.image[-1], pose.image_xyz, self.aspect)
+        assert tr.last_image is not None
+        turn = torso_turn_deg(tr.last_image, pose.image_xyz, self.aspect)
         if not turn <= RECOVER_MAX_TURN_DEG:  # a somersault, or someone else's legs
             return False
         mark = (centre, size, pose_box(pose))
         if any(is_duplicate(mark, other) for other in self._frame_marks):
             return False
-        self._extend(tr, pose, centre, size, t_s, self._n_frames - 1)
+        seen = look if look is not None else np.full(6, np.nan)
+        self._extend(tr, pose, centre, size, t_s, self._n_frames - 1, seen)
         self._frame_marks.append(mark)
         return True
 
@@ -221,10 +274,17 @@ class PersonTracker:
         return sorted(kept)
 
     def _extend(
-        self, tr: _Track, p: DetectedPose, c: np.ndarray, s: float, t_s: float, row: int
+        self,
+        tr: _Track,
+        p: DetectedPose,
+        c: np.ndarray,
+        s: float,
+        t_s: float,
+        row: int,
+        look: np.ndarray,
     ) -> None:
         dt = t_s - tr.last_t
-        if tr.frames and 0 < dt <= 0.5:  # recent motion, bounded: a glitch cannot fling it
+        if tr.store.count and 0 < dt <= 0.5:  # recent motion, bounded: a glitch cannot fling it
             step = (c - tr.centre) / dt
             limit = 4.0 * tr.size
             norm = float(np.linalg.norm(step))
@@ -232,10 +292,11 @@ class PersonTracker:
                 step = step * (limit / norm)
             tr.velocity = 0.7 * tr.velocity + 0.3 * step
         tr.centre, tr.size, tr.last_t = c, 0.8 * tr.size + 0.2 * s, t_s
-        tr.frames.append(row)
-        tr.world.append(p.world_xyz_m)
-        tr.image.append(p.image_xyz)
-        tr.vis.append(p.visibility)
+        tr.store.append(row, p, look)
+        tr.last_image, tr.last_vis = p.image_xyz, p.visibility
+        if tr.first_row < 0:
+            tr.first_row = row
+        tr.last_row = row
         tr.weight += presence(p.image_xyz, p.visibility, self.aspect)
 
     def _cost(
@@ -261,26 +322,34 @@ class PersonTracker:
         return dist + 0.5 * size_ratio + APPEARANCE_WEIGHT * colour
 
     # ----------------------------------------------------------------------------------------
+    def parts(self) -> list[TrackPart]:
+        """Every track's landmarks (rows count this tracker's frames from 0)."""
+        out = []
+        for tr in self._tracks:
+            rows, world, image, vis, looks = tr.store.arrays()
+            out.append(TrackPart(tr.track_id, rows, world, image, vis, looks, tr.sightings))
+        return out
+
+    def timeline(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(t_s, frame_index)`` of every frame given to :meth:`update`."""
+        return np.array(self._t, dtype=np.float64), np.array(self._frame_index, dtype=np.int64)
+
+    def people(self) -> list[TrackPart]:
+        """The people of the frames so far, identities settled over all of them
+        (:func:`posture.video.identity.settle`)."""
+        t, _ = self.timeline()
+        return settle(self.parts(), t, self.aspect, self.settings)
+
     def summaries(self) -> list[TrackSummary]:
-        return [
-            summarise(
-                tr.track_id,
-                np.array(tr.image),
-                np.array(tr.vis),
-                np.array([self._t[r] for r in tr.frames]),
-                self._n_frames,
-                self.aspect,
-                score=tr.weight,
-            )
-            for tr in self._tracks
-        ]
+        """:class:`TrackSummary` of each of :meth:`people`."""
+        return people_summaries(self.people(), self.timeline()[0], self.aspect)
 
     def kept_ids(self) -> list[int]:
-        """Tracks long enough to be people, not flickers (``min_track_s``)."""
+        """Tracks long enough to be people, not flickers (``min_track_s``), as they stand."""
         keep = []
         for tr in self._tracks:
-            span = self._t[tr.frames[-1]] - self._t[tr.frames[0]] if tr.frames else 0.0
-            if span >= self.settings.min_track_s or len(tr.frames) >= 0.5 * self._n_frames:
+            span = self._t[tr.last_row] - self._t[tr.first_row] if tr.store.count else 0.0
+            if span >= self.settings.min_track_s or tr.store.count >= 0.5 * self._n_frames:
                 keep.append(tr.track_id)
         return keep
 
@@ -290,41 +359,18 @@ class PersonTracker:
         image_size_px: tuple[int, int] = (0, 0),
         meta: dict[str, object] | None = None,
     ) -> PoseRecording:
-        """All kept tracks on the clip's full timeline (NaN where a person was not seen)."""
-        t = np.array(self._t, dtype=np.float64)
-        fi = np.array(self._frame_index, dtype=np.int64)
-        people = []
-        for tr in self._tracks:
-            if tr.track_id not in self.kept_ids():
-                continue
-            n = len(t)
-            world = np.full((n, N_LANDMARKS, 3), np.nan, dtype=np.float32)
-            image = np.full((n, N_LANDMARKS, 3), np.nan, dtype=np.float32)
-            vis = np.full((n, N_LANDMARKS), np.nan, dtype=np.float32)
-            rows = np.array(tr.frames, dtype=np.int64)
-            world[rows], image[rows], vis[rows] = tr.world, tr.image, tr.vis
-            people.append(
-                PoseSequence(
-                    t_s=t,
-                    world_xyz_m=world,
-                    image_xyz=image,
-                    visibility=vis,
-                    frame_index=fi,
-                    image_size_px=image_size_px,
-                    person_id=tr.track_id,
-                )
-            )
+        """The people (:meth:`people`) on the clip's full timeline (NaN where a person was not
+        seen); ``subject`` 0: the most visible."""
+        t, fi = self.timeline()
+        people = self.people()
         if not people:
             raise NoPersonError("no person was found in the video")
-        chosen = subject if subject else self.most_visible()
-        ids = [p.person_id for p in people]
-        return PoseRecording(
-            people=tuple(people),
-            subject_id=chosen if chosen in ids else ids[0],
-            meta=dict(meta or {}),
-        )
+        rec = recording(people, t, fi, image_size_px, subject)
+        chosen = subject if subject in rec.person_ids else most_visible_person(rec)
+        return PoseRecording(rec.people, chosen, dict(meta or {}))
 
     def most_visible(self) -> int:
+        """The subject rule on the tracks as they stand (live: cheap, every frame)."""
         kept = self.kept_ids()
         best = max(
             (tr for tr in self._tracks if tr.track_id in kept),
