@@ -70,22 +70,45 @@ sequential run did, so differences are confined to a few frames after each lead-
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
+import cv2
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from posture.core.config import Settings
 from posture.core.errors import PostureError
+from posture.run.recorded import Result, people_at_row, result_from_tracks, write_outputs
+from posture.video.draw import FrameView, annotate
+from posture.video.finder import GraphPool
+from posture.video.identity import TrackPart, concat, torso
+from posture.video.io import VideoInfo, VideoWriter, open_video
+from posture.video.pose import ModelInfo, resolve_model
+from posture.video.remux import concat_videos
+from posture.video.render import output_size
+from posture.video.seek import RangeFile, frame_index
+from posture.video.tracking import PersonTracker
+from posture.video.views import frame_view
 
 #: Segments are at least this long (shorter ones cost more in start-up and lead-in than they
 #: gain), seconds of video.
 SEGMENT_MIN_S = 8.0
+#: Segments per worker when the clip is long enough: a worker that finishes early takes
+#: another, so one slow segment does not hold up the others.
+SEGMENTS_PER_WORKER = 2
 #: Frames analysed before a segment's own first frame, to join its people with the previous
 #: segment's: the pose model's tracking and smoothing settle within about half a second.
 LEAD_IN_S = 1.0
+#: A person of one segment is the previous segment's person when, over the lead-in, their
+#: torso centres are this close (median, in torso sizes) in at least MIN_COMMON frames.
+SAME_PERSON = 0.5
+MIN_COMMON = 3
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -124,26 +147,14 @@ class SegmentJob:
     pts: np.ndarray
     t_s: np.ndarray
     image_size_px: tuple[int, int]
-
-
-@dataclass(frozen=True)
-class TrackPart:
-    """One person tracked in one segment: ``rows`` ``(n,)`` int64 frame numbers (clip-wide)
-    where they were seen, with their landmarks there in the project's convention
-    (``world_xyz_m``, ``image_xyz`` ``(n, 33, 3)`` float32, ``visibility`` ``(n, 33)``)."""
-
-    track_id: int  # the segment's own number
-    rows: np.ndarray
-    world_xyz_m: np.ndarray
-    image_xyz: np.ndarray
-    visibility: np.ndarray
-    sightings: int  # frames the pose model itself found them in (not a second look)
+    model: ModelInfo | None = None  # None: resolved where the job runs (pose.model, models/)
 
 
 @dataclass(frozen=True)
 class SegmentResult:
-    """What one segment found (picklable). ``frames`` is how many frames were analysed,
-    lead-in included; fewer than the job asked for when the video broke (``error``)."""
+    """What one segment found (picklable): every track's landmarks over frames
+    ``[lead_in_frame, lead_in_frame + frames)``; ``frames`` is fewer than the job asked for
+    when the video broke or the work was interrupted (``error`` says which)."""
 
     segment: Segment
     frames: int
@@ -151,6 +162,11 @@ class SegmentResult:
     error: str | None = None
     warnings: tuple[str, ...] = ()
     timings_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        s = self.segment
+        return self.error is None and self.frames == s.stop_frame - s.lead_in_frame
 
 
 @dataclass(frozen=True)
@@ -160,16 +176,26 @@ class SegmentPlan:
 
     source: str
     settings: Settings
+    info: VideoInfo
+    model: ModelInfo
     pts: np.ndarray
     t_s: np.ndarray
-    image_size_px: tuple[int, int]
-    fps: float
+    key_pts: np.ndarray  # the key frames' timestamps
     segments: tuple[Segment, ...]
     sequential_why: str = ""  # why the clip is not split, when it is not
+
+    def key_frame_before(self, frame: int) -> int:
+        """The pts of the last key frame at or before ``frame``."""
+        keys = self.key_pts[self.key_pts <= self.pts[frame]]
+        return int(keys[-1]) if keys.size else int(self.key_pts[0])
 
     @property
     def n_frames(self) -> int:
         return len(self.t_s)
+
+    @property
+    def image_size_px(self) -> tuple[int, int]:
+        return self.info.width, self.info.height
 
     @property
     def jobs(self) -> list[SegmentJob]:
@@ -185,6 +211,7 @@ class SegmentPlan:
                     self.pts[part],
                     self.t_s[part],
                     self.image_size_px,
+                    self.model,
                 )
             )
         return out
@@ -192,77 +219,287 @@ class SegmentPlan:
 
 @dataclass(frozen=True)
 class JoinedRecording:
-    """The segments' tracks joined into one set of people over the whole clip."""
+    """The segments' tracks joined: one track per person and segment chain, over frames
+    ``[0, frames)`` (identities are settled over the whole clip afterwards, as in a
+    sequential run)."""
 
     plan: SegmentPlan
-    tracks: tuple[TrackPart, ...]  # ``track_id`` now the clip-wide person id
+    tracks: tuple[TrackPart, ...]
     frames: int
     warnings: tuple[str, ...] = ()
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
+# --- planning -------------------------------------------------------------------------------
+def plan_segments(
+    path: str | Path,
+    settings: Settings,
+    workers: int,
+    *,
+    max_frames: int = 0,
+    model: ModelInfo | None = None,
+) -> SegmentPlan:
+    """See the module docstring. ``max_frames``: only the first frames (0: all)."""
+    with open_video(path) as video:  # the same checks and one-line errors as a sequential run
+        info = video.info
+    index = frame_index(path)
+    n = min(index.n_frames, max_frames) if max_frames else index.n_frames
+    pts, t_s = index.pts[:n], index.t_s[:n]
+    duration = float(t_s[-1] - t_s[0]) if n > 1 else 0.0
+    fps = (n - 1) / duration if duration > 0 else (info.fps or 30.0)
+    count = segment_count(duration, workers)
+    why = index.problem or ("" if count > 1 else "one worker or a short clip")
+    if index.problem:
+        count = 1
+    bounds = [round(n * k / count) for k in range(count + 1)]
+    lead = max(round(LEAD_IN_S * fps), 1)
+    segments = []
+    for k in range(count):
+        first, stop = bounds[k], bounds[k + 1]
+        lead_in = max(first - lead, 0) if k else 0
+        seek = index.key_frame_before(lead_in) if n else 0
+        segments.append(Segment(k, lead_in, first, stop, seek))
+    return SegmentPlan(
+        str(path),
+        settings,
+        info,
+        model or resolve_model(settings.pose),
+        pts,
+        t_s,
+        index.key_pts,
+        tuple(segments),
+        why if count == 1 else "",
+    )
+
+
+def segment_count(duration_s: float, workers: int) -> int:
+    """How many segments a clip of ``duration_s`` is cut into for ``workers`` workers."""
+    if workers <= 1:
+        return 1
+    most = max(int(duration_s // SEGMENT_MIN_S), 1)
+    return max(min(workers * SEGMENTS_PER_WORKER, most), 1)
+
+
+# --- one segment, in any process ------------------------------------------------------------
+_POOLS: dict[tuple[str, str], GraphPool] = {}
+
+
+def graph_pool(settings: Settings, model: ModelInfo | None = None) -> GraphPool:
+    """This process's graphs for ``settings.pose`` (loaded at the first call, kept)."""
+    m = model or resolve_model(settings.pose)
+    key = (str(m.path), repr(settings.pose))
+    if key not in _POOLS:
+        _POOLS[key] = GraphPool(settings.pose, m)
+    return _POOLS[key]
+
+
+def analyze_segment(
+    job: SegmentJob,
+    *,
+    progress: Callable[[int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> SegmentResult:
+    """See the module docstring. ``progress(frames)`` is told of each frame analysed, and
+    ``stop()`` asked whether to stop early (the result then says ``interrupted``)."""
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    s, settings = job.segment, job.settings
+    try:
+        src = RangeFile(job.source, s.seek_pts, job.pts, job.t_s, s.lead_in_frame)
+    except PostureError as exc:
+        return SegmentResult(s, 0, (), error=str(exc))
+    w, h = src.info.width, src.info.height
+    tracker = PersonTracker(settings.tracking, aspect=w / h if h else 1.0)
+    finder = graph_pool(settings, job.model).finder(tracker, settings.tracking)
+    n, error = 0, None
+    try:
+        with src:
+            for frame in src:
+                finder(frame.index, frame.t_s, frame.rgb)
+                n += 1
+                if progress is not None:
+                    progress(n)
+                if stop is not None and stop():
+                    error = f"interrupted after {s.lead_in_frame + n} frames"
+                    break
+            error = error or src.error
+    except KeyboardInterrupt:
+        error = f"interrupted after {s.lead_in_frame + n} frames"
+    finally:
+        finder.close()
+    tracks = tuple(dataclasses.replace(p, rows=p.rows + s.lead_in_frame) for p in tracker.parts())
+    timings = {"wall": time.perf_counter() - t0, "cpu": time.process_time() - cpu0}
+    return SegmentResult(s, n, tracks, error, (), timings)
+
+
+# --- joining --------------------------------------------------------------------------------
+def join_segments(plan: SegmentPlan, parts: Iterable[SegmentResult]) -> JoinedRecording:
+    """See the module docstring. A segment that stopped early (a broken video, an interruption)
+    ends the recording there, with a warning: the frames after it are not analysed."""
+    t0 = time.perf_counter()
+    by_index = {p.segment.index: p for p in parts}
+    missing = [s.index for s in plan.segments if s.index not in by_index]
+    if missing:
+        raise SegmentError(f"segment {missing[0] + 1} of {len(plan.segments)} has no result")
+    people: list[list[TrackPart]] = []
+    frames, warnings = 0, []
+    for seg in plan.segments:
+        part = by_index[seg.index]
+        end = seg.lead_in_frame + part.frames  # frames actually analysed
+        if end <= seg.first_frame and seg.index:  # nothing of its own
+            warnings.append(part.error or f"segment {seg.index + 1} gave no frames")
+            break
+        own = [t.between(seg.first_frame, min(seg.stop_frame, end)) for t in part.tracks]
+        lead = [t.between(seg.lead_in_frame, seg.first_frame) for t in part.tracks]
+        _extend(people, own, lead, seg, plan.info)
+        frames = min(seg.stop_frame, end)
+        if not part.complete:
+            warnings.append(part.error or f"segment {seg.index + 1} stopped early")
+            break
+    tracks = tuple(concat(p, k + 1) for k, p in enumerate(people) if any(q.rows.size for q in p))
+    return JoinedRecording(
+        plan, tracks, frames, tuple(warnings), {"join": time.perf_counter() - t0}
+    )
+
+
+def _extend(
+    people: list[list[TrackPart]],
+    own: list[TrackPart],
+    lead: list[TrackPart],
+    seg: Segment,
+    info: VideoInfo,
+) -> None:
+    """Add one segment's tracks to the people so far: each to the person it matches over the
+    lead-in (the previous segment's frames there), else as a new person."""
+    aspect = info.width / info.height if info.height else 1.0
+    before = [concat(p, 0).between(seg.lead_in_frame, seg.first_frame) for p in people]
+    cost = np.full((len(own), len(people)), np.inf)
+    for i, mine in enumerate(lead):
+        for j, theirs in enumerate(before):
+            cost[i, j] = _lead_in_distance(mine, theirs, aspect)
+    matched: dict[int, int] = {}
+    if cost.size:
+        rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e6))
+        matched = {
+            int(r): int(c) for r, c in zip(rows, cols, strict=True) if cost[r, c] < SAME_PERSON
+        }
+    for i, mine in enumerate(own):
+        if not mine.rows.size:
+            continue
+        if i in matched:
+            people[matched[i]].append(mine)
+        else:
+            people.append([mine])
+
+
+def _lead_in_distance(a: TrackPart, b: TrackPart, aspect: float) -> float:
+    """Median distance of two tracks' torso centres over their common frames, in torso
+    sizes (inf with fewer than MIN_COMMON)."""
+    common, ia, ib = np.intersect1d(a.rows, b.rows, return_indices=True)
+    if common.size < MIN_COMMON:
+        return math.inf
+    ca, sa = torso(a.image_xyz[ia], aspect)
+    cb, sb = torso(b.image_xyz[ib], aspect)
+    d = np.linalg.norm(ca - cb, axis=1) / np.maximum((sa + sb) / 2, 1e-6)
+    d = d[np.isfinite(d)]
+    return float(np.median(d)) if d.size >= MIN_COMMON else math.inf
+
+
+# --- the final result -----------------------------------------------------------------------
+def finish(
+    plan: SegmentPlan, joined: JoinedRecording, settings: Settings, out_dir: Path | None
+) -> Result:
+    """See the module docstring."""
+    frames = joined.frames
+    timings = dict(joined.timings_s)
+    result = result_from_tracks(
+        list(joined.tracks),
+        plan.t_s[:frames],
+        np.arange(frames, dtype=np.int64),
+        plan.info,
+        plan.model,
+        settings,
+        list(joined.warnings),
+        timings,
+        out_dir,
+    )
+    if out_dir is not None:
+        write_outputs(result, out_dir)
+    return result
+
+
+# --- the annotated video, segment by segment ------------------------------------------------
 @dataclass(frozen=True)
 class RenderJob:
-    """Drawing one segment of the annotated video (picklable): the segment's frames and what
-    each shows (:class:`posture.video.draw.FrameView`, one per frame)."""
+    """Drawing one segment of the annotated video (picklable): the segment's frames (their
+    timestamps ``pts``, times ``t_s``, from ``first_frame``, decoded from the key frame
+    ``seek_pts``) and what each shows (a :class:`posture.video.draw.FrameView` per frame)."""
 
     source: str
-    segment: Segment
+    index: int
+    seek_pts: int
+    first_frame: int
     pts: np.ndarray
     t_s: np.ndarray
-    views: tuple[Any, ...]
+    views: tuple[FrameView, ...]
     size: tuple[int, int]
     fps: float
     blur_faces: bool
 
 
-def plan_segments(path: str | Path, settings: Settings, workers: int) -> SegmentPlan:
-    """See the module docstring."""
-    raise NotImplementedError("segments: the contract is fixed, the implementation follows")
-
-
-def analyze_segment(job: SegmentJob) -> SegmentResult:
-    """See the module docstring."""
-    raise NotImplementedError("segments: the contract is fixed, the implementation follows")
-
-
-def join_segments(plan: SegmentPlan, parts: Iterable[SegmentResult]) -> JoinedRecording:
-    """See the module docstring."""
-    raise NotImplementedError("segments: the contract is fixed, the implementation follows")
-
-
-def finish(plan: SegmentPlan, joined: JoinedRecording, settings: Settings, out_dir: Path) -> Any:
-    """See the module docstring (returns a :class:`posture.run.recorded.Result`)."""
-    raise NotImplementedError("segments: the contract is fixed, the implementation follows")
-
-
-def render_jobs(plan: SegmentPlan, result: Any) -> list[RenderJob]:
-    """See the module docstring."""
-    raise NotImplementedError("segments: the contract is fixed, the implementation follows")
+def render_jobs(plan: SegmentPlan, result: Result) -> list[RenderJob]:
+    """One :class:`RenderJob` per segment with frames analysed, in order."""
+    rec, analysis = result.recording, result.analysis
+    info = plan.info
+    size = output_size(info.width, info.height, plan.settings.output.video_max_height)
+    n = analysis.n_frames
+    jobs = []
+    for seg in plan.segments:
+        first, stop = seg.first_frame, min(seg.stop_frame, n)
+        if stop <= first:
+            break
+        views = tuple(
+            frame_view(analysis, row, people_at_row(rec, row), size) for row in range(first, stop)
+        )
+        jobs.append(
+            RenderJob(
+                plan.source,
+                seg.index,
+                plan.key_frame_before(first),
+                first,
+                plan.pts[first:stop],
+                plan.t_s[first:stop],
+                views,
+                size,
+                info.fps,
+                plan.settings.output.blur_faces,
+            )
+        )
+    return jobs
 
 
 def render_segment(job: RenderJob, out: Path) -> Path:
     """See the module docstring."""
-    raise NotImplementedError("segments: the contract is fixed, the implementation follows")
+    with (
+        RangeFile(job.source, job.seek_pts, job.pts, job.t_s, job.first_frame) as src,
+        VideoWriter(out, job.size, job.fps) as writer,
+    ):
+        for frame, view in zip(src, job.views, strict=False):
+            small = (
+                cv2.resize(frame.rgb, job.size, interpolation=cv2.INTER_AREA)
+                if (frame.rgb.shape[1], frame.rgb.shape[0]) != job.size
+                else frame.rgb
+            )
+            writer.write(annotate(small, view, blur=job.blur_faces, in_place=True), frame.t_s)
+        if src.error:
+            raise SegmentError(f"drawing segment {job.index + 1}: {src.error}")
+    if writer.error:
+        raise SegmentError(writer.error)
+    return out
 
 
 def join_videos(pieces: Sequence[Path], dest: Path) -> None:
     """See the module docstring."""
-    raise NotImplementedError("segments: the contract is fixed, the implementation follows")
-
-
-def analyze_in_segments(
-    path: str | Path,
-    settings: Settings,
-    out_dir: Path | None,
-    *,
-    workers: int,
-    map_fn: MapFn[Any, Any] | None = None,
-) -> Any:
-    """The whole of it: plan, analyse the segments through ``map_fn`` (default: a process
-    pool of ``workers`` processes), join, finish, draw the video through ``map_fn`` and join
-    it. Returns a :class:`posture.run.recorded.Result`."""
-    raise NotImplementedError("segments: the contract is fixed, the implementation follows")
+    concat_videos(pieces, dest)
 
 
 __all__ = [
@@ -276,9 +513,9 @@ __all__ = [
     "SegmentPlan",
     "SegmentResult",
     "TrackPart",
-    "analyze_in_segments",
     "analyze_segment",
     "finish",
+    "graph_pool",
     "join_segments",
     "join_videos",
     "plan_segments",
