@@ -44,6 +44,7 @@ from posture.run.segments import (
     render_jobs,
     render_segment,
 )
+from posture.video.native_logs import quiet_environment
 from posture.video.pose import ModelInfo
 
 J = TypeVar("J")
@@ -62,7 +63,7 @@ def _start(settings: Settings, model: ModelInfo, done: Any, cancel: Any) -> None
     # Ctrl-C reaches the whole process group: the parent sets ``cancel`` and every worker
     # ends its segment cleanly, returning what it analysed
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ.setdefault("GLOG_minloglevel", "2")
+    quiet_environment()
     graph_pool(settings, model).warm()
 
 
