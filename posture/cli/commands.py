@@ -7,6 +7,7 @@ import contextlib
 import functools
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -275,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--headless", action="store_true", help="do not open a browser")
 
-    b = add("bench", help="measure speed: whole pipeline vs. pose model alone")
+    b = add("bench", help="measure speed: posture analyze vs. MediaPipe's pose model alone")
     b.add_argument(
         "video", nargs="?", help="clip to measure (default: a clip from ../shared/media)"
     )
@@ -289,6 +290,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the pipeline without the annotated video (shows what drawing and encoding cost)",
     )
+    b.add_argument(
+        "--memory",
+        action="store_true",
+        help="measure memory instead: the clip looped to 30 s, 5 min and 30 min, each analysed",
+    )
+    b.add_argument(
+        "--minutes",
+        metavar="M,M,...",
+        help="with --memory: the lengths to loop the clip to (default 0.5,5,30)",
+    )
+    b.add_argument("--json", action="store_true", help="also print every run as JSON")
     b.add_argument(
         "--live",
         action="store_true",
@@ -412,8 +424,12 @@ def _analyze_one(
             progress.close()
     if not args.no_report:
         from posture.report import write_report
+        from posture.run.export import write_json
 
+        t0 = time.perf_counter()
         result.outputs["report"] = write_report(result, out / "report.html")
+        result.timings["report"] = time.perf_counter() - t0
+        write_json(out / "summary.json", result.summary())
     else:
         (out / "report.html").unlink(missing_ok=True)  # not one left from an earlier run
     return result

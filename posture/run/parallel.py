@@ -108,13 +108,8 @@ class Workers:
         self._done = ctx.Value("q", 0)
         self._cancel = ctx.Event()
         self._pool: cf.ProcessPoolExecutor | None = None
-        if workers > 1:
-            self._pool = cf.ProcessPoolExecutor(
-                workers - 1,
-                mp_context=ctx,
-                initializer=_start,
-                initargs=(settings, model, self._done, self._cancel),
-            )
+        self._pool_args = (settings, model, self._done, self._cancel)
+        self._ctx = ctx
         self._here = cf.ThreadPoolExecutor(1, thread_name_prefix="posture-segment")
         # this process counts into the same counter as the pool
         global _done, _cancel
@@ -133,13 +128,19 @@ class Workers:
     ) -> list[R]:
         """``fn`` over ``jobs`` on every worker, one job at a time each; results in the jobs'
         order. ``progress()`` is called a few times a second while they run."""
+        if len(jobs) > 1:
+            self._start_pool()
         todo = deque(enumerate(jobs))
         results: dict[int, R] = {}
         running: dict[cf.Future[R], tuple[int, str]] = {}
         busy = {"here": 0, "pool": 0}
         capacity = {"here": 1, "pool": self.workers - 1}
         while todo or running:
-            for where, executor in (("pool", self._pool), ("here", self._here)):
+            executors: tuple[tuple[str, cf.Executor | None], ...] = (
+                ("pool", self._pool),
+                ("here", self._here),
+            )
+            for where, executor in executors:
                 while todo and executor is not None and busy[where] < capacity[where]:
                     k, job = todo.popleft()
                     running[executor.submit(fn, job)] = (k, where)
@@ -163,6 +164,17 @@ class Workers:
             if progress is not None:
                 progress()
         return [results[k] for k in sorted(results)]
+
+    def _start_pool(self) -> None:
+        """The pool's processes, started when a first recording has more than one segment (a
+        short clip alone never pays for them); they load the pose model as they start."""
+        if self._pool is None and self.workers > 1:
+            self._pool = cf.ProcessPoolExecutor(
+                self.workers - 1,
+                mp_context=self._ctx,
+                initializer=_start,
+                initargs=self._pool_args,
+            )
 
     @property
     def cancelled(self) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import os
 import tempfile
 from dataclasses import dataclass
@@ -131,15 +132,11 @@ def build_bundle_from_wheel(dest_dir: Path | None = None) -> Path:
     The cached file name carries a hash of the source weights, so a different mediapipe
     build gets its own bundle. Raises :class:`ModelError` when the weights are missing.
     """
-    try:
-        import mediapipe
-        from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer as mw
-        from mediapipe.tasks.python.metadata.metadata_writers import (
-            model_asset_bundle_utils as bundle_utils,
-        )
-    except ImportError as exc:  # pragma: no cover - mediapipe is a hard dependency
-        raise ModelError(f"mediapipe is not installed correctly ({exc})") from exc
-    mp_dir = Path(mediapipe.__file__).parent
+    # found without importing mediapipe: a bundle built before costs no import of its writers
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None or spec.origin is None:  # pragma: no cover - a hard dependency
+        raise ModelError("mediapipe is not installed")
+    mp_dir = Path(spec.origin).parent
     sources = [
         (name, mp_dir / rel, mean, std, n_out) for name, rel, mean, std, n_out in WHEEL_MODELS
     ]
@@ -154,6 +151,14 @@ def build_bundle_from_wheel(dest_dir: Path | None = None) -> Path:
     out = out_dir / f"pose_landmarker_wheel_full_{digest}.task"
     if out.is_file():
         return out
+    try:
+        import mediapipe
+        from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer as mw
+        from mediapipe.tasks.python.metadata.metadata_writers import (
+            model_asset_bundle_utils as bundle_utils,
+        )
+    except ImportError as exc:  # pragma: no cover - mediapipe is a hard dependency
+        raise ModelError(f"mediapipe is not installed correctly ({exc})") from exc
     parts: dict[str, bytes] = {}
     for name, path, mean, std, n_out in sources:
         writer = mw.MetadataWriter.create(bytearray(path.read_bytes()))
