@@ -23,6 +23,7 @@ processes sampled as they run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -87,10 +88,8 @@ def _tree(pid: int) -> list[int]:
         p = todo.pop()
         out.append(p)
         for task in Path(f"/proc/{p}/task").glob("*/children"):
-            try:
+            with contextlib.suppress(OSError):
                 todo += [int(c) for c in task.read_text().split()]
-            except OSError:
-                pass
     return out
 
 
