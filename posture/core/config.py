@@ -598,6 +598,22 @@ class RunSettings:
         lo=0,
         hi=256,
     )
+    segment_min_s: float = setting(
+        8.0,
+        "a recording is cut into segments no shorter than this (shorter ones cost more in "
+        "start-up and lead-in than they gain)",
+        lo=0.5,
+        hi=3600.0,
+        unit="s",
+    )
+    lead_in_s: float = setting(
+        1.0,
+        "each segment but the first starts this much earlier, to join its people with the "
+        "previous segment's",
+        lo=0.2,
+        hi=30.0,
+        unit="s",
+    )
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ so a runner only has to supply how the jobs travel:
 ``plan_segments(path, settings, workers) -> SegmentPlan``
     Reads the video's packet index (no decoding; about a second for 30 minutes of video) for
     every frame's timestamp and the key frames. One segment when ``workers`` is 1, the clip is
-    shorter than two segments' minimum (``SEGMENT_MIN_S``), or its timestamps cannot be trusted
+    shorter than two segments' minimum (``run.segment_min_s``), or its timestamps cannot be trusted
     for seeking (no or repeated timestamps: then the plan says why in ``plan.sequential_why``).
     Segments are contiguous and cover every frame exactly once: ``segments[i].stop_frame ==
     segments[i + 1].first_frame``.
@@ -64,7 +64,7 @@ so a runner only has to supply how the jobs travel:
 Equal to a sequential run, within these tolerances (``tests/integration/test_segments.py``):
 the same people (ids and subject), the same lifts (count and style, times within 0.1 s), every
 measure within 1 deg (1 cm) on at least 99 % of frames. The pose model's own tracking begins
-afresh at each segment's lead-in; after ``LEAD_IN_S`` it follows the same people as the
+afresh at each segment's lead-in; after ``run.lead_in_s`` it follows the same people as the
 sequential run did, so differences are confined to a few frames after each lead-in.
 """
 
@@ -96,15 +96,12 @@ from posture.video.seek import RangeFile, frame_index
 from posture.video.tracking import PersonTracker
 from posture.video.views import frame_view
 
-#: Segments are at least this long (shorter ones cost more in start-up and lead-in than they
-#: gain), seconds of video.
-SEGMENT_MIN_S = 8.0
-#: Segments per worker when the clip is long enough: a worker that finishes early takes
-#: another, so one slow segment does not hold up the others.
+#: Segments per worker when the clip is long enough (segments are at least
+#: ``run.segment_min_s``): a worker that finishes early takes another, so one slow segment does
+#: not hold up the others. Each segment but the first begins ``run.lead_in_s`` early, to join its
+#: people with the previous segment's: the pose model's tracking and smoothing settle within
+#: about half a second.
 SEGMENTS_PER_WORKER = 2
-#: Frames analysed before a segment's own first frame, to join its people with the previous
-#: segment's: the pose model's tracking and smoothing settle within about half a second.
-LEAD_IN_S = 1.0
 #: A person of one segment is the previous segment's person when, over the lead-in, their
 #: torso centres are this close (median, in torso sizes) in at least MIN_COMMON frames.
 SAME_PERSON = 0.5
@@ -247,12 +244,12 @@ def plan_segments(
     pts, t_s = index.pts[:n], index.t_s[:n]
     duration = float(t_s[-1] - t_s[0]) if n > 1 else 0.0
     fps = (n - 1) / duration if duration > 0 else (info.fps or 30.0)
-    count = segment_count(duration, workers)
+    count = segment_count(duration, workers, settings.run.segment_min_s)
     why = index.problem or ("" if count > 1 else "one worker or a short clip")
     if index.problem:
         count = 1
     bounds = [round(n * k / count) for k in range(count + 1)]
-    lead = max(round(LEAD_IN_S * fps), 1)
+    lead = max(round(settings.run.lead_in_s * fps), 1)
     segments = []
     for k in range(count):
         first, stop = bounds[k], bounds[k + 1]
@@ -272,11 +269,12 @@ def plan_segments(
     )
 
 
-def segment_count(duration_s: float, workers: int) -> int:
-    """How many segments a clip of ``duration_s`` is cut into for ``workers`` workers."""
+def segment_count(duration_s: float, workers: int, min_s: float) -> int:
+    """How many segments a clip of ``duration_s`` is cut into for ``workers`` workers, each
+    at least ``min_s`` long."""
     if workers <= 1:
         return 1
-    most = max(int(duration_s // SEGMENT_MIN_S), 1)
+    most = max(int(duration_s // min_s), 1)
     return max(min(workers * SEGMENTS_PER_WORKER, most), 1)
 
 
@@ -503,8 +501,7 @@ def join_videos(pieces: Sequence[Path], dest: Path) -> None:
 
 
 __all__ = [
-    "LEAD_IN_S",
-    "SEGMENT_MIN_S",
+    "SEGMENTS_PER_WORKER",
     "JoinedRecording",
     "RenderJob",
     "Segment",
