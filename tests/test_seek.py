@@ -12,7 +12,7 @@ import pytest
 
 from posture.video.io import VideoWriter, open_video
 from posture.video.remux import concat_videos, loop_video
-from posture.video.seek import RangeFile, frame_index
+from posture.video.seek import FrameStep, RangeFile, frame_index, frames_taken
 
 W, H, N, GOP = 64, 48, 90, 10
 
@@ -95,3 +95,26 @@ def test_a_looped_clip_plays_each_repetition_after_the_last(clip: Path, tmp_path
     looped = list(open_video(tmp_path / "loop.mp4"))
     first = list(open_video(clip))
     assert np.array_equal(looped[N + 5].rgb, first[5].rgb)  # packets copied, not re-encoded
+
+
+@pytest.mark.parametrize(
+    ("max_fps", "kept"),
+    [
+        (0.0, list(range(12))),
+        (10.0, [0, 3, 6, 9]),
+        (15.0, [0, 2, 4, 6, 8, 10]),
+        (40.0, list(range(12))),
+    ],
+)
+def test_max_fps_passes_over_frames_evenly(max_fps: float, kept: list[int]) -> None:
+    t_s = np.arange(12) / 30.0
+    assert np.flatnonzero(frames_taken(t_s, max_fps)).tolist() == kept
+
+
+def test_max_fps_takes_the_same_frames_when_timestamps_jitter() -> None:
+    rng = np.random.default_rng(3)
+    t_s = np.arange(300) / 30.0 + rng.uniform(-0.002, 0.002, 300)
+    taken = np.flatnonzero(frames_taken(t_s, 10.0))
+    assert np.all(np.diff(taken) == 3)
+    step = FrameStep(10.0)
+    assert [k for k, t in enumerate(t_s) if step.take(float(t))] == taken.tolist()

@@ -58,6 +58,15 @@ class PoseSettings:
         choices=("lite", "full", "heavy"),
     )
     num_poses: int = setting(4, "most people detected per frame", lo=1, hi=10)
+    max_fps: float = setting(
+        0.0,
+        "analyse at most this many frames per second, passing over the others (a long "
+        "recording in a fraction of the time; the annotated video shows the frames analysed); "
+        "0: every frame",
+        lo=0.0,
+        hi=240.0,
+        unit="1/s",
+    )
     search_every_s: float = setting(
         1.0,
         "while anyone is in view, how often the whole picture is searched for people who came "

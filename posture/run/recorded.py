@@ -39,6 +39,7 @@ from posture.video.identity import (
 from posture.video.io import Camera, VideoFile, VideoInfo, VideoWriter, open_video
 from posture.video.pose import ModelInfo, resolve_model
 from posture.video.render import LaggedRenderer, Person, Row, output_size
+from posture.video.seek import FrameStep
 from posture.video.summaries import most_visible_person, people_summaries, recording_summaries
 from posture.video.tracking import PersonTracker
 from posture.video.views import PeopleAtFrame, frame_view
@@ -179,8 +180,9 @@ def analyze_source(
                 writer, settings, (info.width, info.height), subject=settings.subject.person
             )
         warnings: list[str] = []
+        step = FrameStep(settings.pose.max_fps)
         with prompt_gil_handover():
-            n = _run_frames(src, finder, renderer, progress, max_frames, stop, warnings)
+            n = _run_frames(src, finder, step, renderer, progress, max_frames, stop, warnings)
         finder.close()
         finder = None
         if getattr(src, "error", None):
@@ -272,6 +274,7 @@ def result_from_tracks(
 def _run_frames(
     src: VideoFile | Camera,
     finder: PeopleFinder,
+    step: FrameStep,
     renderer: LaggedRenderer | None,
     progress: Progress | None,
     max_frames: int,
@@ -289,13 +292,15 @@ def _run_frames(
 
     try:
         for frame in src:
+            if not step.take(frame.t_s):  # pose.max_fps: passed over
+                continue
             people = finder(frame.index, frame.t_s, frame.rgb)
             if renderer is not None:
                 persons = [Person(i, p.world_xyz_m, p.image_xyz, p.visibility) for i, p in people]
                 renderer.submit(Row(n, frame.index, frame.t_s, persons), frame.rgb)
             n += 1
             if progress is not None:
-                progress(n, total)
+                progress(frame.index + 1, total)
             if (max_frames and n >= max_frames) or (stop is not None and stop()):
                 break
     except KeyboardInterrupt:
@@ -349,12 +354,15 @@ def redraw_video(
     with open_video(path) as src:
         size = output_size(src.info.width, src.info.height, settings.output.video_max_height)
         with VideoWriter(out, size, src.info.fps) as writer:
-            n = analysis.n_frames
+            numbers = analysis.raw.frame_index  # the frames analysed (pose.max_fps)
             for frame in src:
-                if frame.index >= n:
+                if frame.index > numbers[-1]:
                     break
+                row = int(np.searchsorted(numbers, frame.index))
+                if numbers[row] != frame.index:
+                    continue
                 small = cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
-                view = frame_view(analysis, frame.index, people_at_row(rec, frame.index), size)
+                view = frame_view(analysis, row, people_at_row(rec, row), size)
                 writer.write(annotate(small, view, blur=settings.output.blur_faces), frame.t_s)
 
 

@@ -92,7 +92,7 @@ from posture.video.io import VideoInfo, VideoWriter, open_video
 from posture.video.pose import ModelInfo, resolve_model
 from posture.video.remux import concat_videos
 from posture.video.render import output_size
-from posture.video.seek import RangeFile, frame_index
+from posture.video.seek import RangeFile, frame_index, frames_taken
 from posture.video.tracking import PersonTracker
 from posture.video.views import frame_view
 
@@ -122,7 +122,8 @@ class SegmentError(PostureError):
 class Segment:
     """One time segment: the frames it owns, ``[first_frame, stop_frame)``, and the frames
     analysed before them to join its people with the previous segment's, ``[lead_in_frame,
-    first_frame)``. Frame numbers count from the clip's first frame, as in frames.csv."""
+    first_frame)``. Frames are counted among those analysed, from 0 (the rows of frames.csv:
+    every frame of the video unless ``pose.max_fps`` passes over some)."""
 
     index: int
     lead_in_frame: int
@@ -138,13 +139,15 @@ class SegmentJob:
     source: str
     segment: Segment
     settings: Settings
-    #: ``(F,)`` int64 presentation timestamps of frames ``[lead_in_frame, stop_frame)``, and
+    #: ``(F,)`` int64 presentation timestamps of frames ``[lead_in_frame, stop_frame)``,
     #: ``(F,)`` float64 their times in seconds from the clip's start, as a sequential decode
-    #: numbers them
+    #: numbers them, and ``(F,)`` int64 their numbers in the video (every frame, unless
+    #: ``pose.max_fps`` passes over some)
     pts: np.ndarray
     t_s: np.ndarray
     image_size_px: tuple[int, int]
     model: ModelInfo | None = None  # None: resolved where the job runs (pose.model, models/)
+    numbers: np.ndarray | None = None  # None: lead_in_frame, lead_in_frame + 1, ...
 
 
 @dataclass(frozen=True)
@@ -168,8 +171,9 @@ class SegmentResult:
 
 @dataclass(frozen=True)
 class SegmentPlan:
-    """A video cut into segments, with every frame's timestamp (``pts`` ``(N,)`` int64, in
-    the stream's time base; ``t_s`` ``(N,)`` float64 seconds from the first frame)."""
+    """A video cut into segments, with every analysed frame's timestamp (``pts`` ``(N,)``
+    int64, in the stream's time base; ``t_s`` ``(N,)`` float64 seconds from the first frame)
+    and number in the video (``numbers`` ``(N,)`` int64). Segments count these frames."""
 
     source: str
     settings: Settings
@@ -177,6 +181,7 @@ class SegmentPlan:
     model: ModelInfo
     pts: np.ndarray
     t_s: np.ndarray
+    numbers: np.ndarray
     key_pts: np.ndarray  # the key frames' timestamps
     segments: tuple[Segment, ...]
     sequential_why: str = ""  # why the clip is not split, when it is not
@@ -209,6 +214,7 @@ class SegmentPlan:
                     self.t_s[part],
                     self.image_size_px,
                     self.model,
+                    self.numbers[part],
                 )
             )
         return out
@@ -240,8 +246,11 @@ def plan_segments(
     with open_video(path) as video:  # the same checks and one-line errors as a sequential run
         info = video.info
     index = frame_index(path)
-    n = min(index.n_frames, max_frames) if max_frames else index.n_frames
-    pts, t_s = index.pts[:n], index.t_s[:n]
+    numbers = np.flatnonzero(frames_taken(index.t_s, settings.pose.max_fps))
+    if max_frames:
+        numbers = numbers[:max_frames]
+    n = len(numbers)
+    pts, t_s = index.pts[numbers], index.t_s[numbers]
     duration = float(t_s[-1] - t_s[0]) if n > 1 else 0.0
     fps = (n - 1) / duration if duration > 0 else (info.fps or 30.0)
     count = segment_count(duration, workers, settings.run.segment_min_s)
@@ -263,6 +272,7 @@ def plan_segments(
         model or resolve_model(settings.pose),
         pts,
         t_s,
+        numbers,
         index.key_pts,
         tuple(segments),
         why if count == 1 else "",
@@ -302,7 +312,8 @@ def analyze_segment(
     t0, cpu0 = time.perf_counter(), time.process_time()
     s, settings = job.segment, job.settings
     try:
-        src = RangeFile(job.source, s.seek_pts, job.pts, job.t_s, s.lead_in_frame)
+        numbers = job.numbers if job.numbers is not None else s.lead_in_frame
+        src = RangeFile(job.source, s.seek_pts, job.pts, job.t_s, numbers)
     except PostureError as exc:
         return SegmentResult(s, 0, (), error=str(exc))
     w, h = src.info.width, src.info.height
@@ -312,7 +323,7 @@ def analyze_segment(
     try:
         with src:
             for frame in src:
-                finder(frame.index, frame.t_s, frame.rgb)
+                finder(frame.index, frame.t_s, frame.rgb)  # tracker rows: 0, 1, ... here
                 n += 1
                 if progress is not None:
                     progress(n)
@@ -412,7 +423,7 @@ def finish(
     result = result_from_tracks(
         list(joined.tracks),
         plan.t_s[:frames],
-        np.arange(frames, dtype=np.int64),
+        plan.numbers[:frames],
         plan.info,
         plan.model,
         settings,
@@ -429,13 +440,13 @@ def finish(
 @dataclass(frozen=True)
 class RenderJob:
     """Drawing one segment of the annotated video (picklable): the segment's frames (their
-    timestamps ``pts``, times ``t_s``, from ``first_frame``, decoded from the key frame
+    timestamps ``pts``, times ``t_s`` and numbers in the video, decoded from the key frame
     ``seek_pts``) and what each shows (a :class:`posture.video.draw.FrameView` per frame)."""
 
     source: str
     index: int
     seek_pts: int
-    first_frame: int
+    numbers: np.ndarray  # the frames' numbers in the video
     pts: np.ndarray
     t_s: np.ndarray
     views: tuple[FrameView, ...]
@@ -463,7 +474,7 @@ def render_jobs(plan: SegmentPlan, result: Result) -> list[RenderJob]:
                 plan.source,
                 seg.index,
                 plan.key_frame_before(first),
-                first,
+                plan.numbers[first:stop],
                 plan.pts[first:stop],
                 plan.t_s[first:stop],
                 views,
@@ -478,7 +489,7 @@ def render_jobs(plan: SegmentPlan, result: Result) -> list[RenderJob]:
 def render_segment(job: RenderJob, out: Path) -> Path:
     """See the module docstring."""
     with (
-        RangeFile(job.source, job.seek_pts, job.pts, job.t_s, job.first_frame) as src,
+        RangeFile(job.source, job.seek_pts, job.pts, job.t_s, job.numbers) as src,
         VideoWriter(out, job.size, job.fps) as writer,
     ):
         for frame, view in zip(src, job.views, strict=False):

@@ -72,11 +72,34 @@ def frame_index(path: str | Path) -> FrameIndex:
     return FrameIndex(p, t, np.sort(np.array(keys, dtype=np.int64)), problem)
 
 
+class FrameStep:
+    """Which frames are analysed, at most ``max_fps`` a second (0: every one): a frame is taken
+    when ``1 / max_fps`` has passed since the last one taken (less 5 %, for timestamps that
+    jitter). The same rule on the whole timeline (:func:`frames_taken`) and frame by frame."""
+
+    def __init__(self, max_fps: float) -> None:
+        self.step_s = 0.95 / max_fps if max_fps > 0 else 0.0
+        self._last_t = -np.inf
+
+    def take(self, t_s: float) -> bool:
+        if t_s - self._last_t < self.step_s:
+            return False
+        self._last_t = t_s
+        return True
+
+
+def frames_taken(t_s: np.ndarray, max_fps: float) -> np.ndarray:
+    """``(N,)`` bool: the frames of a timeline :class:`FrameStep` takes."""
+    step = FrameStep(max_fps)
+    return np.array([step.take(float(t)) for t in t_s], dtype=bool)
+
+
 class RangeFile(VideoFile):
     """The frames with timestamps ``pts`` (ascending, from a :class:`FrameIndex`) of a video,
-    decoded from the key frame ``seek_pts`` on; each numbered ``first_index + k`` and timed
-    ``t_s[k]``, as a decode from the start would number and time it. Iterate once; ``error``
-    says why fewer frames came than asked for."""
+    decoded from the key frame ``seek_pts`` on; the k-th numbered ``numbers[k]`` (or
+    ``numbers + k``) and timed ``t_s[k]``, as a decode from the start would number and time
+    it. Frames between them are decoded and passed over. Iterate once; ``error`` says why
+    fewer frames came than asked for."""
 
     def __init__(
         self,
@@ -84,7 +107,7 @@ class RangeFile(VideoFile):
         seek_pts: int,
         pts: np.ndarray,
         t_s: np.ndarray,
-        first_index: int,
+        numbers: np.ndarray | int,
         *,
         prefetch: int = 8,
     ) -> None:
@@ -92,7 +115,12 @@ class RangeFile(VideoFile):
         # the frames asked for are all there is to this file (its truncation check counts them)
         self.info = dataclasses.replace(self.info, n_frames=len(pts))
         self._seek_pts, self._want = seek_pts, np.asarray(pts, dtype=np.int64)
-        self._t_s, self._first_index = np.asarray(t_s, dtype=np.float64), first_index
+        self._t_s = np.asarray(t_s, dtype=np.float64)
+        self._numbers = (
+            numbers + np.arange(len(self._want), dtype=np.int64)
+            if isinstance(numbers, int)
+            else np.asarray(numbers, dtype=np.int64)
+        )
 
     def _decode(self) -> None:
         import av
@@ -114,17 +142,20 @@ class RangeFile(VideoFile):
                     if frame.pts is None or frame.pts < want[got]:
                         continue  # before the range (from the key frame on)
                     if frame.pts != want[got]:
-                        raise VideoError(f"frame {self._first_index + got} is missing")
+                        raise VideoError(f"frame {self._numbers[got]} is missing")
                     rgb = _rotate(frame.to_ndarray(format="rgb24"), int(frame.rotation or 0))
-                    self._put(Frame(self._first_index + got, float(self._t_s[got]), rgb))
+                    self._put(Frame(int(self._numbers[got]), float(self._t_s[got]), rgb))
                     got += 1
             if got < want.size and self.error is None:
-                self.error = f"the video stopped after {self._first_index + got} frames"
+                self.error = f"the video stopped after {self._number(got)} frames"
         except (av.error.FFmpegError, ValueError, MemoryError, VideoError) as exc:
             self._failure = _why(exc)
             self.error = (
-                f"the video stopped decoding after {self._first_index + got} frames "
-                f"({self._failure})"
+                f"the video stopped decoding after {self._number(got)} frames ({self._failure})"
             )
         finally:
             self._put(_END)
+
+    def _number(self, got: int) -> int:
+        """How many frames of the video come before the ``got``-th frame asked for."""
+        return int(self._numbers[got]) if got < len(self._numbers) else int(self._numbers[-1]) + 1
