@@ -356,6 +356,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if not args.out.strip():
         raise PostureError("--out needs a folder name (e.g. --out results/)")
     settings = settings_from(args)
+    from posture.video.identity import join_groups
+
+    join_groups(settings.subject.join)  # refused now, not after the video is analysed
     out = Path(args.out)
     with _workers(args, settings) as pool:
         if args.input and is_batch(args.input):
