@@ -252,18 +252,15 @@ def plan_segments(
     n = len(numbers)
     pts, t_s = index.pts[numbers], index.t_s[numbers]
     duration = float(t_s[-1] - t_s[0]) if n > 1 else 0.0
-    fps = (n - 1) / duration if duration > 0 else (info.fps or 30.0)
     count = segment_count(duration, workers, settings.run.segment_min_s)
-    why = index.problem or ("" if count > 1 else "one worker or a short clip")
     if index.problem:
         count = 1
-    bounds = [round(n * k / count) for k in range(count + 1)]
-    lead = max(round(settings.run.lead_in_s * fps), 1)
+    cuts = _cuts(t_s, count, settings.run.lead_in_s)
     segments = []
-    for k in range(count):
-        first, stop = bounds[k], bounds[k + 1]
-        lead_in = max(first - lead, 0) if k else 0
-        seek = index.key_frame_before(lead_in) if n else 0
+    for k in range(len(cuts) + 1):
+        lead_in, first = cuts[k - 1] if k else (0, 0)
+        stop = cuts[k][1] if k < len(cuts) else n
+        seek = index.key_frame_before(int(numbers[lead_in])) if n else 0
         segments.append(Segment(k, lead_in, first, stop, seek))
     return SegmentPlan(
         str(path),
@@ -275,8 +272,21 @@ def plan_segments(
         numbers,
         index.key_pts,
         tuple(segments),
-        why if count == 1 else "",
+        index.problem or ("" if len(segments) > 1 else "one worker or a short clip"),
     )
+
+
+def _cuts(t_s: np.ndarray, count: int, lead_in_s: float) -> list[tuple[int, int]]:
+    """``(lead_in_frame, first_frame)`` of segments 1, 2, ...: ``count`` equal parts, each
+    analysed from ``lead_in_s`` before its own first frame."""
+    n = len(t_s)
+    out: list[tuple[int, int]] = []
+    for k in range(1, count):
+        first = round(n * k / count)
+        lead_in = int(np.searchsorted(t_s, t_s[first] - lead_in_s - 1e-9))
+        if first > (out[-1][1] if out else 0) and first < n:
+            out.append((min(lead_in, first - 1), first))
+    return out
 
 
 def segment_count(duration_s: float, workers: int, min_s: float) -> int:

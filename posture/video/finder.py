@@ -150,7 +150,7 @@ class PeopleFinder:
         self._close = close
         self._own = own  # close the graphs made (else ``close`` gives them back)
         self._slots: list[_Slot] = []
-        self._last_search_t = -np.inf
+        self._last_search_slot = -np.inf  # the search_every_s period of the last search
         self._busy_until_t = -np.inf  # search every frame until then (people overlapping)
         self.stats = FinderStats()
 
@@ -189,7 +189,7 @@ class PeopleFinder:
         """Find, follow and track the people of one frame (RGB ``uint8`` ``(H, W, 3)`` taken at
         ``t_s`` seconds); returns ``(track id, pose)`` of each person kept."""
         self.stats.frames += 1
-        found = self._follow(rgb, round(t_s * 1000))
+        found = self._follow(rgb, round(t_s * 1000), t_s)
         searched = self._maybe_search(rgb, t_s, found)
         poses = [p for _, p in found] + searched
         kept = self.tracker.update(frame_index, t_s, poses, rgb)
@@ -213,7 +213,7 @@ class PeopleFinder:
         self._acquire(kept, (rgb.shape[1], rgb.shape[0]))
         return kept
 
-    def _follow(self, rgb: np.ndarray, t_ms: int) -> list[tuple[_Slot, DetectedPose]]:
+    def _follow(self, rgb: np.ndarray, t_ms: int, t_s: float) -> list[tuple[_Slot, DetectedPose]]:
         found = []
         for slot in self._slots:
             if not slot.track_id:
@@ -223,6 +223,9 @@ class PeopleFinder:
             slot.window = None
             if pose is None:  # lost: the graph holds no one now, as a fresh one
                 self._free(slot)
+                # someone the graph lost, or the search saw and the graph cannot: look for
+                # them in the whole picture for a while (as MediaPipe's own graph would)
+                self._busy_until_t = t_s + BUSY_S
             else:
                 found.append((slot, pose))
         return found
@@ -231,15 +234,15 @@ class PeopleFinder:
         self, rgb: np.ndarray, t_s: float, found: list[tuple[_Slot, DetectedPose]]
     ) -> list[DetectedPose]:
         """The whole picture's people not followed already, when a search is due: nobody is
-        followed, or ``search_every_s`` has passed."""
-        due = (
-            not found
-            or t_s < self._busy_until_t
-            or t_s - self._last_search_t >= self.pose.search_every_s
-        )
+        followed, people overlap, or the clip's clock has passed a multiple of
+        ``search_every_s`` since the last search (times fixed to the clip, not to when the
+        finder started: a segment of the clip searches on the frames a whole run does)."""
+        every = self.pose.search_every_s
+        slot = np.floor(t_s / every) if every > 0 else t_s
+        due = not found or t_s < self._busy_until_t or slot != self._last_search_slot
         if not due:
             return []
-        self._last_search_t = t_s
+        self._last_search_slot = slot
         self.stats.searches += 1
         aspect = rgb.shape[1] / rgb.shape[0]
         marks = [(*torso_anchor(p.image_xyz, aspect), pose_box(p)) for _, p in found]
