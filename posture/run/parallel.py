@@ -222,10 +222,10 @@ def analyze_in_segments(
     parts = workers.map(_analyze, plan.jobs, tick)
     timings = {"analyze_frames": time.perf_counter() - t_start}
     joined = join_segments(plan, parts)
+    del parts  # joined (a long recording's landmarks are never held twice)
     if workers.cancelled:
-        frames = joined.frames
-        note = f"interrupted after {frames} frames; the results cover those frames"
-        joined = type(joined)(plan, joined.tracks, frames, (note,), joined.timings_s)
+        note = f"interrupted after {joined.frames} frames; the results cover those frames"
+        joined.warnings = (note,)
     if joined.frames == 0:
         raise InputError(f"{plan.source}: no frame could be read")
     result = finish(plan, joined, settings, out_dir)

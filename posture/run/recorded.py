@@ -231,8 +231,9 @@ def _final_result(
 ) -> Result:
     """The final analysis of the people the tracker followed."""
     t_s, frame_index = tracker.timeline()
+    tracks = tracker.parts(release=True)
     return result_from_tracks(
-        tracker.parts(), t_s, frame_index, info, model, settings, warnings, timings, out_dir
+        tracks, t_s, frame_index, info, model, settings, warnings, timings, out_dir
     )
 
 
@@ -248,15 +249,20 @@ def result_from_tracks(
     out_dir: Path | None,
 ) -> Result:
     """The people of a recording from its tracks (identities settled over the whole of it, the
-    user's joins applied), and the final analysis of the subject. If the analysis fails, the
-    landmarks (the expensive part) are saved first, so that ``--landmarks`` can pick up."""
+    user's joins applied), and the final analysis of the subject. ``tracks`` is emptied: their
+    landmarks move into the recording (a long recording's are never held twice). If the
+    analysis fails, the landmarks (the expensive part) are saved first, so that
+    ``--landmarks`` can pick up."""
     t0 = time.perf_counter()
     aspect = info.width / info.height if info.height else 1.0
     people = settle(tracks, t_s, aspect, settings.tracking)
+    tracks.clear()
     for group in join_groups(settings.subject.join):
         people = join_people(people, group)
     size = (info.width, info.height)
+    described = [s.as_dict() for s in people_summaries(people, t_s, aspect)]
     rec = recording(people, t_s, frame_index, size, 0, {"source": info.source})
+    people.clear()  # the recording holds them now
     rec = _select_subject(rec, settings)
     timings["identities"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -267,7 +273,6 @@ def result_from_tracks(
             save_npz(out_dir / "landmarks.npz", rec)
         raise
     timings["final_analysis"] = time.perf_counter() - t0
-    described = [s.as_dict() for s in people_summaries(people, t_s, aspect)]
     return Result(rec, analysis, info.as_dict(), model.as_dict(), described, warnings, timings)
 
 

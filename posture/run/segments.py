@@ -220,14 +220,14 @@ class SegmentPlan:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass
 class JoinedRecording:
     """The segments' tracks joined: one track per person and segment chain, over frames
     ``[0, frames)`` (identities are settled over the whole clip afterwards, as in a
-    sequential run)."""
+    sequential run). :func:`finish` takes the tracks out (``tracks`` is then empty)."""
 
     plan: SegmentPlan
-    tracks: tuple[TrackPart, ...]
+    tracks: list[TrackPart]
     frames: int
     warnings: tuple[str, ...] = ()
     timings_s: dict[str, float] = field(default_factory=dict)
@@ -374,7 +374,7 @@ def join_segments(plan: SegmentPlan, parts: Iterable[SegmentResult]) -> JoinedRe
         if not part.complete:
             warnings.append(part.error or f"segment {seg.index + 1} stopped early")
             break
-    tracks = tuple(concat(p, k + 1) for k, p in enumerate(people) if any(q.rows.size for q in p))
+    tracks = [concat(p, k + 1) for k, p in enumerate(people) if any(q.rows.size for q in p)]
     return JoinedRecording(
         plan, tracks, frames, tuple(warnings), {"join": time.perf_counter() - t0}
     )
@@ -390,7 +390,7 @@ def _extend(
     """Add one segment's tracks to the people so far: each to the person it matches over the
     lead-in (the previous segment's frames there), else as a new person."""
     aspect = info.width / info.height if info.height else 1.0
-    before = [concat(p, 0).between(seg.lead_in_frame, seg.first_frame) for p in people]
+    before = [concat([q.between(seg.lead_in_frame, seg.first_frame) for q in p], 0) for p in people]
     cost = np.full((len(own), len(people)), np.inf)
     for i, mine in enumerate(lead):
         for j, theirs in enumerate(before):
@@ -430,8 +430,9 @@ def finish(
     """See the module docstring."""
     frames = joined.frames
     timings = dict(joined.timings_s)
+    tracks, joined.tracks = joined.tracks, []
     result = result_from_tracks(
-        list(joined.tracks),
+        tracks,
         plan.t_s[:frames],
         plan.numbers[:frames],
         plan.info,

@@ -54,12 +54,17 @@ class TrackPart:
     sightings: int  # frames the pose model itself found it in (not a second look)
 
     def between(self, start: int, stop: int) -> TrackPart:
-        """The part seen in frames ``[start, stop)``."""
+        """The part seen in frames ``[start, stop)`` (itself, uncopied, when that is all)."""
+        if not self.rows.size or (self.rows[0] >= start and self.rows[-1] < stop):
+            return self
         return _subset(self, (self.rows >= start) & (self.rows < stop))
 
 
 def concat(parts: Sequence[TrackPart], track_id: int) -> TrackPart:
-    """Parts of one person (no frame in two of them) as one, in frame order."""
+    """Parts of one person (no frame in two of them) as one, in frame order (one part is
+    given back as it is, renumbered: no copy of a long recording's landmarks)."""
+    if len(parts) == 1:
+        return replace(parts[0], track_id=track_id)
     rows = np.concatenate([p.rows for p in parts])
     order = np.argsort(rows, kind="stable")
     return TrackPart(
@@ -257,6 +262,14 @@ def recording(
     n = len(t_s)
     seqs = []
     for p in people:
+        if p.rows.size == n:  # seen in every frame: its arrays are the timeline's, uncopied
+            seqs.append(
+                PoseSequence(
+                    t_s, p.world_xyz_m, p.image_xyz, p.visibility, frame_index,
+                    image_size_px, p.track_id,
+                )
+            )  # fmt: skip
+            continue
         world = np.full((n, N_LANDMARKS, 3), np.nan, dtype=np.float32)
         image = np.full((n, N_LANDMARKS, 3), np.nan, dtype=np.float32)
         vis = np.full((n, N_LANDMARKS), np.nan, dtype=np.float32)

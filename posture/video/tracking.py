@@ -322,11 +322,15 @@ class PersonTracker:
         return dist + 0.5 * size_ratio + APPEARANCE_WEIGHT * colour
 
     # ----------------------------------------------------------------------------------------
-    def parts(self) -> list[TrackPart]:
-        """Every track's landmarks (rows count this tracker's frames from 0)."""
+    def parts(self, *, release: bool = False) -> list[TrackPart]:
+        """Every track's landmarks (rows count this tracker's frames from 0). ``release``: the
+        tracker's own copy is let go as each track is read (the run is over: a long
+        recording's landmarks are never held twice)."""
         out = []
         for tr in self._tracks:
             rows, world, image, vis, looks = tr.store.arrays()
+            if release:
+                tr.store = _Store()
             out.append(TrackPart(tr.track_id, rows, world, image, vis, looks, tr.sightings))
         return out
 
