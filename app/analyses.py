@@ -15,7 +15,7 @@ import os
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,8 +43,11 @@ def pose_digest(settings: Settings) -> str:
     return settings_digest(settings.pose) + settings_digest(settings.tracking)
 
 
-def with_person(settings: Settings, person: int) -> Settings:
-    return override(settings, {"subject": {"person": int(person)}})
+def with_person(settings: Settings, person: int, same: Sequence[int] = ()) -> Settings:
+    """``settings`` analysing ``person``, with the tracks ``same`` joined into them (one worker
+    the tracker split)."""
+    join = "+".join(str(int(i)) for i in (person, *same)) if same else ""
+    return override(settings, {"subject": {"person": int(person), "join": join}})
 
 
 @dataclass

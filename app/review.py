@@ -117,10 +117,20 @@ def _person(item: Analyzed, page: PageSettings) -> Analyzed:
         "unless you pick another (re-scored from the saved poses, in seconds).",
         key=f"person-{item.source.digest}",
     )
+    also = st.multiselect(
+        "The same worker, also tracked as",
+        [i for i in ids if i != pick],
+        format_func=lambda i: desc[i],
+        help="When the tracker kept one worker as several people (out of view for a while, "
+        "hidden, changed clothes): their tracks are analysed as one person, under the first "
+        "number.",
+        key=f"same-worker-{item.source.digest}",
+    )
     _thumbnails(item, people, auto)
-    if pick == auto:
+    if pick == auto and not also:
         return item
-    return analyze(item.source, with_person(page.settings, pick), f"person {pick}")
+    label = "+".join(str(i) for i in (pick, *also))
+    return analyze(item.source, with_person(page.settings, pick, also), f"person {label}")
 
 
 def _thumbnails(item: Analyzed, people: list[dict[str, Any]], auto: int) -> None:

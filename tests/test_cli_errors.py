@@ -134,6 +134,19 @@ CASES: list[Case] = [
         ("height_cm", "number"),
     ),
     ("out_is_a_file", _make_configs, ["analyze", "ok.mp4", "--out", "a_file"], ("a_file",)),
+    (
+        "person_not_an_id",
+        _make_configs,
+        ["analyze", "ok.mp4", "--out", "o", "--person", "helper"],
+        ("--person", "2+5"),
+    ),
+    ("join_one_id", _make_configs, ["analyze", "ok.mp4", "--out", "o", "--join", "3"], ("2+5",)),
+    (
+        "workers_negative",
+        _make_configs,
+        ["analyze", "ok.mp4", "--out", "o", "--workers", "-2"],
+        ("workers",),
+    ),
     ("no_input", None, ["analyze", "--out", "o"], ("exactly one input",)),
     ("out_empty", _make_configs, ["analyze", "ok.mp4", "--out", ""], ("--out",)),
     (

@@ -16,13 +16,9 @@ import pytest
 from posture.core.config import DEFAULTS
 from posture.core.landmarks import LM, N_LANDMARKS
 from posture.video.pose import DetectedPose
-from posture.video.tracking import (
-    MIN_SIGHTINGS,
-    PersonTracker,
-    SecondLook,
-    most_visible_person,
-    recording_summaries,
-)
+from posture.video.second_look import SecondLook
+from posture.video.summaries import most_visible_person, recording_summaries
+from posture.video.tracking import MIN_SIGHTINGS, PersonTracker
 
 ASPECT = 16 / 9
 FPS = 30.0

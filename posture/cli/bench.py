@@ -1,122 +1,232 @@
-"""``posture bench``: the whole pipeline's speed next to the pose model's alone, same clip, same
-run, reported as a ratio (the target is 0.9: decoding, measuring, scoring and writing must not
-be what costs time).
+"""``posture bench``: how fast ``posture analyze`` is next to what a user would run instead,
+MediaPipe's pose model alone, on the same clip, measured in the same run.
 
-* **inference alone**: the frames are decoded into memory first, then only MediaPipe's
-  ``detect_for_video`` runs over them, timed.
-* **pipeline**: ``posture analyze`` end to end on the same file (decode, pose, tracking,
-  analysis, the annotated video drawn and encoded, all outputs written), timed.
+Every measurement is a whole process, timed from its start to its exit (start-up, imports, model
+loading, decoding, every output written), and they alternate ``--repeat`` times so the machine's
+moments of load fall on all of them alike; the best run of each is compared:
 
-The two alternate ``--repeat`` times; the best run of each is compared (the least disturbed by
-whatever else the machine does).
+* **MediaPipe alone, one person** (the reference, the headline ratio):
+  :mod:`posture.cli.bench_reference` with ``num_poses = 1``, OpenCV decoding the file;
+* **posture analyze** with the default settings (annotated video and report, every core), and
+  with ``--workers 1``;
+* **MediaPipe alone, posture's settings** (``num_poses`` as in ``[pose]``).
+
+The ratio is the reference's time over posture's: above 1, posture is the faster. Each process's
+stages are printed (the reference's imports, model, decoding and inference; posture's
+``timings_s`` from summary.json, start-up being the rest), with the peak memory of its processes.
+
+``--memory`` measures instead how memory grows with the recording's length: the clip looped to
+30 s, 5 min and 30 min (``--minutes``), each analysed once, the resident memory of posture's
+processes sampled as they run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
 import platform
+import subprocess
+import sys
 import tempfile
+import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from posture.core.config import DEFAULTS, Settings
+from posture.core.config import DEFAULTS
 from posture.core.errors import PostureError
-from posture.video.io import open_video
-from posture.video.pose import PoseEstimator, resolve_model
 
 DEFAULT_CLIP = "bodyweight_squats_side.mp4"
+#: Durations the memory benchmark loops the clip to, minutes.
+MEMORY_MINUTES = (0.5, 5.0, 30.0)
+_POSTURE = "import sys; from posture.cli.commands import main; sys.exit(main(sys.argv[1:]))"
 
 
 def shared_media() -> Path:
     return Path(__file__).resolve().parents[3] / "shared" / "media"
 
 
-def inference_alone(path: Path, settings: Settings, max_frames: int = 0) -> dict[str, float]:
-    """Pose-model-only frames per second over the clip's frames, pre-decoded into memory."""
-    with open_video(path) as src:
-        frames = []
-        for f in src:
-            frames.append((f.rgb, f.t_s))
-            if max_frames and len(frames) >= max_frames:
-                break
-    est = PoseEstimator(settings.pose, resolve_model(settings.pose))
+@dataclass
+class Run:
+    """One timed process: its wall time, its stages and the peak memory of its processes."""
+
+    label: str
+    seconds: float
+    stages: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: float = 0.0  # the largest of its processes
+    peak_total_mb: float = 0.0  # all its processes at once
+    frames: int = 0
+
+
+class _Memory:
+    """Resident memory of a process and its descendants, sampled every ``every_s``."""
+
+    def __init__(self, pid: int, every_s: float = 0.25) -> None:
+        self.pid, self.every_s = pid, every_s
+        self.peak_one = self.peak_total = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            sizes = [_rss_mb(p) for p in _tree(self.pid)]
+            if sizes:
+                self.peak_one = max(self.peak_one, max(sizes))
+                self.peak_total = max(self.peak_total, sum(sizes))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo += [int(c) for c in task.read_text().split()]
+    return out
+
+
+def _rss_mb(pid: int) -> float:
     try:
-        t0 = time.perf_counter()
-        for rgb, t in frames:
-            est.detect(rgb, round(t * 1000))
-        dt = time.perf_counter() - t0
-    finally:
-        est.close()
-    return {"frames": len(frames), "seconds": dt, "fps": len(frames) / dt}
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
-def pipeline(path: Path, settings: Settings, out: Path, max_frames: int = 0) -> dict[str, Any]:
-    """Frames per second of the whole ``analyze`` pipeline (model loading excluded)."""
-    from posture.run.recorded import analyze_source
-
-    model = resolve_model(settings.pose)
+def _timed(label: str, cmd: list[str]) -> tuple[Run, str]:
     t0 = time.perf_counter()
-    result = analyze_source(path, settings, out, model=model, max_frames=max_frames)
-    dt = time.perf_counter() - t0
-    n = result.analysis.n_frames
-    return {
-        "frames": n,
-        "seconds": dt,
-        "fps": n / dt,
-        "timings": result.timings,
-        "redrawn": "redrawn" in result.timings,
-    }
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    memory = _Memory(proc.pid)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - t0
+    memory.stop()
+    if proc.returncode != 0:
+        raise PostureError(f"{label} failed: {(err or out).strip().splitlines()[-1:]}")
+    return Run(label, seconds, peak_rss_mb=memory.peak_one, peak_total_mb=memory.peak_total), out
+
+
+def reference(clip: Path, model: Path, num_poses: int, frames: int) -> Run:
+    """MediaPipe alone over ``clip``, a process of its own."""
+    script = Path(__file__).with_name("bench_reference.py")
+    cmd = [sys.executable, str(script), str(clip), "--model", str(model)]
+    cmd += ["--num-poses", str(num_poses), "--frames", str(frames)]
+    run, out = _timed(f"MediaPipe alone, num_poses={num_poses}", cmd)
+    stages = json.loads(out.strip().splitlines()[-1])
+    run.frames = int(stages.pop("frames"))
+    run.stages = stages
+    return run
+
+
+def analyze(clip: Path, out: Path, frames: int, extra: list[str], label: str) -> Run:
+    """``posture analyze`` over ``clip`` into ``out``, a process of its own."""
+    cmd = [sys.executable, "-c", _POSTURE, "analyze", str(clip), "--out", str(out), "--quiet"]
+    cmd += [*(["--max-frames", str(frames)] if frames else []), *extra]
+    run, _ = _timed(label, cmd)
+    summary = json.loads((out / "summary.json").read_text())
+    run.frames = int(summary["clip"]["frames"])
+    run.stages = {k: float(v) for k, v in summary["timings_s"].items()}
+    return run
 
 
 def run_bench(args: argparse.Namespace) -> int:
     clip = Path(args.video) if args.video else shared_media() / DEFAULT_CLIP
-    if not clip.is_file():
-        raise PostureError(f"no clip to measure: {clip} not found (give one: posture bench VIDEO)")
-    settings = DEFAULTS
-    if args.no_video:
-        settings = replace(settings, output=replace(settings.output, video=False))
     if args.frames < 0 or args.repeat < 1:
         raise PostureError("--frames must be 0 (all) or more, --repeat 1 or more")
-    repeat, frames = args.repeat, args.frames
-    infer, pipe = [], []
+    if not clip.is_file():
+        raise PostureError(f"no clip to measure: {clip} not found (give one: posture bench VIDEO)")
+    if getattr(args, "memory", False):
+        return run_memory(clip, args)
+    from posture.video.pose import resolve_model
+
+    model = resolve_model(DEFAULTS.pose).path
+    extra = ["--no-video"] if args.no_video else []
+    runs: dict[str, list[Run]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.out) if args.out else Path(tmp) / "out"
-        for _ in range(repeat):
-            infer.append(inference_alone(clip, settings, frames))
-            pipe.append(pipeline(clip, settings, out, frames))
-    best_i = max(infer, key=lambda r: r["fps"])
-    best_p = max(pipe, key=lambda r: r["fps"])
-    ratio = best_p["fps"] / best_i["fps"]
+        for _ in range(args.repeat):
+            for run in (
+                reference(clip, model, 1, args.frames),
+                analyze(clip, out, args.frames, extra, "posture analyze"),
+                reference(clip, model, DEFAULTS.pose.num_poses, args.frames),
+                analyze(clip, out, args.frames, [*extra, "--workers", "1"], "... --workers 1"),
+            ):
+                runs.setdefault(run.label, []).append(run)
+    report(clip, runs, args)
+    return 0
+
+
+def report(clip: Path, runs: dict[str, list[Run]], args: argparse.Namespace) -> None:
+    best = {k: min(v, key=lambda r: r.seconds) for k, v in runs.items()}
+    ref = best["MediaPipe alone, num_poses=1"]
     print(
-        f"clip: {clip.name} ({best_p['frames']} frames)  machine: {platform.machine()}, "
-        f"{_cores()} cores"
-    )
-    print(
-        f"pose model alone : {best_i['fps']:6.1f} frames/s  (runs: "
-        + ", ".join(f"{r['fps']:.1f}" for r in infer)
-        + ")"
-    )
-    print(
-        f"whole pipeline   : {best_p['fps']:6.1f} frames/s  (runs: "
-        + ", ".join(f"{r['fps']:.1f}" for r in pipe)
-        + ")"
-    )
-    print(
-        f"ratio            : {ratio:6.2f}  (target >= 0.90)"
-        + ("  [the video was redrawn in a second pass]" if best_p["redrawn"] else "")
+        f"clip: {clip.name} ({ref.frames} frames)  machine: {platform.machine()}, "
+        f"{_cores()} cores  runs: {args.repeat} of each, alternating; best of each"
         + ("  [no annotated video]" if args.no_video else "")
     )
-    stages = {k: round(v, 2) for k, v in best_p["timings"].items()}
-    print(f"pipeline stages (s): {stages}")
+    for label, run in best.items():
+        each = ", ".join(f"{r.seconds:.1f}" for r in runs[label])
+        print(
+            f"  {label:32s} {run.seconds:6.1f} s  ({ref.seconds / run.seconds:4.2f}x MediaPipe "
+            f"alone; runs {each} s; peak memory {run.peak_rss_mb:.0f} MB, all processes "
+            f"{run.peak_total_mb:.0f} MB)"
+        )
+        stages = dict(run.stages)
+        if "total" in stages:
+            stages["start-up"] = run.seconds - stages["total"]
+        print("    stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+    headline = ref.seconds / best["posture analyze"].seconds
+    print(f"ratio: {headline:.2f} (MediaPipe alone, one person / posture analyze; target >= 1.5)")
+    if getattr(args, "json", False):
+        print(json.dumps({k: [r.__dict__ for r in v] for k, v in runs.items()}))
+
+
+def run_memory(clip: Path, args: argparse.Namespace) -> int:
+    """The clip looped to each of ``--minutes`` (default 0.5, 5, 30) and analysed once; the peak
+    resident memory of posture's processes for each."""
+    from posture.video.remux import loop_video
+    from posture.video.seek import frame_index
+
+    minutes = [float(m) for m in args.minutes.split(",")] if args.minutes else MEMORY_MINUTES
+    t = frame_index(clip).t_s
+    one = float(t[-1] - t[0]) + (float(t[1] - t[0]) if len(t) > 1 else 1 / 30)
+    extra = ["--no-video"] if args.no_video else []
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for m in minutes:
+            times = max(round(m * 60 / one), 1)
+            looped = Path(tmp) / f"looped_{times}.mp4"
+            loop_video(clip, looped, times)
+            run = analyze(looped, Path(tmp) / f"out_{times}", 0, extra, f"{m:g} min")
+            rows.append((m, times, run))
+            looped.unlink()
+            print(
+                f"{m:5g} min ({times} x {clip.name}, {run.frames} frames): {run.seconds:.0f} s; "
+                f"peak memory {run.peak_rss_mb:.0f} MB (one process), {run.peak_total_mb:.0f} "
+                "MB (all processes)",
+                flush=True,
+            )
+    if len(rows) > 1:
+        first, last = rows[0][2], rows[-1][2]
+        print(
+            f"growth from {rows[0][0]:g} to {rows[-1][0]:g} min: "
+            f"{last.peak_rss_mb - first.peak_rss_mb:+.0f} MB (one process), "
+            f"{last.peak_total_mb - first.peak_total_mb:+.0f} MB (all processes); target <= 100"
+        )
     return 0
 
 
 def _cores() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-__all__ = ["inference_alone", "pipeline", "run_bench"]
+__all__ = ["analyze", "reference", "run_bench", "run_memory"]

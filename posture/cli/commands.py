@@ -7,7 +7,7 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from posture import __version__
 from posture.cli.outputs import assessment_from, write_report_files
 from posture.core.config import (
     DEFAULTS,
+    RunSettings,
     SubjectSettings,
     TaskSettings,
     ViewSettings,
@@ -57,7 +58,13 @@ The outputs and every column of frames.csv are described in the README.
 
 def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("the person and the task")
-    g.add_argument("--person", type=int, metavar="ID", help=help_for(SubjectSettings, "person"))
+    g.add_argument(
+        "--person",
+        metavar="ID",
+        help=help_for(SubjectSettings, "person")
+        + "; ID+ID...: one worker the tracker split, analysed across all those tracks",
+    )
+    g.add_argument("--join", metavar="ID+ID", help=help_for(SubjectSettings, "join"))
     g.add_argument(
         "--height-cm", type=float, metavar="CM", help=help_for(SubjectSettings, "height_cm")
     )
@@ -109,6 +116,7 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         metavar="FILE.toml",
         help="settings file; `posture config` prints one with every default",
     )
+    s.add_argument("--workers", type=int, metavar="N", help=help_for(RunSettings, "workers"))
     s.add_argument(
         "--model",
         metavar="FILE.task",
@@ -138,7 +146,19 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         if value is not None:
             o.setdefault(section, {})[key] = value
 
-    put("subject", "person", getattr(args, "person", None))
+    person = getattr(args, "person", None)
+    joins = [j for j in (getattr(args, "join", None),) if j]
+    if person is not None:
+        ids = str(person).split("+")
+        if len(ids) > 1:
+            joins.append(str(person))
+        try:
+            put("subject", "person", int(ids[0]))
+        except ValueError:
+            raise PostureError(f"--person {person}: give a track id, e.g. 2, or 2+5") from None
+    if joins:
+        put("subject", "join", ", ".join(joins))
+    put("run", "workers", getattr(args, "workers", None))
     put("subject", "height_cm", getattr(args, "height_cm", None))
     put("task", "load_kg", getattr(args, "load_kg", None))
     put("task", "lift_frequency_per_min", getattr(args, "lift_frequency", None))
@@ -307,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--headless", action="store_true", help="do not open a browser")
 
-    b = add("bench", help="measure speed: whole pipeline vs. pose model alone")
+    b = add("bench", help="measure speed: posture analyze vs. MediaPipe's pose model alone")
     b.add_argument(
         "video", nargs="?", help="clip to measure (default: a clip from ../shared/media)"
     )
@@ -321,6 +341,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the pipeline without the annotated video (shows what drawing and encoding cost)",
     )
+    b.add_argument(
+        "--memory",
+        action="store_true",
+        help="measure memory instead: the clip looped to 30 s, 5 min and 30 min, each analysed",
+    )
+    b.add_argument(
+        "--minutes",
+        metavar="M,M,...",
+        help="with --memory: the lengths to loop the clip to (default 0.5,5,30)",
+    )
+    b.add_argument("--json", action="store_true", help="also print every run as JSON")
     b.add_argument(
         "--live",
         action="store_true",
@@ -377,17 +408,21 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         raise PostureError("--out needs a folder name (e.g. --out results/)")
     settings = settings_from(args)
     assessment_from(args)  # a bad --date is refused now, not after the analysis
+    from posture.video.identity import join_groups
+
+    join_groups(settings.subject.join)  # refused now, not after the video is analysed
     out = Path(args.out)
-    if args.input and is_batch(args.input):
-        return _analyze_batch(args, settings, out)
-    check_output_dir(out)
-    if args.camera is not None:
-        source: str | int = args.camera
-    else:
-        source = args.landmarks if args.landmarks is not None else args.input[0]
-    # a landmarks.npz given like a video is re-scored as with --landmarks
-    landmarks = args.landmarks is not None or is_landmarks_file(str(source))
-    result = _analyze_one(args, settings, source, out, landmarks=landmarks)
+    with _workers(args, settings) as pool:
+        if args.input and is_batch(args.input):
+            return _analyze_batch(args, settings, out, pool)
+        check_output_dir(out)
+        if args.camera is not None:
+            source: str | int = args.camera
+        else:
+            source = args.landmarks if args.landmarks is not None else args.input[0]
+        # a landmarks.npz given like a video is re-scored as with --landmarks
+        landmarks = args.landmarks is not None or is_landmarks_file(str(source))
+        result = _analyze_one(args, settings, source, out, landmarks=landmarks, pool=pool)
     _report(result, out)
     # a video file stopped by Ctrl-C: the partial results are written, but a script must not
     # take them for a finished run (130 = interrupted, as shells report it); Ctrl-C is how a
@@ -421,11 +456,33 @@ def _calibration(args: argparse.Namespace, settings: Any) -> list[Any]:
     return [_CALIBRATED[clip]]
 
 
+@contextlib.contextmanager
+def _workers(args: argparse.Namespace, settings: Any) -> Iterator[Any]:
+    """The process pool for video files (``run.workers``, 0: one per core), or None."""
+    from posture.run.parallel import Workers, default_workers
+    from posture.video.pose import resolve_model
+
+    workers = settings.run.workers or default_workers()
+    videos = args.camera is None and args.landmarks is None
+    if workers <= 1 or not videos:
+        yield None
+        return
+    with Workers(workers, settings, resolve_model(settings.pose)) as pool:
+        yield pool
+
+
 def _analyze_one(
-    args: argparse.Namespace, settings: Any, source: str | int, out: Path, *, landmarks: bool
+    args: argparse.Namespace,
+    settings: Any,
+    source: str | int,
+    out: Path,
+    *,
+    landmarks: bool,
+    pool: Any = None,
 ) -> Any:
     """One input into ``out``: every output, the report last (it shows the annotated video's
-    worst moments)."""
+    worst moments). A video file goes through the process ``pool`` when there is one."""
+    from posture.run.parallel import analyze_in_segments
     from posture.run.recorded import analyze_landmarks, analyze_source
 
     cues = _calibration(args, settings)
@@ -437,15 +494,27 @@ def _analyze_one(
             raise PostureError(f"video file not found: {source}")
         progress = Progress(not args.quiet)
         try:
-            result = analyze_source(
-                source,
-                settings,
-                out,
-                progress=progress,
-                max_frames=args.max_frames,
-                cues=cues,
-                assessment=assessment,
-            )
+            if pool is not None and isinstance(source, str):
+                result = analyze_in_segments(
+                    source,
+                    settings,
+                    out,
+                    pool,
+                    progress=progress,
+                    max_frames=args.max_frames,
+                    cues=cues,
+                    assessment=assessment,
+                )
+            else:
+                result = analyze_source(
+                    source,
+                    settings,
+                    out,
+                    progress=progress,
+                    max_frames=args.max_frames,
+                    cues=cues,
+                    assessment=assessment,
+                )
         finally:
             progress.close()
     if not args.no_report:
@@ -456,7 +525,7 @@ def _analyze_one(
     return result
 
 
-def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path) -> int:
+def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path, pool: Any) -> int:
     """Several inputs: each into a folder of its own, then the overview. Exit 0 when every
     input was analysed, 2 when any failed, 130 after Ctrl-C."""
     from posture.report.overview import write_overview
@@ -471,7 +540,9 @@ def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path) -> int:
         check_output_dir(job.out)
         for name in batch.RUN_OUTPUTS:  # a failure must not leave an earlier run's results
             (job.out / name).unlink(missing_ok=True)
-        return _analyze_one(args, settings, str(job.source), job.out, landmarks=job.is_landmarks)
+        return _analyze_one(
+            args, settings, str(job.source), job.out, landmarks=job.is_landmarks, pool=pool
+        )
 
     def done(i: int, outcome: batch.Outcome) -> None:
         head = f"[{i + 1}/{len(jobs)}] {outcome.job.source.name}"

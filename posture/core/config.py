@@ -58,6 +58,24 @@ class PoseSettings:
         choices=("lite", "full", "heavy"),
     )
     num_poses: int = setting(4, "most people detected per frame", lo=1, hi=10)
+    max_fps: float = setting(
+        0.0,
+        "analyse at most this many frames per second, passing over the others (a long "
+        "recording in a fraction of the time; the annotated video shows the frames analysed); "
+        "0: every frame",
+        lo=0.0,
+        hi=240.0,
+        unit="1/s",
+    )
+    search_every_s: float = setting(
+        1.0,
+        "while anyone is in view, how often the whole picture is searched for people who came "
+        "into view (the person detector; the people already found are followed by the landmark "
+        "model alone); with nobody in view, every frame; 0: every frame",
+        lo=0.0,
+        hi=60.0,
+        unit="s",
+    )
     min_detection_confidence: float = setting(
         0.5, "minimum score for a person to be detected", lo=0.0, hi=1.0
     )
@@ -352,6 +370,11 @@ class SubjectSettings:
         "track id of the person to analyse; 0: the person most visible over the clip",
         lo=0,
         hi=10_000,
+    )
+    join: str = setting(
+        "",
+        "people the tracker kept apart who are one worker, joined into the first of each group: "
+        "track ids joined by '+', groups separated by ',' (e.g. '2+5' or '2+5, 3+7')",
     )
     height_cm: float = setting(
         170.0,
@@ -718,6 +741,36 @@ class OutputSettings:
 
 
 @dataclass(frozen=True)
+class RunSettings:
+    """How `posture analyze` uses the machine."""
+
+    workers: int = setting(
+        0,
+        "processes analysing at once, each with its own pose model: a recording is cut into "
+        "time segments analysed side by side and joined (a batch shares them); 0: one per "
+        "core; 1: one process",
+        lo=0,
+        hi=256,
+    )
+    segment_min_s: float = setting(
+        8.0,
+        "a recording is cut into segments no shorter than this (shorter ones cost more in "
+        "start-up and lead-in than they gain)",
+        lo=0.5,
+        hi=3600.0,
+        unit="s",
+    )
+    lead_in_s: float = setting(
+        1.0,
+        "each segment but the first starts this much earlier, to join its people with the "
+        "previous segment's",
+        lo=0.2,
+        hi=30.0,
+        unit="s",
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole tree of settings."""
 
@@ -732,6 +785,7 @@ class Settings:
     scores: ScoreSettings = field(default_factory=ScoreSettings)
     rules: RulesSettings = field(default_factory=RulesSettings)
     output: OutputSettings = field(default_factory=OutputSettings)
+    run: RunSettings = field(default_factory=RunSettings)
 
 
 DEFAULTS = Settings()

@@ -1,7 +1,8 @@
 """What a run knows of the camera beyond the person: the scene's gravity and the lens.
 
 A recorded run samples frames for the scene as it goes (:class:`posture.video.scene.
-SceneSampler`, a line detection every half second, on the tracking thread); once the frames
+SceneSampler`, a line detection every half second, in the frame loop; each segment of a
+parallel run samples its own frames and :func:`join_samples` puts them together); once the frames
 are in, :func:`scene_evidence` turns them into a gravity cue for the analysis
 (:mod:`posture.core.gravity` fuses it with the person's) and, when the scene shows the focal
 length and none was given, the lens's field of view. Both are kept in the recording's meta
@@ -11,13 +12,17 @@ length and none was given, the lens's field of view. Both are kept in the record
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from posture.core.config import Settings
 from posture.core.gravity import GravityCue
 from posture.core.landmarks import PoseRecording
-from posture.video.scene import SceneGravity, SceneSampler, estimate_scene_gravity, people_at
+from posture.video.scene import SceneGravity, estimate_scene_gravity, people_at
+from posture.video.scene_lines import SceneSample
 
 #: The recording's meta key that keeps the scene's evidence.
 META_KEY = "scene"
@@ -62,12 +67,11 @@ def cue_of(g: SceneGravity) -> GravityCue | None:
 
 
 def scene_evidence(
-    sampler: SceneSampler | None, rec: PoseRecording, settings: Settings
+    sample: SceneSample | None, rec: PoseRecording, settings: Settings
 ) -> SceneEvidence:
     """The scene's evidence from the frames sampled during the run, its people left out."""
-    if sampler is None or not settings.view.scene_gravity:
+    if sample is None or not settings.view.scene_gravity:
         return SceneEvidence(report={"found": False, "reason": "not looked for (settings)"})
-    sample = sampler.sample
     if not sample.segments:
         return SceneEvidence(report={"found": False, "reason": "no frame was sampled"})
     if rec.people:
@@ -100,3 +104,24 @@ def effective_hfov_deg(settings: Settings, evidence: SceneEvidence) -> tuple[flo
     if evidence.hfov_deg is not None:
         return evidence.hfov_deg, "the scene"
     return None, "assumed"
+
+
+def join_samples(samples: Sequence[SceneSample | None], max_frames: int) -> SceneSample | None:
+    """The frames several segments of one video sampled, in time order, at most
+    ``max_frames`` spread evenly over them (None: no segment sampled)."""
+    kept = [x for x in samples if x is not None and x.segments]
+    if not kept:
+        return None
+    t_s = np.concatenate([x.t_s for x in kept])
+    order = np.argsort(t_s, kind="stable")
+    if order.size > max_frames > 0:
+        order = order[np.linspace(0, order.size - 1, max_frames).round().astype(int)]
+    segments = [s for x in kept for s in x.segments]
+    people = [p for x in kept for p in x.people]
+    return SceneSample(
+        tuple(segments[i] for i in order),
+        t_s[order],
+        np.concatenate([x.index for x in kept])[order],
+        tuple(people[i] for i in order),
+        kept[0].size,
+    )

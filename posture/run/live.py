@@ -30,9 +30,10 @@ from posture.core.gravity import Gravity
 from posture.core.landmarks import N_LANDMARKS, PoseSequence
 from posture.run.recorded import Result
 from posture.video.draw import annotate
+from posture.video.finder import PeopleFinder
 from posture.video.io import Frame
-from posture.video.pose import PoseEstimator
-from posture.video.tracking import PersonTracker, SecondLook
+from posture.video.pose import ModelInfo, resolve_model
+from posture.video.tracking import PersonTracker
 from posture.video.views import frame_view
 
 #: Readings handed to the page with each frame (name -> measure).
@@ -77,19 +78,17 @@ class LiveSession:
         self,
         settings: Settings,
         *,
-        estimator: PoseEstimator | None = None,
+        model: ModelInfo | None = None,
         window_s: float = 10.0,
         mirror: bool = False,
         size: tuple[int, int] | None = None,
     ) -> None:
         self.settings = settings
-        self.estimator = estimator or PoseEstimator(settings.pose)
+        self.model = model or resolve_model(settings.pose)
         self.window_s = window_s
         self.mirror = mirror
         self._tracker: PersonTracker | None = None
-        self._second_look = SecondLook.with_pose_model(
-            settings.pose, self.estimator.model, settings.tracking.recover_s
-        )
+        self._finder: PeopleFinder | None = None
         self._size = size
         self._tracks: dict[int, _Track] = {}
         self._gravity: Gravity | None = None
@@ -103,14 +102,13 @@ class LiveSession:
         """Analyse one frame (RGB ``uint8``) taken at ``t_s`` seconds; draw and return it."""
         t0 = time.perf_counter()
         h, w = rgb.shape[:2]
-        if self._tracker is None:
+        if self._tracker is None or self._finder is None:
             self._tracker = PersonTracker(self.settings.tracking, aspect=w / h)
+            self._finder = PeopleFinder.with_pose_model(
+                self.settings.pose, self.settings.tracking, self.model, self._tracker
+            )
             self._size = self._size or (w, h)
-        people = self._tracker.update(
-            self._n, t_s, self.estimator.detect(rgb, round(t_s * 1000)), rgb
-        )
-        if self._second_look is not None:
-            people += self._second_look(self._tracker, rgb)
+        people = self._finder(self._n, t_s, rgb)
         ids = [pid for pid, _ in people]
         self._n += 1
         for pid, p in people:
@@ -263,14 +261,11 @@ class LiveSession:
         rec = _select_subject(rec, self.settings)
         analysis = analyze(rec.subject, self.settings)
         people = [s.as_dict() for s in self._tracker.summaries() if s.person_id in rec.person_ids]
-        return Result(
-            rec, analysis, {"source": "live camera"}, self.estimator.model.as_dict(), people
-        )
+        return Result(rec, analysis, {"source": "live camera"}, self.model.as_dict(), people)
 
     def close(self) -> None:
-        self.estimator.close()
-        if self._second_look is not None:
-            self._second_look.close()
+        if self._finder is not None:
+            self._finder.close()
 
 
 def _mirror(image_xyz: np.ndarray) -> np.ndarray:

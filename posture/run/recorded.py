@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import sys
 import threading
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 
 from posture import __version__
 from posture.assess.analysis import Analysis, analyze
@@ -36,16 +36,23 @@ from posture.run.camera import (
     scene_evidence,
 )
 from posture.video.draw import annotate
-from posture.video.io import Camera, Frame, VideoFile, VideoInfo, VideoWriter, open_video
-from posture.video.pose import DetectedPose, ModelInfo, PoseEstimator, resolve_model
+from posture.video.finder import PeopleFinder
+from posture.video.identity import (
+    TrackPart,
+    join_groups,
+    join_people,
+    joined_recording,
+    recording,
+    settle,
+)
+from posture.video.io import Camera, VideoFile, VideoInfo, VideoWriter, open_video
+from posture.video.pose import ModelInfo, resolve_model
 from posture.video.render import LaggedRenderer, Person, Row, output_size
 from posture.video.scene import SceneSampler
-from posture.video.tracking import (
-    PersonTracker,
-    SecondLook,
-    most_visible_person,
-    recording_summaries,
-)
+from posture.video.scene_lines import SceneSample
+from posture.video.seek import FrameStep
+from posture.video.summaries import most_visible_person, people_summaries, recording_summaries
+from posture.video.tracking import PersonTracker
 from posture.video.views import PeopleAtFrame, frame_view
 
 Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
@@ -135,7 +142,8 @@ class Result:
 
 
 # ---------------------------------------------------------------------------------------------
-def _person_rows(rec: PoseRecording, row: int) -> PeopleAtFrame:
+def people_at_row(rec: PoseRecording, row: int) -> PeopleAtFrame:
+    """Every person seen in row ``row`` of a recording: ``(id, image landmarks, visibility)``."""
     return [
         (p.person_id, p.image_xyz[row], p.visibility[row]) for p in rec.people if p.pose_found[row]
     ]
@@ -144,7 +152,7 @@ def _person_rows(rec: PoseRecording, row: int) -> PeopleAtFrame:
 def final_views_hash(
     rec: PoseRecording, analysis: Analysis, size: tuple[int, int], row: int
 ) -> int:
-    return hash(frame_view(analysis, row, _person_rows(rec, row), size))
+    return hash(frame_view(analysis, row, people_at_row(rec, row), size))
 
 
 def _select_subject(rec: PoseRecording, settings: Settings) -> PoseRecording:
@@ -186,12 +194,13 @@ def analyze_source(
     size_out = output_size(info.width, info.height, settings.output.video_max_height)
     writer: VideoWriter | None = None
     renderer: LaggedRenderer | None = None
-    est: PoseEstimator | None = None
+    finder: PeopleFinder | None = None
     tmp_video = out_dir / ".annotated.partial.mp4" if out_dir is not None else None
     try:
-        est = PoseEstimator(settings.pose, model)
+        model_info = model or resolve_model(settings.pose)
         tracker = PersonTracker(settings.tracking, aspect=info.width / info.height)
-        scene = SceneSampler(settings) if _looks_at_scene(settings) else None
+        scene = SceneSampler(settings) if looks_at_scene(settings) else None
+        finder = PeopleFinder.with_pose_model(settings.pose, settings.tracking, model_info, tracker)
         if tmp_video is not None and settings.output.video:
             tmp_video.parent.mkdir(parents=True, exist_ok=True)
             writer = VideoWriter(tmp_video, size_out, info.fps)
@@ -199,13 +208,13 @@ def analyze_source(
                 writer, settings, (info.width, info.height), subject=settings.subject.person
             )
         warnings: list[str] = []
+        step = FrameStep(settings.pose.max_fps)
         with prompt_gil_handover():
             n = _run_frames(
-                src, est, tracker, renderer, progress, max_frames, stop, warnings, scene
+                src, finder, step, renderer, progress, max_frames, stop, warnings, scene
             )
-        est.close()
-        model_info = est.model
-        est = None
+        finder.close()
+        finder = None
         if getattr(src, "error", None):
             warnings.append(f"{src.error}; the results cover the frames analysed before it")
         if n == 0:
@@ -233,8 +242,8 @@ def analyze_source(
         return result
     finally:  # on any failure: stop every thread and native graph this run started
         src.close()
-        if est is not None:
-            est.close()
+        if finder is not None:
+            finder.close()
         if renderer is not None:
             renderer.finish()
         if writer is not None:
@@ -255,11 +264,46 @@ def _final_result(
     scene: SceneSampler | None = None,
     cues: Sequence[GravityCue] = (),
 ) -> Result:
-    """The final analysis of the chosen subject, with the scene's evidence of gravity. If it
-    fails, the landmarks (the expensive part) are saved first, so that ``--landmarks`` can
-    pick up from them."""
-    rec = tracker.recording(0, (info.width, info.height), meta={"source": info.source})
+    """The final analysis of the people the tracker followed."""
+    t_s, frame_index = tracker.timeline()
+    tracks = tracker.parts(release=True)
+    sample = scene.sample if scene is not None else None
+    return result_from_tracks(
+        tracks, t_s, frame_index, info, model, settings, warnings, timings, out_dir, sample, cues
+    )
+
+
+def result_from_tracks(
+    tracks: list[TrackPart],
+    t_s: np.ndarray,
+    frame_index: np.ndarray,
+    info: VideoInfo,
+    model: ModelInfo,
+    settings: Settings,
+    warnings: list[str],
+    timings: dict[str, float],
+    out_dir: Path | None,
+    scene: SceneSample | None = None,
+    cues: Sequence[GravityCue] = (),
+) -> Result:
+    """The people of a recording from its tracks (identities settled over the whole of it, the
+    user's joins applied), and the final analysis of the subject. ``tracks`` is emptied: their
+    landmarks move into the recording (a long recording's are never held twice). If the
+    analysis fails, the landmarks (the expensive part) are saved first, so that
+    ``--landmarks`` can pick up. ``scene``: the frames' lines sampled for the camera's
+    gravity (:mod:`posture.run.camera`); ``cues``: what else is known of it."""
+    t0 = time.perf_counter()
+    aspect = info.width / info.height if info.height else 1.0
+    people = settle(tracks, t_s, aspect, settings.tracking)
+    tracks.clear()
+    for group in join_groups(settings.subject.join):
+        people = join_people(people, group)
+    size = (info.width, info.height)
+    described = [s.as_dict() for s in people_summaries(people, t_s, aspect)]
+    rec = recording(people, t_s, frame_index, size, 0, {"source": info.source})
+    people.clear()  # the recording holds them now
     rec = _select_subject(rec, settings)
+    timings["identities"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     try:
         evidence = scene_evidence(scene, rec, settings)
@@ -270,11 +314,11 @@ def _final_result(
             save_npz(out_dir / "landmarks.npz", rec)
         raise
     timings["final_analysis"] = time.perf_counter() - t0
-    people = [s.as_dict() for s in tracker.summaries() if s.person_id in rec.person_ids]
-    return Result(rec, analysis, info.as_dict(), model.as_dict(), people, warnings, timings)
+    return Result(rec, analysis, info.as_dict(), model.as_dict(), described, warnings, timings)
 
 
-def _looks_at_scene(settings: Settings) -> bool:
+def looks_at_scene(settings: Settings) -> bool:
+    """Whether a run samples the scene's lines (for the camera's gravity)."""
     return settings.view.scene_gravity and settings.view.correct_tilt
 
 
@@ -293,8 +337,8 @@ def _analyze_with(
 
 def _run_frames(
     src: VideoFile | Camera,
-    est: PoseEstimator,
-    tracker: PersonTracker,
+    finder: PeopleFinder,
+    step: FrameStep,
     renderer: LaggedRenderer | None,
     progress: Progress | None,
     max_frames: int,
@@ -302,11 +346,10 @@ def _run_frames(
     warnings: list[str],
     scene: SceneSampler | None = None,
 ) -> int:
-    """Pose estimation over every frame on this thread; tracking and early drawing follow on
-    another (the landmarks stay in the tracker). Returns how many frames were analysed."""
+    """Pose estimation and tracking over every frame on this thread; the early drawing follows
+    on a thread of its own. Returns how many frames were analysed."""
     n = 0
     total = src.info.n_frames
-    follower = _Follower(tracker, renderer, est, scene)
 
     def interrupted() -> None:
         if not any(w.startswith("interrupted") for w in warnings):
@@ -314,80 +357,22 @@ def _run_frames(
 
     try:
         for frame in src:
-            follower.submit(frame, est.detect(frame.rgb, round(frame.t_s * 1000)))
+            if not step.take(frame.t_s):  # pose.max_fps: passed over
+                continue
+            if scene is not None and scene.due(frame.t_s):
+                scene.offer(frame.index, frame.t_s, frame.rgb)  # its people matched later
+            people = finder(frame.index, frame.t_s, frame.rgb)
+            if renderer is not None:
+                persons = [Person(i, p.world_xyz_m, p.image_xyz, p.visibility) for i, p in people]
+                renderer.submit(Row(n, frame.index, frame.t_s, persons), frame.rgb)
             n += 1
             if progress is not None:
-                progress(n, total)
+                progress(frame.index + 1, total)
             if (max_frames and n >= max_frames) or (stop is not None and stop()):
                 break
     except KeyboardInterrupt:
         interrupted()
-    finally:
-        while True:  # Ctrl-C while the last frames are tracked: wait for them all the same
-            try:
-                follower.finish()
-                break
-            except KeyboardInterrupt:
-                interrupted()
     return n
-
-
-class _Follower:
-    """Tracking and early drawing of each frame, on a thread of their own: the frame loop's
-    thread does nothing but feed the pose model, which sets the pace."""
-
-    def __init__(
-        self,
-        tracker: PersonTracker,
-        renderer: LaggedRenderer | None,
-        est: PoseEstimator,
-        scene: SceneSampler | None = None,
-    ) -> None:
-        self.tracker, self.renderer, self.scene = tracker, renderer, scene
-        self._second_look = SecondLook.with_pose_model(
-            est.settings, est.model, tracker.settings.recover_s
-        )
-        self._queue: queue.Queue[tuple[Frame, list[DetectedPose]] | None] = queue.Queue(4)
-        self._error: BaseException | None = None
-        self._rows = 0
-        self._thread = threading.Thread(target=self._run, name="posture-track", daemon=True)
-        self._thread.start()
-
-    def submit(self, frame: Frame, detected: list[DetectedPose]) -> None:
-        if self._error is not None:
-            raise self._error
-        self._queue.put((frame, detected))
-
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    self._follow(*item)
-                except BaseException as exc:  # raised again on the frame loop's thread
-                    self._error = exc
-
-    def _follow(self, frame: Frame, detected: list[DetectedPose]) -> None:
-        if self.scene is not None and self.scene.due(frame.t_s):
-            self.scene.offer(frame.index, frame.t_s, frame.rgb)  # its people matched later
-        people = self.tracker.update(frame.index, frame.t_s, detected, frame.rgb)
-        if self._second_look is not None:
-            people += self._second_look(self.tracker, frame.rgb)
-        if self.renderer is not None:
-            persons = [Person(i, p.world_xyz_m, p.image_xyz, p.visibility) for i, p in people]
-            self.renderer.submit(Row(self._rows, frame.index, frame.t_s, persons), frame.rgb)
-        self._rows += 1
-
-    def finish(self) -> None:
-        """Wait until every frame submitted is tracked; raise what went wrong there. Safe to
-        call again (after a Ctrl-C that interrupted the wait)."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-        if self._second_look is not None:
-            self._second_look.close()
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
 
 
 def _finish_video(
@@ -408,7 +393,7 @@ def _finish_video(
     )
     if not mismatch:
         for row, small in pending:
-            view = frame_view(analysis, row.row, _person_rows(rec, row.row), size)
+            view = frame_view(analysis, row.row, people_at_row(rec, row.row), size)
             writer.write(annotate(small, view, blur=settings.output.blur_faces), row.t_s)
         writer.close()
     else:
@@ -436,12 +421,15 @@ def redraw_video(
     with open_video(path) as src:
         size = output_size(src.info.width, src.info.height, settings.output.video_max_height)
         with VideoWriter(out, size, src.info.fps) as writer:
-            n = analysis.n_frames
+            numbers = analysis.raw.frame_index  # the frames analysed (pose.max_fps)
             for frame in src:
-                if frame.index >= n:
+                if frame.index > numbers[-1]:
                     break
+                row = int(np.searchsorted(numbers, frame.index))
+                if numbers[row] != frame.index:
+                    continue
                 small = cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
-                view = frame_view(analysis, frame.index, _person_rows(rec, frame.index), size)
+                view = frame_view(analysis, row, people_at_row(rec, row), size)
                 writer.write(annotate(small, view, blur=settings.output.blur_faces), frame.t_s)
 
 
@@ -458,7 +446,8 @@ def analyze_landmarks(
     without the pose model; writes the same outputs, the video drawn on a plain background.
     ``cues``: as :func:`analyze_source`."""
     t0 = time.perf_counter()
-    rec = _select_subject(load_npz(path), settings)
+    rec = load_npz(path)
+    rec = _select_subject(joined_recording(rec, join_groups(settings.subject.join)), settings)
     if not rec.subject.pose_found.any():
         raise NoPersonError(f"{path}: the subject has no pose in any frame")
     analysis = _analyze_with(rec, settings, evidence_from_meta(rec), cues)

@@ -17,7 +17,9 @@ numpy arrays in the project's landmark convention (see ``posture.core.landmarks`
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import importlib.util
 import os
 import tempfile
 from dataclasses import dataclass
@@ -130,15 +132,11 @@ def build_bundle_from_wheel(dest_dir: Path | None = None) -> Path:
     The cached file name carries a hash of the source weights, so a different mediapipe
     build gets its own bundle. Raises :class:`ModelError` when the weights are missing.
     """
-    try:
-        import mediapipe
-        from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer as mw
-        from mediapipe.tasks.python.metadata.metadata_writers import (
-            model_asset_bundle_utils as bundle_utils,
-        )
-    except ImportError as exc:  # pragma: no cover - mediapipe is a hard dependency
-        raise ModelError(f"mediapipe is not installed correctly ({exc})") from exc
-    mp_dir = Path(mediapipe.__file__).parent
+    # found without importing mediapipe: a bundle built before costs no import of its writers
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None or spec.origin is None:  # pragma: no cover - a hard dependency
+        raise ModelError("mediapipe is not installed")
+    mp_dir = Path(spec.origin).parent
     sources = [
         (name, mp_dir / rel, mean, std, n_out) for name, rel, mean, std, n_out in WHEEL_MODELS
     ]
@@ -153,6 +151,14 @@ def build_bundle_from_wheel(dest_dir: Path | None = None) -> Path:
     out = out_dir / f"pose_landmarker_wheel_full_{digest}.task"
     if out.is_file():
         return out
+    try:
+        import mediapipe
+        from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer as mw
+        from mediapipe.tasks.python.metadata.metadata_writers import (
+            model_asset_bundle_utils as bundle_utils,
+        )
+    except ImportError as exc:  # pragma: no cover - mediapipe is a hard dependency
+        raise ModelError(f"mediapipe is not installed correctly ({exc})") from exc
     parts: dict[str, bytes] = {}
     for name, path, mean, std, n_out in sources:
         writer = mw.MetadataWriter.create(bytearray(path.read_bytes()))
@@ -232,22 +238,116 @@ class PoseEstimator:
         self.close()
 
 
-def _landmarker(settings: PoseSettings, model: ModelInfo, *, video: bool) -> tuple[Any, Any]:
+class FollowingLandmarker:
+    """MediaPipe's one-person video graph: its person detector finds someone, then the landmark
+    model alone follows them from frame to frame (each frame's region comes from the previous
+    frame's landmarks) until it loses them; then the detector runs again. Not thread-safe.
+
+    ``detect(rgb, t_ms, window)`` with a ``window`` (pixels ``(x0, y0, x1, y1)``) shows the
+    model only that part of the frame, the rest black, at the frame's own size: the detector
+    then finds the person there, and later frames, shown whole, keep following them in the same
+    coordinates. ``reset()`` forgets whom it follows (exactly as a fresh landmarker would).
+    """
+
+    def __init__(self, settings: PoseSettings, model: ModelInfo) -> None:
+        self.settings, self.model = settings, model
+        one = dataclasses.replace(settings, num_poses=1)
+        self._mp, self._landmarker = _landmarker(one, model, video=True)
+        self._last_ms = -1
+        self._offset_ms = 0  # added to the stream's timestamps (see restart)
+        self._rebase = False
+        self._seen_pose = False
+
+    def detect(self, rgb: np.ndarray, t_ms: int, window: Crop | None = None) -> DetectedPose | None:
+        if window is not None:
+            x0, y0, x1, y1 = window
+            shown = np.zeros_like(rgb)
+            shown[y0:y1, x0:x1] = rgb[y0:y1, x0:x1]
+            rgb = shown
+        result = self._detect(rgb, t_ms)
+        if not result.pose_landmarks:
+            return None
+        return _to_arrays(result.pose_world_landmarks[0], result.pose_landmarks[0])
+
+    def _detect(self, rgb: np.ndarray, t_ms: int) -> Any:
+        if self._rebase:  # a new stream: its clock continues this graph's, deltas kept
+            self._offset_ms = self._last_ms + 1000 - int(t_ms)
+            self._rebase = False
+        ms = max(int(t_ms) + self._offset_ms, self._last_ms + 1)
+        self._last_ms = ms
+        image = self._mp.Image(
+            image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)
+        )
+        with native_stderr_hidden(not self._seen_pose):  # as PoseEstimator.detect
+            result = self._landmarker.detect_for_video(image, ms)
+        self._seen_pose = self._seen_pose or bool(result.pose_landmarks)
+        return result
+
+    def reset(self) -> None:
+        """Forget the person followed: an empty picture makes the graph lose them, and its
+        state is then that of a fresh landmarker (checked: the same landmarks afterwards)."""
+        self._detect(_BLANK, self._last_ms + 1 - self._offset_ms)
+
+    def restart(self) -> None:
+        """Ready for another stream, whose clock may start anywhere: :meth:`reset`, and the
+        next timestamps shifted to continue this graph's own (MediaPipe requires them to
+        increase; its filters see only differences, and start afresh after the reset)."""
+        self.reset()
+        self._rebase = True
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+
+#: A picture with nobody in it (see FollowingLandmarker.reset).
+_BLANK = np.zeros((64, 64, 3), np.uint8)
+
+
+class PeopleSearch:
+    """Everyone in one picture (person detector, then the landmark model on each person found),
+    with no memory of earlier frames: up to ``settings.num_poses`` people."""
+
+    def __init__(self, settings: PoseSettings, model: ModelInfo) -> None:
+        self.settings, self.model = settings, model
+        self._mp, self._landmarker = _landmarker(settings, model, video=False, many=True)
+        self._seen_pose = False
+
+    def detect(self, rgb: np.ndarray) -> list[DetectedPose]:
+        image = self._mp.Image(
+            image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)
+        )
+        with native_stderr_hidden(not self._seen_pose):  # as PoseEstimator.detect
+            result = self._landmarker.detect(image)
+        self._seen_pose = self._seen_pose or bool(result.pose_landmarks)
+        return [
+            _to_arrays(w, i)
+            for w, i in zip(result.pose_world_landmarks, result.pose_landmarks, strict=True)
+        ]
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+
+def _landmarker(
+    settings: PoseSettings, model: ModelInfo, *, video: bool, many: bool = False
+) -> tuple[Any, Any]:
     """(the mediapipe module, a PoseLandmarker): video mode with ``settings.num_poses``, or
-    image mode for one person. Its native log lines are hidden (see
-    :mod:`posture.video.native_logs`)."""
+    image mode for one person (``many``: for ``settings.num_poses``). Its native log lines are
+    hidden (see :mod:`posture.video.native_logs`)."""
     with native_stderr_hidden():
-        return _create_landmarker(settings, model, video=video)
+        return _create_landmarker(settings, model, video=video, many=many)
 
 
-def _create_landmarker(settings: PoseSettings, model: ModelInfo, *, video: bool) -> tuple[Any, Any]:
+def _create_landmarker(
+    settings: PoseSettings, model: ModelInfo, *, video: bool, many: bool = False
+) -> tuple[Any, Any]:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
     opts = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(model.path)),
         running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
-        num_poses=settings.num_poses if video else 1,
+        num_poses=settings.num_poses if video or many else 1,
         min_pose_detection_confidence=settings.min_detection_confidence,
         min_pose_presence_confidence=settings.min_presence_confidence,
         min_tracking_confidence=settings.min_tracking_confidence,

@@ -27,9 +27,9 @@ from posture.core.body import settled
 from posture.core.config import Settings
 from posture.core.gravity import Gravity
 from posture.core.landmarks import N_LANDMARKS, PoseSequence
+from posture.video.appearance import presence
 from posture.video.draw import annotate
 from posture.video.io import VideoWriter, background_priority
-from posture.video.tracking import presence
 from posture.video.views import PeopleAtFrame, frame_view
 
 _END = object()

@@ -102,6 +102,8 @@ def test_cache_keys_follow_the_settings_and_pose_keys_only_the_pose_pass() -> No
     other_model = override(DEFAULTS, {"pose": {"num_poses": 2}})
     assert pose_digest(other_model) != pose_digest(DEFAULTS)
     assert with_person(DEFAULTS, 3).subject.person == 3
+    joined = with_person(DEFAULTS, 3, [5, 8]).subject
+    assert (joined.person, joined.join) == (3, "3+5+8")
 
 
 @pytest.mark.media
