@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from posture import __version__
+from posture.cli.library import Recorder, add_library_options, cmd_library
+from posture.cli.library import add_parser as add_library_parser
 from posture.core.config import (
     DEFAULTS,
     SubjectSettings,
@@ -171,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_analysis_options(a)
+    add_library_options(a)
 
     lv = sub.add_parser(
         "live",
@@ -206,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the session's frames.csv, summary.json and landmarks.npz here when it ends",
     )
     _add_analysis_options(lv)
+    add_library_options(lv)
+
+    add_library_parser(sub)
 
     c = sub.add_parser(
         "config",
@@ -341,6 +347,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     landmarks = args.landmarks is not None or is_landmarks_file(str(source))
     result = _analyze_one(args, settings, source, out, landmarks=landmarks)
     _report(result, out)
+    recorder = Recorder(args, "cli")
+    recorder.record(result, None if args.camera is not None else str(source), out)
+    recorder.close()
     # a video file stopped by Ctrl-C: the partial results are written, but a script must not
     # take them for a finished run (130 = interrupted, as shells report it); Ctrl-C is how a
     # camera session normally ends
@@ -393,8 +402,19 @@ def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path) -> int:
             (job.out / name).unlink(missing_ok=True)
         return _analyze_one(args, settings, str(job.source), job.out, landmarks=job.is_landmarks)
 
+    recorder = Recorder(args, "batch")
+    results: dict[batch.Job, Any] = {}
+
+    def analyze_and_keep(job: batch.Job) -> Any:
+        results[job] = analyze(job)
+        return results[job]
+
     def done(i: int, outcome: batch.Outcome) -> None:
         head = f"[{i + 1}/{len(jobs)}] {outcome.job.source.name}"
+        if outcome.job in results:  # recorded as soon as it is done: Ctrl-C keeps it
+            recorder.record(
+                results.pop(outcome.job), outcome.job.source, outcome.job.out, quiet=True
+            )
         if outcome.summary is None:
             print(f"{head}: failed: {outcome.note}", file=sys.stderr, flush=True)
             with contextlib.suppress(OSError):  # its folder, if nothing was written into it
@@ -406,13 +426,21 @@ def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path) -> int:
         for w in s["warnings"]:
             print(f"{head}: warning: {w}", file=sys.stderr, flush=True)
 
-    outcomes = batch.run(jobs, analyze, on_done=done)
+    try:
+        outcomes = batch.run(jobs, analyze_and_keep, on_done=done)
+    finally:
+        recorder.close()
     written = write_overview(outcomes, root, settings)
     failed = sum(o.status == "failed" for o in outcomes)
     print(
         f"Overview: {', '.join(str(p) for p in written)}"
         + (f" ({failed} of {len(outcomes)} could not be analysed)" if failed else "")
     )
+    if recorder.recorded:
+        print(
+            f"Recorded {len(recorder.recorded)} assessments in the library "
+            f"({recorder.library.location})."
+        )
     if any(o.interrupted for o in outcomes):
         return EXIT_INTERRUPTED
     return EXIT_ERROR if failed else 0
@@ -532,6 +560,7 @@ COMMANDS = {
     "models": cmd_models,
     "dashboard": cmd_dashboard,
     "bench": cmd_bench,
+    "library": cmd_library,
 }
 
 

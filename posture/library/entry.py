@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from posture.core.config import dump_toml
 from posture.library.schema import ASSESSMENT_FIELDS
 from posture.run.batch import headline
 
@@ -302,10 +301,3 @@ __all__ = [
     "file_sha256",
     "make_entry",
 ]
-
-
-def settings_toml(settings_json: str) -> str:
-    """An assessment's settings as the TOML file ``--config`` reads."""
-    from posture.core.config import DEFAULTS, override
-
-    return dump_toml(override(DEFAULTS, json.loads(settings_json)))
