@@ -262,7 +262,7 @@ class Library:
         )
         if f.limit:
             q = q.limit(f.limit)
-        return self._read(lambda conn: [dict(r._mapping) for r in conn.execute(q)])
+        return self._read(lambda conn: [_named(dict(r._mapping)) for r in conn.execute(q)])
 
     def get(self, assessment_id: int) -> dict[str, Any]:
         """One assessment in full: its row, recording, lifts, score levels, cues and summary."""
@@ -360,7 +360,7 @@ class Filters:
             out.append(c.id.in_(self.ids))
         if self.search:
             like = f"%{self.search.strip().lower()}%"
-            cols = (c.task, c.worker, c.site, c.assessor, c.notes, recordings.c.name)
+            cols = (c.task, c.worker, c.site, c.assessor, c.notes, c.source_path, recordings.c.name)
             out.append(sa.or_(*(sa.func.lower(col).like(like) for col in cols)))
         return out
 
@@ -415,6 +415,14 @@ def _delete_children(conn: Connection, ids: Sequence[int]) -> None:
 def _drop_orphan_recordings(conn: Connection, ids: Sequence[int]) -> None:
     used = sa.select(assessments.c.id).where(assessments.c.recording_id == recordings.c.id)
     conn.execute(recordings.delete().where(recordings.c.id.in_(list(ids)), ~sa.exists(used)))
+
+
+def _named(row: dict[str, Any]) -> dict[str, Any]:
+    """The recording as this assessment named it (one recording copied under two names is
+    stored once, by its content)."""
+    if row.get("source_path"):
+        row["recording"] = Path(str(row["source_path"])).name
+    return row
 
 
 def _inserted_id(result: sa.CursorResult[Any]) -> int:
