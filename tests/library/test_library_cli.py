@@ -62,7 +62,7 @@ def test_no_library_records_nothing(
     capsys: pytest.CaptureFixture[str], demo: Path, tmp_path: Path
 ) -> None:
     lib = tmp_path / "lib.sqlite3"
-    code, out, err = run(
+    code, out, _err = run(
         capsys,
         "analyze",
         str(demo),
@@ -146,7 +146,7 @@ def test_an_unwritable_library_costs_no_analysis(
     capfd: pytest.CaptureFixture[str], demo: Path, tmp_path: Path
 ) -> None:
     # capfd: the warning goes to the real stderr (native logs are hidden from it meanwhile)
-    code, out, err = run(
+    code, _out, err = run(
         capfd,
         "analyze",
         str(demo),
