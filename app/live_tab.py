@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from app import charts
+from app import charts, library_tab
 from app.live_worker import LiveWorker
 from app.settings_panel import PageSettings
 from app.widgets import RISK_HEX, guarded, risk_pill, share_bar
@@ -79,6 +79,8 @@ def _after(worker: LiveWorker) -> None:
             result = worker.finish()
         del st.session_state["live_worker"]
         st.session_state["live_summary"] = result if result is not None else "nobody"
+        if result is not None:
+            library_tab.remember_live(result)
     summary = st.session_state.get("live_summary")
     if summary is None:
         st.info("Press **START** and allow the camera. Readings and cues appear here.")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from posture import __version__
-from posture.cli.library import Recorder, add_library_options, cmd_library
+from posture.cli.library import Recorder, add_library_options, cmd_library, record_once
 from posture.cli.library import add_parser as add_library_parser
 from posture.core.config import (
     DEFAULTS,
@@ -239,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8501, help="local port to serve it on (default 8501)"
     )
     d.add_argument("--headless", action="store_true", help="do not open a browser")
+    add_library_options(d)
 
     b = sub.add_parser("bench", help="measure speed: whole pipeline vs. pose model alone")
     b.add_argument(
@@ -347,9 +348,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     landmarks = args.landmarks is not None or is_landmarks_file(str(source))
     result = _analyze_one(args, settings, source, out, landmarks=landmarks)
     _report(result, out)
-    recorder = Recorder(args, "cli")
-    recorder.record(result, None if args.camera is not None else str(source), out)
-    recorder.close()
+    record_once(args, "cli", result, None if args.camera is not None else str(source), out)
     # a video file stopped by Ctrl-C: the partial results are written, but a script must not
     # take them for a finished run (130 = interrupted, as shells report it); Ctrl-C is how a
     # camera session normally ends
@@ -531,6 +530,10 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         "--server.address",
         "localhost",  # this machine only, and no "External URL" lookup
     ]
+    if args.library:  # the dashboard's own process reads these
+        os.environ["POSTURE_LIBRARY"] = args.library
+    if args.no_library:
+        os.environ["POSTURE_NO_LIBRARY"] = "1"
     print(f"posture dashboard: http://localhost:{args.port} (Ctrl-C to stop)", flush=True)
     os.chdir(app.parent.parent)  # Streamlit reads .streamlit/config.toml from the current folder
     os.execv(sys.executable, argv)

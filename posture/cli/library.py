@@ -127,6 +127,17 @@ class Recorder:
             self.library.close()
 
 
+def record_once(
+    args: argparse.Namespace, origin: str, result: Any, source: str | None, out: Path | None
+) -> int | None:
+    """Record one analysis (a live session, a single run) and close the library."""
+    recorder = Recorder(args, origin)
+    try:
+        return recorder.record(result, source, out)
+    finally:
+        recorder.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # posture library ...
 # ---------------------------------------------------------------------------------------------

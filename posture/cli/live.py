@@ -10,6 +10,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from posture.cli.library import record_once
 from posture.core.config import Settings
 from posture.core.errors import CameraError, PostureError
 from posture.run.live import LiveFrame, LiveSession, run_live
@@ -81,6 +82,7 @@ def run_live_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.out:
         write_outputs(result, Path(args.out))
         print(f"Session results in {args.out}/")
+    record_once(args, "live", result, args.replay, Path(args.out) if args.out else None)
     return 0
 
 
