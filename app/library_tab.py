@@ -133,7 +133,7 @@ def _before_after(lib: Library, rows: list[dict[str, Any]]) -> None:
     if not tasks:
         st.caption("A task assessed twice (before and after a change) can be compared here.")
         return
-    task = st.selectbox("Task", tasks, key="lib_pair_task")
+    task = st.selectbox("Task to compare", tasks, key="lib_pair_task")
     of_task = [r for r in rows if r.get("task") == task]
     by_id = {int(r["id"]): r for r in of_task}
     first, last = view.default_pair(of_task, task)
