@@ -13,6 +13,7 @@ from typing import Any
 from posture import __version__
 from posture.cli.library import Recorder, add_library_options, cmd_library, record_once
 from posture.cli.library import add_parser as add_library_parser
+from posture.cli.ray_batch import add_ray_options
 from posture.core.config import (
     DEFAULTS,
     SubjectSettings,
@@ -172,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-frames", type=int, default=0, metavar="N", help="stop after N frames (0: all)"
     )
     a.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_ray_options(a)
     _add_analysis_options(a)
     add_library_options(a)
 
@@ -337,6 +339,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         raise PostureError("--out needs a folder name (e.g. --out results/)")
     settings = settings_from(args)
     out = Path(args.out)
+    if args.ray is not None:
+        from posture.cli.ray_batch import check_ray_args
+
+        check_ray_args(args)
+        return _analyze_batch(args, settings, out)
     if args.input and is_batch(args.input):
         return _analyze_batch(args, settings, out)
     check_output_dir(out)
@@ -375,6 +382,11 @@ def _analyze_one(
             )
         finally:
             progress.close()
+    return _with_report(args, result, out)
+
+
+def _with_report(args: argparse.Namespace, result: Any, out: Path) -> Any:
+    """The report, written last (it shows the annotated video's worst moments)."""
     if not args.no_report:
         from posture.report import write_report
 
@@ -401,11 +413,16 @@ def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path) -> int:
             (job.out / name).unlink(missing_ok=True)
         return _analyze_one(args, settings, str(job.source), job.out, landmarks=job.is_landmarks)
 
-    recorder = Recorder(args, "batch")
+    on_ray = args.ray is not None
+    recorder = Recorder(args, "ray" if on_ray else "batch")
     results: dict[batch.Job, Any] = {}
 
     def analyze_and_keep(job: batch.Job) -> Any:
         results[job] = analyze(job)
+        return results[job]
+
+    def finish(job: batch.Job, result: Any) -> Any:  # on Ray: the files are written here
+        results[job] = _with_report(args, result, job.out)
         return results[job]
 
     def done(i: int, outcome: batch.Outcome) -> None:
@@ -421,12 +438,22 @@ def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path) -> int:
             return
         s = outcome.summary
         high = s["risk_time_share"].get("high", 0.0)
-        print(f"{head}: {_lifts_line(s, tail='')}; high risk {high:.0%}", flush=True)
+        where = f" ({outcome.where})" if outcome.where else ""
+        print(f"{head}: {_lifts_line(s, tail='')}; high risk {high:.0%}{where}", flush=True)
         for w in s["warnings"]:
             print(f"{head}: warning: {w}", file=sys.stderr, flush=True)
 
     try:
-        outcomes = batch.run(jobs, analyze_and_keep, on_done=done)
+        if on_ray:
+            from posture.cli.ray_batch import run_on_ray
+
+            for job in jobs:
+                check_output_dir(job.out)
+                for name in batch.RUN_OUTPUTS:
+                    (job.out / name).unlink(missing_ok=True)
+            outcomes = run_on_ray(args, settings, jobs, finish, done, Progress(not args.quiet))
+        else:
+            outcomes = batch.run(jobs, analyze_and_keep, on_done=done)
     finally:
         recorder.close()
     written = write_overview(outcomes, root, settings)

@@ -85,6 +85,7 @@ class Outcome:
     note: str = ""
     outputs: dict[str, Path] = field(default_factory=dict)
     interrupted: bool = False  # Ctrl-C during this job: the batch stopped after it
+    where: str = ""  # where it ran, when not here (a Ray worker)
 
 
 def is_batch(inputs: Sequence[str]) -> bool:
