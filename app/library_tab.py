@@ -217,6 +217,8 @@ def _delete(lib: Library, rows: list[dict[str, Any]]) -> None:
             "Its figures, lifts, cues and personal fields (worker) are deleted from the "
             "library; the recording's output files are kept."
         )
-        if st.button("Delete", key="lib_delete_go"):
+        sure = st.checkbox("Yes, delete this assessment", key="lib_delete_sure")
+        if st.button("Delete", key="lib_delete_go", disabled=not sure):
             lib.delete([pick])
+            st.session_state.pop("lib_delete_sure", None)
             st.rerun()
