@@ -186,3 +186,18 @@ class _nothing:
 
     def __exit__(self, *_: object) -> bool:
         return False
+
+
+def test_a_live_session_is_recorded_when_it_stops(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    clip = Path(__file__).resolve().parents[3] / "shared" / "media"
+    clip = clip / "floor_lift_knees_bent_side.mp4"  # 2 s, the lifter in view throughout
+    if not clip.is_file():
+        pytest.skip(f"the shared clips are not here ({clip.parent})")
+    lib = str(tmp_path / "lib.sqlite3")
+    code, out, err = run(capsys, "live", "--replay", str(clip), "--no-window", "--library", lib)
+    assert code == 0, err
+    [row] = listed(capsys, lib)
+    assert row["origin"] == "live" and row["recording"] == clip.name
+    assert row["output_dir"] is None  # no --out: the library holds the session's figures alone
