@@ -459,7 +459,8 @@ def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path) -> int:
     )
     if recorder.recorded:
         print(
-            f"Recorded {len(recorder.recorded)} assessments in the library "
+            f"Recorded {len(recorder.recorded)} assessment"
+            f"{'' if len(recorder.recorded) == 1 else 's'} in the library "
             f"({recorder.library.location})."
         )
     if any(o.interrupted for o in outcomes):

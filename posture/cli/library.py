@@ -141,6 +141,10 @@ def record_once(
 # ---------------------------------------------------------------------------------------------
 # posture library ...
 # ---------------------------------------------------------------------------------------------
+def _n(count: int) -> str:
+    return f"{count} assessment" + ("" if count == 1 else "s")
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -209,6 +213,10 @@ def add_parser(sub: Any) -> None:
         help="also delete the output files posture wrote for them (this machine's only)",
     )
     de.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    for action in (ls, sh, cp, ex, de):  # before or after the action: both read as typed
+        action.add_argument(
+            "--library", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help=LIBRARY_HELP
+        )
     lib.set_defaults(library_parser=lib)
 
 
@@ -272,7 +280,7 @@ def _list(lib: Any, args: argparse.Namespace) -> int:
     _print_table(
         [[_cell(k, r.get(k)) for k in LIST_COLUMNS] for r in rows], list(LIST_COLUMNS.values())
     )
-    print(f"{len(rows)} assessments in {lib.location}")
+    print(f"{_n(len(rows))} in {lib.location}")
     return 0
 
 
@@ -372,7 +380,7 @@ def _export(lib: Any, args: argparse.Namespace) -> int:
         if args.out:
             out.close()
     if args.out:
-        print(f"{len(rows)} assessments written to {args.out}")
+        print(f"{_n(len(rows))} written to {args.out}")
     return 0
 
 
@@ -414,7 +422,7 @@ def _delete(lib: Any, args: argparse.Namespace) -> int:
             print("Nothing deleted.")
             return 1
     lib.delete(args.ids)
-    print(f"Deleted {len(doomed)} assessments from {lib.location}.")
+    print(f"Deleted {_n(len(doomed))} from {lib.location}.")
     if args.files:
         from posture.library.files import delete_outputs
 

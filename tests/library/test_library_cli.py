@@ -24,7 +24,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def listed(capsys: pytest.CaptureFixture[str], library: str, *filters: str) -> list[Any]:
-    code, out, err = run(capsys, "library", "--library", library, "list", "--json", *filters)
+    # --library after the action, as users type it (the other tests put it before)
+    code, out, err = run(capsys, "library", "list", "--json", "--library", library, *filters)
     assert code == 0, err
     return list(json.loads(out))
 
