@@ -198,7 +198,7 @@ def test_a_live_session_is_recorded_when_it_stops(
         pytest.skip(f"the shared clips are not here ({clip.parent})")
     lib = str(tmp_path / "lib.sqlite3")
     code, out, err = run(capsys, "live", "--replay", str(clip), "--no-window", "--library", lib)
-    assert code == 0, err
+    assert code == 0 and "Recorded in the library" in out, err
     [row] = listed(capsys, lib)
     assert row["origin"] == "live" and row["recording"] == clip.name
     assert row["output_dir"] is None  # no --out: the library holds the session's figures alone
