@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import random
 import threading
 import time
@@ -31,58 +30,18 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from posture.core.errors import PostureError
 from posture.library import schema
+from posture.library.location import ENV_VAR, LibraryError, default_path, display, resolve
 from posture.library.schema import assessments, recordings
 
-ENV_VAR = "POSTURE_LIBRARY"
-FILE_NAME = "library.sqlite3"
+__all__ = ["ENV_VAR", "Filters", "Library", "LibraryError", "default_path", "resolve"]
+
 BUSY_TIMEOUT_S = 30.0
 ATTEMPTS = 8
 #: Held while PostgreSQL migrates, so two first users do not build the schema twice.
 PG_MIGRATION_LOCK = 0x706F7374  # "post"
 
 T = TypeVar("T")
-
-
-class LibraryError(PostureError):
-    """The library cannot be opened, read or written (the message says why)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# where it is
-# ---------------------------------------------------------------------------------------------
-def default_path() -> Path:
-    """``$XDG_DATA_HOME/posture/library.sqlite3`` (``~/.local/share/...`` when unset)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "posture" / FILE_NAME
-
-
-def resolve(target: str | Path | None = None) -> str:
-    """The SQLAlchemy URL of the library: ``target`` (``--library``), else ``$POSTURE_LIBRARY``,
-    else the default file. A ``postgresql://`` URL is a server; anything else a file path."""
-    text = str(target) if target is not None else os.environ.get(ENV_VAR, "")
-    if not text.strip():
-        return f"sqlite:///{default_path()}"
-    text = text.strip()
-    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
-    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
-        return "postgresql+psycopg://" + text.split("://", 1)[1]
-    if scheme == "sqlite" or text.startswith("sqlite:"):
-        return text
-    if scheme:
-        raise LibraryError(
-            f"--library takes a file path or a postgresql:// URL, not a {scheme}:// address"
-        )
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
-
-
-def display(url: str | sa.URL) -> str:
-    """The URL without its password, for messages."""
-    u = sa.make_url(url)
-    if u.drivername.startswith("sqlite"):
-        return u.database or ":memory:"
-    return u.render_as_string(hide_password=True).replace("+psycopg", "")
 
 
 # ---------------------------------------------------------------------------------------------
