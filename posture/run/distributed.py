@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -69,30 +71,42 @@ def _import_ray() -> Any:
     return ray
 
 
-def connect(address: str | None) -> tuple[Any, bool]:
-    """(the ray module, whether this call started the instance). Joins ``address`` or starts
-    a local instance with this machine's CPUs, no dashboard, quiet."""
+def connect(address: str | None) -> tuple[Any, bool, Path | None]:
+    """(the ray module, whether this call connected (to leave again), the folder of the local
+    instance it started, or None). Joins
+    ``address`` or starts a local instance with this machine's CPUs, no dashboard, quiet, its
+    logs and spilled objects in a temporary folder of its own (removed with it: they name the
+    recordings)."""
     import logging
 
     ray = _import_ray()
     if ray.is_initialized():
-        return ray, False
+        return ray, False, None
     kwargs: dict[str, Any] = {
         "include_dashboard": False,
         "logging_level": logging.ERROR,
         "log_to_driver": False,  # the workers' native logs stay in Ray's log files
         "configure_logging": True,
     }
+    # short: Ray's socket paths must fit in 107 characters
+    temp = None if address else Path(tempfile.mkdtemp(prefix="posture-ray-", dir="/tmp"))
     try:
         if address:
             ray.init(address=address, **kwargs)
         else:
             # on the loopback address: the instance serves this machine only
-            ray.init(num_cpus=os.cpu_count() or 1, _node_ip_address="127.0.0.1", **kwargs)
+            ray.init(
+                num_cpus=os.cpu_count() or 1,
+                _node_ip_address="127.0.0.1",
+                _temp_dir=str(temp),
+                **kwargs,
+            )
     except (ConnectionError, RuntimeError, ValueError) as exc:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
         where = address or "a local instance"
         raise RayUnavailable(f"cannot start or join Ray ({where}): {exc}") from exc
-    return ray, True
+    return ray, True, temp
 
 
 def run(
@@ -111,12 +125,16 @@ def run(
     report, the library) and returns the result; ``on_done(index, outcome)`` as in
     :func:`posture.run.batch.run`; ``progress(frames done, frames expected)`` for the whole
     batch. ``worker`` is the actor's class (a test's subclass that fails on purpose)."""
-    ray, started = connect(options.address)
+    ray, connected, local = connect(options.address)
     try:
-        return _Batch(ray, jobs, settings, finish, options, on_done, progress, worker).run()
+        scratch = str(local) if local is not None else None
+        batch = _Batch(ray, jobs, settings, finish, options, on_done, progress, worker, scratch)
+        return batch.run()
     finally:
-        if started:
+        if connected:  # leave the cluster (a local instance stops with it)
             ray.shutdown()
+        if local is not None:
+            shutil.rmtree(local, ignore_errors=True)
 
 
 class _Batch:
@@ -130,9 +148,10 @@ class _Batch:
         on_done: Callable[[int, Outcome], None] | None,
         progress: Callable[[int, int], None] | None,
         worker: type,
+        scratch: str | None,
     ) -> None:
         self.ray, self.jobs, self.settings = ray, list(jobs), settings
-        self.worker = worker
+        self.worker, self.scratch = worker, scratch
         self.finish, self.options = finish, options
         self.on_done, self.progress = on_done, progress
         self.outcomes: dict[int, Outcome] = {}
@@ -147,7 +166,9 @@ class _Batch:
         fields = {k: str(v) for k, v in model.as_dict().items()}
         self.board = self.ray.remote(num_cpus=0)(ProgressBoard).remote()
         self.actor_class = self.ray.remote(num_cpus=1)(self.worker)
-        self.make_actor = lambda: self.actor_class.remote(model_ref, fields, self.board)
+        self.make_actor = lambda: self.actor_class.remote(
+            model_ref, fields, self.board, self.scratch
+        )
         size = self.options.workers or max(1, int(self.ray.cluster_resources().get("CPU", 1)))
         idle = [self.make_actor() for _ in range(min(size, len(self.jobs)) or 1)]
         queue = list(range(len(self.jobs)))

@@ -74,12 +74,19 @@ class PoseWorker:
     frame's result into the next, and a recording must not start from the last one's people
     (the results would differ from a sequential run)."""
 
-    def __init__(self, model_bytes: bytes, model_fields: dict[str, str], progress: Any) -> None:
+    def __init__(
+        self,
+        model_bytes: bytes,
+        model_fields: dict[str, str],
+        progress: Any,
+        scratch: str | None = None,
+    ) -> None:
         from posture.video.pose import ModelInfo
 
-        self._dir = Path(tempfile.mkdtemp(prefix="posture-ray-"))
-        model_path = self._dir / model_fields["name"].replace("/", "_")
-        model_path.write_bytes(model_bytes)
+        # the recordings' copies go under ``scratch`` (a local instance's own folder, removed
+        # with it) or the temporary folder; each is removed when its analysis ends
+        self._dir = Path(tempfile.mkdtemp(prefix="posture-worker-", dir=scratch))
+        model_path = _model_file(model_bytes, model_fields)
         self.driver_model_path = model_fields["path"]
         self.model = ModelInfo(
             model_path, model_fields["source"], model_fields["name"], model_fields["sha256"]
@@ -138,6 +145,18 @@ class PoseWorker:
             model=self.model,
             max_frames=task.max_frames,
         )
+
+
+def _model_file(data: bytes, fields: dict[str, str]) -> Path:
+    """The model's bytes in a file of this machine, once per model (named by its hash)."""
+    folder = Path(tempfile.gettempdir()) / "posture-models"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{fields['sha256'][:16]}-{Path(fields['name']).name}"
+    if not path.is_file() or path.stat().st_size != len(data):
+        tmp = folder / f".{path.name}.{os.getpid()}"
+        tmp.write_bytes(data)
+        os.replace(tmp, path)  # whole, even with several workers writing it at once
+    return path
 
 
 def _as_driver_sees_it(result: Any, tmp: str, source: str, model_path: str) -> None:

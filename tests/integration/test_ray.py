@@ -62,11 +62,21 @@ def sequential(clips: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def local_ray() -> Iterator[None]:
-    """Whatever the tests below start locally is stopped at the end of the module."""
-    yield
+def local_ray() -> Iterator[list[Path]]:
+    """Local instances the tests start themselves (``connect``): stopped, and their folders
+    removed, at the end of the module."""
+    folders: list[Path] = []
+    yield folders
     if ray.is_initialized():
         ray.shutdown()
+    for f in folders:
+        shutil.rmtree(f, ignore_errors=True)
+
+
+def start_local(folders: list[Path]) -> None:
+    _, _, temp = distributed.connect(None)
+    if temp is not None:
+        folders.append(temp)
 
 
 def assert_same_results(a: Path, b: Path) -> None:
@@ -88,7 +98,7 @@ def test_a_local_instance_gives_a_sequential_runs_results(
     sequential: Path,
     tmp_path: Path,
     capfd: pytest.CaptureFixture[str],
-    local_ray: None,
+    local_ray: list[Path],
 ) -> None:
     lib = tmp_path / "lib.sqlite3"
     code = cli.main(
@@ -108,7 +118,7 @@ def _job(clips: Path, out: Path, name: str) -> batch.Job:
 
 
 def test_a_failure_is_retried_once_then_marked_with_its_reason(
-    clips: Path, tmp_path: Path, local_ray: None
+    clips: Path, tmp_path: Path, local_ray: list[Path]
 ) -> None:
     marker = tmp_path / "crashed-once"
 
@@ -124,7 +134,7 @@ def test_a_failure_is_retried_once_then_marked_with_its_reason(
     not_video = tmp_path / "notes.mp4"
     not_video.write_text("not a video")
     jobs = batch.plan([clips / CLIPS[2], clips / CLIPS[1], not_video], tmp_path / "out")
-    distributed.connect(None)
+    start_local(local_ray)
     outcomes = distributed.run(
         jobs,
         DEFAULTS,
@@ -142,10 +152,10 @@ def test_a_failure_is_retried_once_then_marked_with_its_reason(
 
 
 def test_ctrl_c_cancels_the_remote_work_and_every_job_has_an_outcome(
-    clips: Path, tmp_path: Path, local_ray: None
+    clips: Path, tmp_path: Path, local_ray: list[Path]
 ) -> None:
     jobs = batch.plan([clips / c for c in CLIPS], tmp_path / "out")
-    distributed.connect(None)
+    start_local(local_ray)
 
     def interrupt(done: int, total: int) -> None:
         if done > 0:
@@ -255,7 +265,7 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster(local_ray: None) -> Iterator[Cluster]:
+def cluster(local_ray: list[Path]) -> Iterator[Cluster]:
     if ray.is_initialized():
         ray.shutdown()  # the local instance of the tests above
     c = Cluster()
