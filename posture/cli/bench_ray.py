@@ -44,6 +44,12 @@ def _time(inputs: list[str], workers: int | None) -> float:
     return took
 
 
+def _name(workers: int | None) -> str:
+    if workers is None:
+        return "sequential (no Ray)"
+    return f"Ray, {workers} worker" + ("" if workers == 1 else "s")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m posture.cli.bench_ray", description=__doc__)
     p.add_argument("inputs", nargs="*", help="videos or folders (default: five project clips)")
@@ -58,14 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         for n in settings:
             t = _time(inputs, n)
             best[n] = min(best.get(n, t), t)
-            name = "sequential (no Ray)" if n is None else f"Ray, {n} workers"
-            print(f"run {r + 1}: {name}: {t:.1f} s", flush=True)
+            print(f"run {r + 1}: {_name(n)}: {t:.1f} s", flush=True)
     print(f"machine: {os.cpu_count()} CPUs; {len(inputs)} recordings; best of {args.repeat}")
     one = best.get(1)
     for n, t in best.items():
-        name = "sequential (no Ray)" if n is None else f"Ray, {n} workers"
         ratio = f", speed-up {one / t:.2f}x against 1 worker" if one and n else ""
-        print(f"{name}: {t:.1f} s{ratio}")
+        print(f"{_name(n)}: {t:.1f} s{ratio}")
     return 0
 
 
