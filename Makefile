@@ -1,6 +1,8 @@
 # The two commands of the README: `make run` (the dashboard) and `make test` (every check).
 # Both create .venv and install the package with everything it needs in one resolve, once
 # (mediapipe pins numpy and protobuf; installing more later, alone, could break its pins).
+# Ray (batches on a cluster) and psycopg (a PostgreSQL library) are optional groups that both
+# commands install, so the tests cover them.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -25,7 +27,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,ray,postgresql]"
 	touch $(STAMP)
 
 clean:

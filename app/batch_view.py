@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app import glossary
+from app import glossary, library_tab
 from app.batches import Entry, bundle, folders, overview_rows
 from app.settings_panel import PageSettings
 from app.sources import MAX_UPLOAD_MB, UPLOAD_SUFFIXES, Source, save_upload
@@ -112,7 +112,9 @@ def _entry(name: str, file_id: str, data: Any, page: PageSettings) -> Entry:
     if isinstance(source, str):
         return Entry(name, None, source)
     try:
-        return Entry(name, analyze(source, page.settings))
+        item = analyze(source, page.settings)
+        library_tab.remember(item)
+        return Entry(name, item)
     except PostureError as exc:
         return Entry(name, None, str(exc))
 

@@ -1,4 +1,4 @@
-"""posture dashboard: review a recording, live coaching, compare lifts.
+"""posture dashboard: review a recording, live coaching, compare lifts, the library.
 
 Run with ``streamlit run app/dashboard.py`` (or ``posture dashboard``). Works offline: nothing is
 fetched from outside, the webcam stream goes only between the browser and this server.
@@ -15,13 +15,14 @@ if str(ROOT) not in sys.path:  # `streamlit run app/dashboard.py` puts only app/
 
 import streamlit as st  # noqa: E402
 
-from app import compare, live_tab, review, settings_panel, widgets  # noqa: E402
+from app import compare, library_tab, live_tab, review, settings_panel, widgets  # noqa: E402
 from posture.core.config import DEFAULTS  # noqa: E402
 
 TABS = {
     "Review a recording": review.render,
     "Live coaching": live_tab.render,
     "Compare lifts": compare.render,
+    "Library": library_tab.render,
 }
 
 

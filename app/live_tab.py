@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from app import charts
+from app import charts, library_tab
 from app.live_worker import LiveWorker, new_session_dir
 from app.settings_panel import PageSettings
 from app.sources import cache_dir
@@ -104,6 +104,8 @@ def _after(worker: LiveWorker, page: PageSettings) -> None:
         st.session_state["live_summary"] = (
             (result, worker.folder) if result is not None else "nobody"
         )
+        if result is not None:
+            library_tab.remember_live(result)
     summary = st.session_state.get("live_summary")
     if summary is None:
         st.info("Press **START** and allow the camera. Readings and cues appear here.")

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app import batch_view, charts, glossary
+from app import batch_view, charts, glossary, library_tab
 from app.analyses import Analyzed, with_person
 from app.frame_panel import frame_details, frame_table
 from app.frames import person_thumbnail, show_frame
@@ -46,6 +46,7 @@ def render(page: PageSettings) -> None:
     with body.container():
         item = analyze(source, page.settings)
         item = _person(item, page)
+        library_tab.remember(item)
         _results(item, page)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,6 +12,11 @@ import pytest
 from posture import synthetic
 from posture.core.config import DEFAULTS, Settings
 from posture.core.measures import Measures, compute_measures
+
+#: Every analysis the tests run (the CLI in-process, the dashboard in a subprocess) is recorded
+#: in a library of their own, never in the user's (``~/.local/share/posture``).
+TEST_LIBRARY = tempfile.mkdtemp(prefix="posture-test-library-")
+os.environ["POSTURE_LIBRARY"] = os.path.join(TEST_LIBRARY, "library.sqlite3")
 
 #: Standing frames put before the postures under test: the upright calibration (tilt, size).
 N_STAND = 40

@@ -75,6 +75,7 @@ LAYERS = (
     ("posture.video",),
     ("posture.run",),
     ("posture.report",),
+    ("posture.library",),
     ("posture.cli",),
     ("posture.validation",),
     ("app",),

@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from posture import __version__
+from posture.cli.library import Recorder, add_library_options, cmd_library, record_once
+from posture.cli.library import add_parser as add_library_parser
 from posture.cli.outputs import assessment_from, write_report_files
+from posture.cli.ray_batch import add_ray_options
 from posture.core.config import (
     DEFAULTS,
     RunSettings,
@@ -249,8 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-frames", type=int, default=0, metavar="N", help="stop after N frames (0: all)"
     )
     a.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_ray_options(a)
     _add_analysis_options(a)
     _add_assessment_options(a)
+    add_library_options(a)
 
     lv = add(
         "live",
@@ -293,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_analysis_options(lv)
     _add_assessment_options(lv)
+    add_library_options(lv)
+
+    add_library_parser(sub)
 
     c = add(
         "config",
@@ -326,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8501, help="local port to serve it on (default 8501)"
     )
     d.add_argument("--headless", action="store_true", help="do not open a browser")
+    add_library_options(d)
 
     b = add("bench", help="measure speed: posture analyze vs. MediaPipe's pose model alone")
     b.add_argument(
@@ -412,6 +421,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     join_groups(settings.subject.join)  # refused now, not after the video is analysed
     out = Path(args.out)
+    if args.ray is not None:
+        from posture.cli.ray_batch import check_ray_args
+
+        check_ray_args(args)
+        return _analyze_batch(args, settings, out, None)
     with _workers(args, settings) as pool:
         if args.input and is_batch(args.input):
             return _analyze_batch(args, settings, out, pool)
@@ -424,6 +438,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         landmarks = args.landmarks is not None or is_landmarks_file(str(source))
         result = _analyze_one(args, settings, source, out, landmarks=landmarks, pool=pool)
     _report(result, out)
+    record_once(args, "cli", result, None if args.camera is not None else str(source), out)
     # a video file stopped by Ctrl-C: the partial results are written, but a script must not
     # take them for a finished run (130 = interrupted, as shells report it); Ctrl-C is how a
     # camera session normally ends
@@ -517,6 +532,11 @@ def _analyze_one(
                 )
         finally:
             progress.close()
+    return _with_report(args, result, out)
+
+
+def _with_report(args: argparse.Namespace, result: Any, out: Path) -> Any:
+    """The report, written last (it shows the annotated video's worst moments)."""
     if not args.no_report:
         write_report_files(result, out)
     else:  # not one left from an earlier run
@@ -544,8 +564,28 @@ def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path, pool: An
             args, settings, str(job.source), job.out, landmarks=job.is_landmarks, pool=pool
         )
 
+    on_ray = args.ray is not None
+    recorder = Recorder(args, "ray" if on_ray else "batch")
+    results: dict[batch.Job, Any] = {}
+
+    def analyze_and_keep(job: batch.Job) -> Any:
+        results[job] = analyze(job)
+        return results[job]
+
+    def finish(job: batch.Job, result: Any) -> Any:  # on Ray: the files are written here
+        from posture.run.export import write_json
+
+        result.assessment = assessment_from(args)
+        write_json(job.out / "summary.json", result.summary())
+        results[job] = _with_report(args, result, job.out)
+        return results[job]
+
     def done(i: int, outcome: batch.Outcome) -> None:
         head = f"[{i + 1}/{len(jobs)}] {outcome.job.source.name}"
+        if outcome.job in results:  # recorded as soon as it is done: Ctrl-C keeps it
+            recorder.record(
+                results.pop(outcome.job), outcome.job.source, outcome.job.out, quiet=True
+            )
         if outcome.summary is None:
             print(f"{head}: failed: {outcome.note}", file=sys.stderr, flush=True)
             with contextlib.suppress(OSError):  # its folder, if nothing was written into it
@@ -553,17 +593,38 @@ def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path, pool: An
             return
         s = outcome.summary
         high = s["risk_time_share"].get("high", 0.0)
-        print(f"{head}: {_lifts_line(s, tail='')}; high risk {high:.0%}", flush=True)
+        where = f" ({outcome.where})" if outcome.where else ""
+        print(f"{head}: {_lifts_line(s, tail='')}; high risk {high:.0%}{where}", flush=True)
         for w in s["warnings"]:
             print(f"{head}: warning: {w}", file=sys.stderr, flush=True)
 
-    outcomes = batch.run(jobs, analyze, on_done=done)
+    try:
+        if on_ray:
+            from posture.cli.ray_batch import run_on_ray
+
+            for job in jobs:
+                check_output_dir(job.out)
+                for name in batch.RUN_OUTPUTS:
+                    (job.out / name).unlink(missing_ok=True)
+            cues = _calibration(args, settings)
+            bar = Progress(not args.quiet)
+            outcomes = run_on_ray(args, settings, jobs, finish, done, bar, cues)
+        else:
+            outcomes = batch.run(jobs, analyze_and_keep, on_done=done)
+    finally:
+        recorder.close()
     written = write_overview(outcomes, root, settings)
     failed = sum(o.status == "failed" for o in outcomes)
     print(
         f"Overview: {', '.join(str(p) for p in written)}"
         + (f" ({failed} of {len(outcomes)} could not be analysed)" if failed else "")
     )
+    if recorder.recorded:
+        print(
+            f"Recorded {len(recorder.recorded)} assessment"
+            f"{'' if len(recorder.recorded) == 1 else 's'} in the library "
+            f"({recorder.library.location})."
+        )
     if any(o.interrupted for o in outcomes):
         return EXIT_INTERRUPTED
     return EXIT_ERROR if failed else 0
@@ -637,6 +698,10 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
+    if args.library:  # the dashboard's process inherits these
+        os.environ["POSTURE_LIBRARY"] = args.library
+    if args.no_library:
+        os.environ["POSTURE_NO_LIBRARY"] = "1"
     from posture.cli.dashboard import run_dashboard
 
     return run_dashboard(args.port, open_browser=not args.headless, verbose=args.verbose)
@@ -665,6 +730,7 @@ COMMANDS = {
     "models": cmd_models,
     "dashboard": cmd_dashboard,
     "bench": cmd_bench,
+    "library": cmd_library,
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from posture.cli.library import record_once
 from posture.cli.outputs import assessment_from, write_report_files
 from posture.core.config import Settings
 from posture.core.errors import CameraError, PostureError
@@ -99,6 +100,7 @@ def run_live_command(args: argparse.Namespace, settings: Settings) -> int:
         write_report_files(result, out)  # the session report, from the video if kept
         names = ", ".join(p.name for p in result.outputs.values())
         print(f"Session results in {out}/: {names}")
+    record_once(args, "live", result, args.replay, Path(args.out) if args.out else None)
     return 0
 
 

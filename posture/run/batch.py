@@ -86,6 +86,7 @@ class Outcome:
     note: str = ""
     outputs: dict[str, Path] = field(default_factory=dict)
     interrupted: bool = False  # Ctrl-C during this job: the batch stopped after it
+    where: str = ""  # where it ran, when not here (a Ray worker)
 
 
 def is_batch(inputs: Sequence[str]) -> bool:
@@ -221,14 +222,19 @@ def overview_row(outcome: Outcome, root: Path) -> dict[str, Any]:
         status=outcome.status,
         note=outcome.note,
     )
-    s = outcome.summary
-    if s is None:
-        return row
+    if outcome.summary is not None:
+        row.update(headline(outcome.summary))
+    return row
+
+
+def headline(s: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of a summary.json: the overview's columns from ``duration_s``
+    on (the library keeps the same ones)."""
     clip, risk, reba = s["clip"], s["risk_time_share"], s.get("reba_time_share") or {}
     worst = s.get("worst_lift") or {}
     trunk = (s.get("measures") or {}).get("trunk_flexion_deg") or {}
     frames = clip.get("frames") or 0
-    row.update(
+    return dict(
         duration_s=clip.get("duration_s"),
         frames_with_pose_share=round(clip["frames_with_pose"] / frames, 3) if frames else None,
         people=len(s.get("people", [])),
@@ -246,7 +252,6 @@ def overview_row(outcome: Outcome, root: Path) -> dict[str, Any]:
         peak_trunk_flexion_deg=trunk.get("peak"),
         main_cue=s["cues"][0]["text"] if s.get("cues") else "",
     )
-    return row
 
 
 __all__ = [
@@ -255,6 +260,7 @@ __all__ = [
     "Job",
     "Outcome",
     "expand_inputs",
+    "headline",
     "is_batch",
     "is_landmarks_file",
     "overview_row",
