@@ -9,7 +9,9 @@ Also the hooks the other tabs call to record their analyses (:func:`remember`,
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import uuid
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -24,6 +26,7 @@ from posture.core.errors import PostureError
 from posture.library import Filters, Library
 from posture.library.before_after import render_before_after
 from posture.library.compare import changes, comparable, cue_changes
+from posture.report.pdf import html_to_pdf, pdf_unavailable
 
 
 @st.cache_resource
@@ -184,15 +187,28 @@ def _before_after(lib: Library, rows: list[dict[str, Any]]) -> None:
     page = _report(b, str(before["created_at"]), a, str(after["created_at"]))
     with st.expander("Side by side: scores, lifts, cues and worst moments", expanded=False):
         components.html(page, height=900, scrolling=True)
-    st.download_button(
+    what = (
+        "Both assessments side by side: figures and their change, scores, cues, lifts and "
+        "worst moments (faces blurred)."
+    )
+    row = st.columns(2)
+    row[0].download_button(
+        "Before / after report (PDF)",
+        lambda: _report_pdf(page),
+        f"before-after-{b}-{a}.pdf",
+        "application/pdf",
+        type="primary",
+        key=f"lib_report_pdf_{b}_{a}",
+        disabled=pdf_unavailable() is not None,
+        help=pdf_unavailable() or f"{what} On A4 pages.",
+    )
+    row[1].download_button(
         "Before / after report (HTML)",
         page.encode(),
         f"before-after-{b}-{a}.html",
         "text/html",
-        type="primary",
         key=f"lib_report_{b}_{a}",
-        help="Both assessments side by side: figures and their change, scores, cues, lifts and "
-        "worst moments (faces blurred).",
+        help=what,
     )
 
 
@@ -202,6 +218,12 @@ def _report(before: int, before_made: str, after: int, after_made: str) -> str:
     pictures cost a re-scoring of each)."""
     lib = library()
     return render_before_after(lib.get(before), lib.get(after))
+
+
+@st.cache_data(max_entries=4, show_spinner="Laying the before / after report out on A4…")
+def _report_pdf(page: str) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="posture-") as tmp:
+        return html_to_pdf(page, Path(tmp) / "before-after.pdf").read_bytes()
 
 
 def _delete(lib: Library, rows: list[dict[str, Any]]) -> None:

@@ -136,6 +136,9 @@ def add_parser(sub: Any) -> None:
     cp.add_argument(
         "--html", metavar="FILE.html", help="write the before / after report (one HTML page)"
     )
+    cp.add_argument(
+        "--pdf", metavar="FILE.pdf", help="write the before / after report on A4 pages (PDF)"
+    )
 
     ex = cmds.add_parser("export", help="assessments as CSV (one row each, or one per lift)")
     _add_filters(ex)

@@ -196,11 +196,16 @@ def _compare(lib: Any, args: argparse.Namespace) -> int:
         )
         for note in comparable(before, after):
             print(f"note: {note}")
-    if args.html:
-        from posture.library.before_after import write_before_after
+    if args.html or args.pdf:
+        from posture.library.before_after import render_before_after, write_before_after
+        from posture.report.pdf import html_to_pdf
 
-        path = write_before_after(before, after, args.html)
-        print(f"Before / after report: {path}", file=sys.stderr if args.json else sys.stdout)
+        to = sys.stderr if args.json else sys.stdout
+        if args.html:
+            print(f"Before / after report: {write_before_after(before, after, args.html)}", file=to)
+        if args.pdf:
+            path = html_to_pdf(render_before_after(before, after), args.pdf)
+            print(f"Before / after report: {path}", file=to)
     return 0
 
 

@@ -108,8 +108,20 @@ def test_compare_two_assessments(
     analyze(capsys, lib, str(demo), "--out", str(tmp_path / "a"))
     analyze(capsys, lib, str(demo), "--out", str(tmp_path / "b"), "--load-kg", "15")
     page = tmp_path / "before_after.html"
+    pdf = tmp_path / "before_after.pdf"
     code, out, _ = run(
-        capsys, "library", "--library", lib, "compare", "1", "2", "--json", "--html", str(page)
+        capsys,
+        "library",
+        "--library",
+        lib,
+        "compare",
+        "1",
+        "2",
+        "--json",
+        "--html",
+        str(page),
+        "--pdf",
+        str(pdf),
     )
     assert code == 0
     data = json.loads(out)
@@ -118,6 +130,10 @@ def test_compare_two_assessments(
     assert any("load differs" in n for n in data["notes"])
     text = page.read_text()
     assert "Before / after" in text and "Worst moments" in text and "worse" in text
+    pypdf = pytest.importorskip("pypdf")
+    pages = pypdf.PdfReader(pdf).pages
+    words = " ".join(p.extract_text() for p in pages)
+    assert "Before / after" in words and "Worst moments" in words and "worse" in words
 
 
 def test_delete_with_files(capsys: pytest.CaptureFixture[str], demo: Path, tmp_path: Path) -> None:
