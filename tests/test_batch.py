@@ -270,7 +270,8 @@ def test_batch_of_real_clips(tmp_path: Path) -> None:
     assert cli.main(["analyze", str(folder), "--out", str(out), "--quiet"]) == 0
     rows = {r["folder"]: r for r in _rows(out / "overview.csv")}
     assert rows["floor_lift_knees_bent_side"]["status"] == "ok"
-    assert int(rows["hip_hinge_straight_knees_side"]["risky_lifts"]) == 1  # the stoop
+    # its one lift (the style, read from a knee hidden behind the plate, is test_clips')
+    assert int(rows["hip_hinge_straight_knees_side"]["lifts"]) == 1
     for name in rows:
         assert (out / name / "annotated.mp4").is_file()
         assert "<img" in (out / name / "report.html").read_text()  # the worst moments shown

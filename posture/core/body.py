@@ -110,6 +110,10 @@ _FEET = [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]
 # ---------------------------------------------------------------------------------------------
 # still and upright moments
 # ---------------------------------------------------------------------------------------------
+#: The cue of the person standing upright and still (``Gravity.sources``).
+UPRIGHT_SOURCE = "upright moments"
+
+
 def still_frames(seq: PoseSequence, p: np.ndarray) -> np.ndarray:
     """``(T,)`` bool: the person stands still (not walking).
 
@@ -229,7 +233,7 @@ def body_gravity_cues(
     if up.any():
         down = -(mid(p[up], SHOULDERS) - mid(p[up], ANKLES))
         cue = _pooled_cue(
-            "upright moments", down, UPRIGHT_LEAN_SD_DEG, t_s[up], has_depth, depth_sd_deg
+            UPRIGHT_SOURCE, down, UPRIGHT_LEAN_SD_DEG, t_s[up], has_depth, depth_sd_deg
         )
         if cue is not None:
             cues.append(cue)
@@ -287,7 +291,9 @@ def estimate_gravity(
     if not settings.correct_tilt:
         return replace(LEVEL, note="tilt correction off: camera taken as level", cues=tuple(cues))
     gravity = fuse(cues, max_tilt_deg=settings.max_tilt_deg)
-    if sk.source == "fused" and settings.body_gravity and gravity.known:
+    # the model's lean is read where the person stands upright: only when those moments agree
+    # with the camera found (a seated worker's few "upright" frames are rejected by the fusion)
+    if sk.source == "fused" and settings.body_gravity and UPRIGHT_SOURCE in gravity.sources:
         lean = model_depth_lean(sk.points, upright_frames(sk.points, still), gravity)
         gravity = with_model_depth_lean(gravity, lean)
     return gravity

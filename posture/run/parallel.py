@@ -15,6 +15,7 @@ early, as a sequential run keeps what it had analysed.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import concurrent.futures.process  # noqa: F401  (cf.process: the pool breaking)
 import contextlib
 import multiprocessing as mp
 import os
@@ -28,7 +29,7 @@ from typing import Any, TypeVar
 
 from posture.core.assessment import Assessment
 from posture.core.config import Settings
-from posture.core.errors import InputError
+from posture.core.errors import InputError, NoPersonError
 from posture.core.gravity import GravityCue
 from posture.run.export import write_json
 from posture.run.recorded import Result, check_output_dir, prompt_gil_handover, write_outputs
@@ -232,7 +233,14 @@ def analyze_in_segments(
         joined.warnings = (note,)
     if joined.frames == 0:
         raise InputError(f"{plan.source}: no frame could be read")
-    result = finish(plan, joined, settings, out_dir, cues)
+    try:
+        result = finish(plan, joined, settings, out_dir, cues)
+    except NoPersonError:
+        # stopped by Ctrl-C before anyone came into view: interrupted, not empty (as
+        # analyze_source)
+        if not workers.cancelled:
+            raise
+        raise KeyboardInterrupt from None
     result.assessment = assessment or Assessment()
     result.timings.update(timings)
     result.timings["segments"] = float(len(plan.segments))

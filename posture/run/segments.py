@@ -341,13 +341,15 @@ def analyze_segment(
     w, h = src.info.width, src.info.height
     tracker = PersonTracker(settings.tracking, aspect=w / h if h else 1.0)
     finder = graph_pool(settings, job.model).finder(tracker, settings.tracking)
-    scene = SceneSampler(settings) if looks_at_scene(settings) else None
+    scene: SceneSampler | None = None  # from the segment's first frame of its own
     n, error = 0, None
     try:
         with src:
             for frame in src:
                 own = s.lead_in_frame + n >= s.first_frame  # not the previous one's lead-in
-                if scene is not None and own and scene.due(frame.t_s):
+                if own and scene is None and looks_at_scene(settings):
+                    scene = SceneSampler(settings, from_t_s=frame.t_s)
+                if scene is not None and scene.due(frame.t_s):
                     scene.offer(frame.index, frame.t_s, frame.rgb)
                 finder(frame.index, frame.t_s, frame.rgb)  # tracker rows: 0, 1, ... here
                 n += 1
@@ -530,6 +532,7 @@ def render_segment(job: RenderJob, out: Path) -> Path:
         RangeFile(job.source, job.seek_pts, job.pts, job.t_s, job.numbers) as src,
         VideoWriter(out, job.size, job.fps) as writer,
     ):
+        written = 0
         for frame, view in zip(src, job.views, strict=False):
             small = (
                 cv2.resize(frame.rgb, job.size, interpolation=cv2.INTER_AREA)
@@ -537,7 +540,9 @@ def render_segment(job: RenderJob, out: Path) -> Path:
                 else frame.rgb
             )
             writer.write(annotate(small, view, blur=job.blur_faces, in_place=True), frame.t_s)
-        if src.error:
+            written += 1
+        # a video broken after the frames analysed: every frame to draw was drawn
+        if src.error and written < len(job.views):
             raise SegmentError(f"drawing segment {job.index + 1}: {src.error}")
     if writer.error:
         raise SegmentError(writer.error)

@@ -152,12 +152,16 @@ class SceneSampler:
     """Keeps the line segments of one frame every ``scene.sample_interval_s`` of a stream
     (recorded or live), at most ``scene.max_frames``: past that, every other kept frame is
     dropped and the interval doubles, so the frames stay spread over the whole clip. Costs a
-    line detection per kept frame (see README "Speed"), nothing on the others."""
+    line detection per kept frame (see README "Speed"), nothing on the others.
 
-    def __init__(self, settings: Settings = DEFAULTS) -> None:
+    The frames kept are the first at or after each multiple of the interval on the clip's
+    clock, so a segment of a clip sampled on its own (``from_t_s``: its first frame's time)
+    keeps the frames a run over the whole clip would."""
+
+    def __init__(self, settings: Settings = DEFAULTS, from_t_s: float | None = None) -> None:
         self.settings = settings.scene
         self.interval_s = self.settings.sample_interval_s
-        self._next_t = -math.inf
+        self._next_t = -math.inf if from_t_s is None else self._grid_at_or_after(from_t_s)
         self._frames: list[tuple[int, float, np.ndarray, np.ndarray | None]] = []
         self.size: tuple[int, int] = (0, 0)
 
@@ -174,12 +178,16 @@ class SceneSampler:
             return False
         self.size = (int(rgb.shape[1]), int(rgb.shape[0]))
         self._frames.append((index, t_s, find_segments(rgb, self.settings), people))
-        self._next_t = t_s + self.interval_s
+        self._next_t = self._grid_at_or_after(t_s + 1e-9)
         if len(self._frames) > self.settings.max_frames:
             self._frames = self._frames[::2]
             self.interval_s *= 2
-            self._next_t = self._frames[-1][1] + self.interval_s
+            self._next_t = self._grid_at_or_after(self._frames[-1][1] + 1e-9)
         return True
+
+    def _grid_at_or_after(self, t_s: float) -> float:
+        step = self.interval_s
+        return math.ceil(t_s / step - 1e-9) * step if step > 0 else t_s
 
     @property
     def sample(self) -> SceneSample:
