@@ -13,12 +13,11 @@ from typing import Any
 from posture import __version__
 from posture.core.config import (
     DEFAULTS,
-    SubjectSettings,
-    TaskSettings,
-    ViewSettings,
     dump_toml,
+    field_at,
     help_for,
     load_config,
+    nested,
     override,
     settings_markdown,
 )
@@ -49,66 +48,58 @@ The outputs and every column of frames.csv are described in the README.
 """
 
 
+#: Options that each set one setting: flag, the setting's path in the tree, metavar. Their type,
+#: choices and help (with the default) come from the setting itself (posture.core.config).
+SETTING_OPTIONS = (
+    ("--person", "subject.person", "ID"),
+    ("--height-cm", "subject.height_cm", "CM"),
+    ("--load-kg", "task.load_kg", "KG"),
+    ("--lift-frequency", "task.lift_frequency_per_min", "PER_MIN"),
+    ("--duration-h", "task.duration_h", "HOURS"),
+    ("--coupling", "task.coupling", None),
+    ("--view", "view.hint", None),
+    ("--model", "pose.model", "FILE.task"),
+)
+#: Switches that give a setting a fixed value: the option's destination, the setting, the value.
+SETTING_SWITCHES = (
+    ("no_video", "output.video", False),
+    ("blur_faces", "output.blur_faces", True),
+)
+_GROUPS = {"subject": 0, "task": 0, "view": 0, "pose": 1}
+
+
+def _setting_option(group: Any, flag: str, path: str, metavar: str | None) -> None:
+    cls, f, default = field_at(DEFAULTS, path)
+    kwargs: dict[str, Any] = {"help": help_for(cls, f.name)}
+    if f.metadata.get("choices"):
+        kwargs["choices"] = f.metadata["choices"]
+    else:
+        kwargs["type"], kwargs["metavar"] = type(default), metavar
+    group.add_argument(flag, **kwargs)
+
+
 def _add_analysis_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("the person and the task")
-    g.add_argument("--person", type=int, metavar="ID", help=help_for(SubjectSettings, "person"))
-    g.add_argument(
-        "--height-cm", type=float, metavar="CM", help=help_for(SubjectSettings, "height_cm")
-    )
-    g.add_argument("--load-kg", type=float, metavar="KG", help=help_for(TaskSettings, "load_kg"))
-    g.add_argument(
-        "--lift-frequency",
-        type=float,
-        metavar="PER_MIN",
-        help=help_for(TaskSettings, "lift_frequency_per_min"),
-    )
-    g.add_argument(
-        "--duration-h", type=float, metavar="HOURS", help=help_for(TaskSettings, "duration_h")
-    )
-    g.add_argument(
-        "--coupling",
-        choices=("good", "fair", "poor", "unacceptable"),
-        help=help_for(TaskSettings, "coupling"),
-    )
-    g.add_argument(
-        "--view",
-        choices=("auto", "side", "front", "back", "oblique"),
-        help=help_for(ViewSettings, "hint"),
-    )
-    s = p.add_argument_group("settings and model")
-    s.add_argument(
+    groups = (p.add_argument_group("the person and the task"), p.add_argument_group("settings"))
+    for flag, path, metavar in SETTING_OPTIONS:
+        _setting_option(groups[_GROUPS[path.split(".")[0]]], flag, path, metavar)
+    groups[1].add_argument(
         "--config",
         metavar="FILE.toml",
         help="settings file; `posture config` prints one with every default",
     )
-    s.add_argument(
-        "--model",
-        metavar="FILE.task",
-        help="pose model to use (default: an official .task in models/, else one "
-        "built from the installed mediapipe)",
-    )
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    o: dict[str, dict[str, Any]] = {}
-
-    def put(section: str, key: str, value: Any) -> None:
+    """The settings the options given change (``{"task": {"load_kg": 12.0}}``)."""
+    flat: dict[str, Any] = {}
+    for flag, path, _ in SETTING_OPTIONS:
+        value = getattr(args, flag.removeprefix("--").replace("-", "_"), None)
         if value is not None:
-            o.setdefault(section, {})[key] = value
-
-    put("subject", "person", getattr(args, "person", None))
-    put("subject", "height_cm", getattr(args, "height_cm", None))
-    put("task", "load_kg", getattr(args, "load_kg", None))
-    put("task", "lift_frequency_per_min", getattr(args, "lift_frequency", None))
-    put("task", "duration_h", getattr(args, "duration_h", None))
-    put("task", "coupling", getattr(args, "coupling", None))
-    put("view", "hint", getattr(args, "view", None))
-    put("pose", "model", getattr(args, "model", None))
-    if getattr(args, "no_video", False):
-        put("output", "video", False)
-    if getattr(args, "blur_faces", False):
-        put("output", "blur_faces", True)
-    return o
+            flat[path] = value
+    for dest, path, value in SETTING_SWITCHES:
+        if getattr(args, dest, False):
+            flat[path] = value
+    return nested(flat)
 
 
 def settings_from(args: argparse.Namespace) -> Any:
@@ -184,8 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument(
         "--replay",
         metavar="VIDEO",
-        help="play a video file as if it were the "
-        "camera, in real time (for demonstrations and tests)",
+        help="feed a video file as if it were the camera: every frame in order (with --out, the "
+        "live session's results compare with `posture analyze` on the same file)",
+    )
+    lv.add_argument(
+        "--paced",
+        action="store_true",
+        help="with --replay: play the file at its own speed, dropping the frames the analysis "
+        "cannot keep up with, as a camera would",
     )
     lv.add_argument(
         "--no-window",
@@ -203,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument(
         "--out",
         metavar="DIR",
-        help="write the session's frames.csv, summary.json and landmarks.npz here when it ends",
+        help="write the session's frames.csv, lifts.csv, summary.json and landmarks.npz here "
+        "when it ends (the same files as posture analyze)",
     )
     _add_analysis_options(lv)
 
@@ -218,6 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown",
         action="store_true",
         help="as Markdown tables (the README's settings reference)",
+    )
+    c.add_argument(
+        "--measures",
+        action="store_true",
+        help="the measures of frames.csv with their unit and meaning, as a Markdown table",
     )
 
     sub.add_parser(
@@ -254,12 +257,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure live coaching's latency instead "
         "(camera frame in to annotated frame out; the clip is played as a camera)",
     )
+    b.add_argument(
+        "--minutes",
+        type=float,
+        default=0.0,
+        metavar="M",
+        help="with --live: loop the clip into a session of M minutes and report the cost of a "
+        "frame minute by minute (is it flat?)",
+    )
+    b.add_argument("--json", action="store_true", help="with --live --minutes: print JSON")
     return parser
 
 
-class Progress:
-    """A progress bar on a terminal, made at the first frame (once the input has opened);
-    nothing when stderr is not a terminal (a log file gets the summary lines only)."""
+class ProgressBar:
+    """A :class:`posture.core.progress.Progress` drawn as a bar on a terminal, made at the
+    first frame (once the input has opened); nothing when stderr is not a terminal (a log
+    file gets the summary lines only)."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
@@ -360,7 +373,7 @@ def _analyze_one(
     else:
         if isinstance(source, str) and not Path(source).exists():
             raise PostureError(f"video file not found: {source}")
-        progress = Progress(not args.quiet)
+        progress = ProgressBar(not args.quiet)
         try:
             result = analyze_source(
                 source, settings, out, progress=progress, max_frames=args.max_frames
@@ -470,6 +483,12 @@ def _lifts_line(s: dict[str, Any], tail: str = "; per lift in lifts.csv.") -> st
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    if args.measures:
+        from posture.assess.tables import CSV_MEASURES
+        from posture.core.measure_info import measures_markdown
+
+        print(measures_markdown(CSV_MEASURES))
+        return 0
     tree = load_config(args.config) if args.config else DEFAULTS
     print(settings_markdown(tree) if args.markdown else dump_toml(tree).rstrip("\n"))
     return 0
@@ -510,6 +529,18 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.minutes < 0 or (args.minutes and not args.live):
+        raise PostureError("--minutes M (more than 0) goes with --live")
+    if args.live and args.minutes:
+        from posture.cli.bench import shared_media
+        from posture.cli.bench_live import DEFAULT_CLIP
+        from posture.cli.bench_session import measure_session, report
+
+        clip = Path(args.video) if args.video else shared_media() / DEFAULT_CLIP
+        if not clip.is_file():
+            raise PostureError(f"clip not found: {clip}")
+        print(report(measure_session(clip, args.minutes), as_json=args.json))
+        return 0
     if args.live:
         from posture.cli.bench_live import main as bench_live
 

@@ -26,6 +26,7 @@ from posture.assess.tables import analysis_summary, frames_table, lifts_table
 from posture.core.config import Settings, as_dict
 from posture.core.errors import InputError, NoPersonError, PostureError
 from posture.core.landmarks import PoseRecording, load_npz, save_npz
+from posture.core.progress import Progress
 from posture.video.draw import annotate
 from posture.video.io import Camera, Frame, VideoFile, VideoInfo, VideoWriter, open_video
 from posture.video.pose import DetectedPose, ModelInfo, PoseEstimator, resolve_model
@@ -37,8 +38,6 @@ from posture.video.tracking import (
     recording_summaries,
 )
 from posture.video.views import PeopleAtFrame, frame_view
-
-Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
 
 #: How long a thread may keep the GIL while another waits for it, during the frame loop. The
 #: pose model lets go of the GIL while it infers and needs it back the moment it is done; with
@@ -125,7 +124,7 @@ def final_views_hash(
     return hash(frame_view(analysis, row, _person_rows(rec, row), size))
 
 
-def _select_subject(rec: PoseRecording, settings: Settings) -> PoseRecording:
+def select_subject(rec: PoseRecording, settings: Settings) -> PoseRecording:
     wanted = settings.subject.person
     if wanted:
         return rec.with_subject(wanted)  # raises a clear InputError if unknown
@@ -218,7 +217,7 @@ def _final_result(
     """The final analysis of the chosen subject. If it fails, the landmarks (the expensive
     part) are saved first, so that ``--landmarks`` can pick up from them."""
     rec = tracker.recording(0, (info.width, info.height), meta={"source": info.source})
-    rec = _select_subject(rec, settings)
+    rec = select_subject(rec, settings)
     t0 = time.perf_counter()
     try:
         analysis = analyze(rec.subject, settings)
@@ -383,7 +382,7 @@ def analyze_landmarks(path: str | Path, settings: Settings, out_dir: Path | None
     """Re-score a ``landmarks.npz`` (from a previous run, motion capture or synthetic poses)
     without the pose model; writes the same outputs, the video drawn on a plain background."""
     t0 = time.perf_counter()
-    rec = _select_subject(load_npz(path), settings)
+    rec = select_subject(load_npz(path), settings)
     if not rec.subject.pose_found.any():
         raise NoPersonError(f"{path}: the subject has no pose in any frame")
     analysis = analyze(rec.subject, settings)
