@@ -432,8 +432,9 @@ class AsymmetryRule:
 
 @dataclass(frozen=True)
 class CueSettings:
-    """How cues turn on and off, so they do not flicker (the finding itself, in risk_level and
-    the severity columns, has neither delay nor linger)."""
+    """How cues turn on and off, so they do not flicker.
+
+    The finding itself (risk_level, the severity columns) has neither delay nor linger."""
 
     on_s: float = setting(
         0.3, "a finding must last this long before its cue shows", lo=0.0, hi=10.0, unit="s"
