@@ -5,11 +5,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PORT   ?= 8501
 
 .PHONY: run test install clean
 
+# needs no terminal and no input: `make run < /dev/null &` serves it (PORT=8502 for another port)
 run: $(STAMP)
-	$(BIN)/posture dashboard
+	$(BIN)/posture dashboard --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check posture app tests

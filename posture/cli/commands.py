@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from posture.core.config import (
     settings_markdown,
 )
 from posture.core.errors import PostureError
+from posture.video.native_logs import NATIVE_LOGS_ENV, native_stderr_hidden
 
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -114,10 +116,23 @@ def build_parser() -> argparse.ArgumentParser:
         "cues. Runs offline; nothing is sent anywhere.",
     )
     parser.add_argument("--version", action="version", version=f"posture {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show full error tracebacks")
+    # --debug and --verbose go before or after the command (`posture analyze ... --verbose`)
+    common = argparse.ArgumentParser(add_help=False)
+    for p, default in ((parser, False), (common, argparse.SUPPRESS)):
+        p.add_argument(
+            "--debug", action="store_true", default=default, help="show full error tracebacks"
+        )
+        p.add_argument(
+            "--verbose",
+            action="store_true",
+            default=default,
+            help="show the pose model's and the dashboard server's own log lines "
+            "(hidden by default)",
+        )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add = functools.partial(sub.add_parser, parents=[common])
 
-    a = sub.add_parser(
+    a = add(
         "analyze",
         help="analyse a video, a camera or a landmark file",
         description="Analyse one person's posture in a video file, a webcam, or a landmarks.npz "
@@ -163,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_analysis_options(a)
 
-    lv = sub.add_parser(
+    lv = add(
         "live",
         help="coach live on a webcam in a window (shop-floor PC)",
         description="Show the webcam with the skeleton, the measures and the current cue, live. "
@@ -205,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_analysis_options(lv)
 
-    c = sub.add_parser(
+    c = add(
         "config",
         help="print every setting with its default, as TOML",
         description="Print the settings file with every default; save it, edit "
@@ -223,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the measures of frames.csv with their unit and meaning, as a Markdown table",
     )
 
-    sub.add_parser(
+    add(
         "models",
         help="show which pose model would be used (builds it if needed)",
         description="Show the pose model posture analyze would use: a --model file, else an "
@@ -231,13 +246,19 @@ def build_parser() -> argparse.ArgumentParser:
         "the tflite files inside the installed mediapipe wheel.",
     )
 
-    d = sub.add_parser("dashboard", help="open the dashboard in the browser")
+    d = add(
+        "dashboard",
+        help="serve the dashboard on this computer",
+        description="Serve the dashboard on http://localhost:PORT, to this computer only. It "
+        "needs no input and contacts no server; the address is printed once it answers. "
+        "Started from a terminal on a desktop it also opens the browser.",
+    )
     d.add_argument(
         "--port", type=int, default=8501, help="local port to serve it on (default 8501)"
     )
     d.add_argument("--headless", action="store_true", help="do not open a browser")
 
-    b = sub.add_parser("bench", help="measure speed: whole pipeline vs. pose model alone")
+    b = add("bench", help="measure speed: whole pipeline vs. pose model alone")
     b.add_argument(
         "video", nargs="?", help="clip to measure (default: a clip from ../shared/media)"
     )
@@ -299,32 +320,6 @@ class ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-@contextlib.contextmanager
-def native_logs_hidden(hide: bool) -> Iterator[None]:
-    """MediaPipe, TensorFlow Lite and FFmpeg write their own log lines straight to the
-    process's stderr; the user should see posture's messages only. The file descriptor is
-    pointed at /dev/null while Python's ``sys.stderr`` keeps writing to the real one.
-    ``--debug`` keeps the native logs."""
-    if not hide:
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-    python_stderr = sys.stderr
-    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        sys.stderr.close()
-        sys.stderr = python_stderr
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -504,28 +499,9 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    app = Path(__file__).resolve().parents[2] / "app" / "dashboard.py"
-    if not app.is_file():
-        raise PostureError(f"the dashboard is not installed here ({app} is missing)")
-    argv = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        "--server.port",
-        str(args.port),
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.headless",
-        "true" if args.headless else "false",
-        "--server.address",
-        "localhost",  # this machine only, and no "External URL" lookup
-    ]
-    print(f"posture dashboard: http://localhost:{args.port} (Ctrl-C to stop)", flush=True)
-    os.chdir(app.parent.parent)  # Streamlit reads .streamlit/config.toml from the current folder
-    os.execv(sys.executable, argv)
-    return 0  # pragma: no cover
+    from posture.cli.dashboard import run_dashboard
+
+    return run_dashboard(args.port, open_browser=not args.headless, verbose=args.verbose)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -572,11 +548,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    # the dashboard replaces this process (exec): its stderr must stay the real one
-    hide = not args.debug and args.command != "dashboard"
+    if args.verbose:
+        os.environ[NATIVE_LOGS_ENV] = "1"  # for this process and the dashboard's server
+    # MediaPipe, TensorFlow Lite and FFmpeg write their own lines to the process's stderr:
+    # the user sees posture's messages only (the dashboard's server hides its own)
+    hide = not (args.debug or args.verbose) and args.command != "dashboard"
     try:
-        with native_logs_hidden(hide):
+        with native_stderr_hidden(hide):
             return COMMANDS[args.command](args)
     except PostureError as exc:
         if args.debug:

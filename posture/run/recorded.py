@@ -181,7 +181,13 @@ def analyze_source(
         if n == 0:
             raise InputError(f"{info.source}: no frame could be read")
         timings = {"analyze_frames": time.perf_counter() - t_start}
-        result = _final_result(tracker, info, model_info, settings, warnings, timings, out_dir)
+        try:
+            result = _final_result(tracker, info, model_info, settings, warnings, timings, out_dir)
+        except NoPersonError:
+            # a video stopped by Ctrl-C before anyone came into view: interrupted, not empty
+            if isinstance(source, int) or not any(w.startswith("interrupted") for w in warnings):
+                raise
+            raise KeyboardInterrupt from None
         if renderer is not None and writer is not None and tmp_video is not None:
             assert out_dir is not None
             t0 = time.perf_counter()

@@ -29,6 +29,9 @@ import numpy as np
 from posture.core.config import PoseSettings
 from posture.core.errors import ModelError
 from posture.core.landmarks import N_LANDMARKS
+from posture.video.native_logs import native_stderr_hidden, quiet_environment
+
+quiet_environment()  # before mediapipe is imported anywhere through this module
 
 REPO_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 OFFICIAL_NAMES = {
@@ -181,7 +184,8 @@ def resolve_model(settings: PoseSettings) -> ModelInfo:
     official = find_official_model(settings.variant)
     if official is not None:
         return ModelInfo(official, "official", official.name, _sha256(official))
-    built = build_bundle_from_wheel()
+    with native_stderr_hidden():  # the metadata writer loads the models (and logs)
+        built = build_bundle_from_wheel()
     return ModelInfo(
         built, "built from the mediapipe wheel", "blazepose_full (wheel)", _sha256(built)
     )
@@ -200,6 +204,7 @@ class PoseEstimator:
         self.model = model or resolve_model(settings)
         self._mp, self._landmarker = _landmarker(settings, self.model, video=True)
         self._last_ms = -1
+        self._seen_pose = False
 
     def detect(self, rgb: np.ndarray, t_ms: int) -> list[DetectedPose]:
         ms = max(int(t_ms), self._last_ms + 1)
@@ -207,7 +212,11 @@ class PoseEstimator:
         image = self._mp.Image(
             image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)
         )
-        result = self._landmarker.detect_for_video(image, ms)
+        # the graph logs its own lines until its landmark stage has run once (the XNNPACK
+        # delegate, the feedback manager, NORM_RECT): until a first pose is found
+        with native_stderr_hidden(not self._seen_pose):
+            result = self._landmarker.detect_for_video(image, ms)
+        self._seen_pose = self._seen_pose or bool(result.pose_landmarks)
         return [
             _to_arrays(w, i)
             for w, i in zip(result.pose_world_landmarks, result.pose_landmarks, strict=True)
@@ -225,9 +234,13 @@ class PoseEstimator:
 
 def _landmarker(settings: PoseSettings, model: ModelInfo, *, video: bool) -> tuple[Any, Any]:
     """(the mediapipe module, a PoseLandmarker): video mode with ``settings.num_poses``, or
-    image mode for one person."""
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    image mode for one person. Its native log lines are hidden (see
+    :mod:`posture.video.native_logs`)."""
+    with native_stderr_hidden():
+        return _create_landmarker(settings, model, video=video)
+
+
+def _create_landmarker(settings: PoseSettings, model: ModelInfo, *, video: bool) -> tuple[Any, Any]:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
@@ -297,6 +310,7 @@ class CropPoseEstimator:
         self.settings, self.model = settings, model
         self._mp: Any = None
         self._landmarker: Any = None  # loaded at the first look: most clips never need one
+        self._seen_pose = False
 
     def detect(self, rgb: np.ndarray, crop: Crop) -> DetectedPose | None:
         if self._landmarker is None:
@@ -304,7 +318,9 @@ class CropPoseEstimator:
         x0, y0, x1, y1 = crop
         part = np.ascontiguousarray(rgb[y0:y1, x0:x1])
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=part)
-        result = self._landmarker.detect(image)
+        with native_stderr_hidden(not self._seen_pose):  # as PoseEstimator.detect
+            result = self._landmarker.detect(image)
+        self._seen_pose = self._seen_pose or bool(result.pose_landmarks)
         if not result.pose_landmarks:
             return None
         pose = _to_arrays(result.pose_world_landmarks[0], result.pose_landmarks[0])

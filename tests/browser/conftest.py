@@ -1,6 +1,6 @@
 """Fixtures for driving the dashboard in headless Chromium (Playwright).
 
-The dashboard runs as users start it (``streamlit run app/dashboard.py``) on a free port, with
+The dashboard runs as users start it (``posture dashboard``) on a free port, with
 its own empty cache folder; one Chromium (Debian's, no download) is shared by the tests, with a
 fake webcam that plays a real clip. Each test gets a fresh page that records console errors
 and every request, so a test can check that nothing left this computer.
@@ -48,25 +48,15 @@ def needs_media() -> None:
 
 @pytest.fixture(scope="session")
 def server(needs_browser: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard started like a user would, on a free port; killed after the session."""
+    """The dashboard started like a user would (``posture dashboard``), on a free port; stopped
+    after the session."""
     port = _free_port()
     cache = tmp_path_factory.mktemp("dashboard-cache")
     env = {**os.environ, "POSTURE_DASHBOARD_CACHE": str(cache)}
     log = open(cache / "streamlit.log", "w")  # noqa: SIM115  # closed below
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app/dashboard.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        [sys.executable, "-m", "posture.cli", "dashboard", "--port", str(port), "--headless"],
+        stdin=subprocess.DEVNULL,
         cwd=ROOT,
         env=env,
         stdout=log,
