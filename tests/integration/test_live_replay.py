@@ -10,10 +10,18 @@ within 0.3 s; the risk level agrees on at least 95 % of the frames.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from .conftest import Run, Runs, all_clips
+from posture.cli import commands as cli
+from posture.core.config import DEFAULTS
+from posture.run.live import LiveFrame, LiveSession, run_live
+from posture.video.io import VideoWriter, open_video
+
+from .conftest import MEDIA, Run, Runs, all_clips, clip_path
 
 pytestmark = [pytest.mark.media, pytest.mark.slow]
 
@@ -83,3 +91,53 @@ def test_live_replay_reads_the_same_risk_level_on_95_percent_of_frames(
     live, recorded = runs.live(clip), runs.clip(clip)
     same = np.mean(live.frames["risk_level"] == recorded.frames["risk_level"])
     assert same >= RISK_AGREEMENT, f"{clip}: the risk level agrees on {same:.1%} of the frames"
+
+
+# --- a looped clip: the live counter counts what the recording counts ---------------------------
+#: The clip looped (a floor lift from the side, about 2 s) and how many times.
+LOOPED_CLIP, LOOPS = "floor_lift_knees_bent_side", 4
+
+
+@pytest.fixture(scope="module")
+def looped_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The clip played ``LOOPS`` times in one file, its times carried on from loop to loop."""
+    if not MEDIA.is_dir():
+        pytest.skip(f"the project's clips are not in {MEDIA.resolve()}")
+    with open_video(clip_path(LOOPED_CLIP)) as src:
+        frames = [(f.rgb, f.t_s) for f in src]
+        size, fps = (src.info.width, src.info.height), src.info.fps
+    period = frames[-1][1] + 1.0 / fps
+    out = tmp_path_factory.mktemp("loop") / f"{LOOPED_CLIP}_x{LOOPS}.mp4"
+    writer = VideoWriter(out, size, fps)
+    for k in range(LOOPS):
+        for rgb, t in frames:
+            writer.write(rgb, t + k * period)
+    writer.close()
+    return out
+
+
+def test_live_counts_the_lifts_of_a_looped_clip_as_the_recording_does(
+    looped_clip: Path, tmp_path: Path
+) -> None:
+    session = LiveSession(DEFAULTS)
+    shown: list[LiveFrame] = []
+    with open_video(looped_clip) as src:
+        run_live(
+            session, iter(src), pace=False, on_frame=lambda r, _: shown.append(r) or True,
+            every_frame=True,
+        )  # fmt: skip
+    live = session.finish()
+    session.close()
+    assert live is not None
+    out = tmp_path / "recorded"
+    assert cli.main(["analyze", str(looped_clip), "--out", str(out), "--no-video", "--quiet"]) == 0
+    recorded = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    summary = live.summary()
+    assert recorded["lifts"] >= LOOPS - 1, recorded["lifts"]  # one lift a loop
+    assert summary["lifts"] == recorded["lifts"]
+    assert summary["risky_lifts"] == recorded["risky_lifts"]
+    counter = [r.lifts for r in shown]
+    assert counter == sorted(counter)  # a lift counted stays counted
+    # the counter shows a lift once its end is known: the last one may end with the session
+    assert counter[-1] in (summary["lifts"], summary["lifts"] - 1), counter[-1]
+    assert {c["id"] for c in summary["cues"]} == {c["id"] for c in recorded["cues"]}
