@@ -3,9 +3,11 @@
 CLIP`` (the whole clip at once, with hindsight), on every clip in ``../shared/media``.
 
 What may differ, and by how much, is stated in the README ("Live and recorded"): the live
-filter lags a moving measure by about a tenth of a second and live analysis learns the camera's
-tilt as it goes, so a cue may start up to ``CUE_LAG_S`` later or earlier; a lift's times agree
-within 0.3 s; the risk level agrees on at least 95 % of the frames.
+filter runs forward only and lags a moving joint by about a frame, and live analysis learns the
+camera's tilt as it goes. So a lift's times agree within 0.3 s, a cue starts within
+``CUE_LAG_S``, and the risk level agrees on at least 95 % of the frames, a frame agreeing when
+its live level is the recorded one at that frame or at a frame within the live filter's lag
+(``RISK_LAG_S``); strictly frame by frame, on at least 90 %.
 """
 
 from __future__ import annotations
@@ -27,11 +29,16 @@ pytestmark = [pytest.mark.media, pytest.mark.slow]
 
 #: A lift's start, lowest point and end, live against recorded, s.
 LIFT_TIMES_S = 0.3
-#: A cue's start, live against recorded, s: the one-euro filter's lag on a moving measure
-#: (0.1 s at its 1.5 Hz cut-off) and the cue's onset (0.3 s) crossed a frame or so apart.
-CUE_LAG_S = 0.5
-#: Share of the frames whose risk level must agree.
+#: A cue's start, live against recorded, s: the live filter's lag (about a frame) on the
+#: measure that crosses the rule's threshold, and a frame or two of difference in when the
+#: finding starts to hold (a finding flickering in one analysis restarts its cue's onset wait).
+CUE_LAG_S = 0.2
+#: Share of the frames whose risk level must agree, allowing for the live filter's lag.
 RISK_AGREEMENT = 0.95
+#: The live filter's lag: the forward-only low-pass's delay (0.04 s at 6 Hz), a frame at 30 fps.
+RISK_LAG_S = 0.05
+#: Share of the frames whose risk level must agree at the very frame.
+RISK_AGREEMENT_STRICT = 0.90
 
 
 def cue_onsets(run: Run) -> dict[str, list[float]]:
@@ -84,13 +91,24 @@ def test_live_replay_raises_the_cues_the_recording_raises(runs: Runs, clip: str)
             assert nearest <= CUE_LAG_S, f"{clip}: {cue} at {t} s, live at {live[cue]}"
 
 
+def risk_agreement(live: Run, recorded: Run, lag_s: float) -> float:
+    """Share of the frames whose live risk level is the recorded one at a frame at most
+    ``lag_s`` away."""
+    t = recorded.num("time_s")
+    a, b = live.frames["risk_level"], recorded.frames["risk_level"]
+    near = np.abs(t[:, None] - t[None, :]) <= lag_s + 1e-6
+    return float(np.mean([a[i] in set(b[near[i]]) for i in range(len(t))]))
+
+
 @pytest.mark.parametrize("clip", all_clips())
 def test_live_replay_reads_the_same_risk_level_on_95_percent_of_frames(
     runs: Runs, clip: str
 ) -> None:
     live, recorded = runs.live(clip), runs.clip(clip)
-    same = np.mean(live.frames["risk_level"] == recorded.frames["risk_level"])
-    assert same >= RISK_AGREEMENT, f"{clip}: the risk level agrees on {same:.1%} of the frames"
+    strict = risk_agreement(live, recorded, 0.0)
+    lagged = risk_agreement(live, recorded, RISK_LAG_S)
+    assert lagged >= RISK_AGREEMENT, f"{clip}: the risk level agrees on {lagged:.1%} of frames"
+    assert strict >= RISK_AGREEMENT_STRICT, f"{clip}: at the very frame on {strict:.1%}"
 
 
 # --- a looped clip: the live counter counts what the recording counts ---------------------------
