@@ -90,7 +90,7 @@ def test_every_numeric_default_is_inside_its_own_range() -> None:
                 continue
             assert f.metadata.get("help"), f"{path}{f.name} has no help text"
             lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
-            if lo is not None:
+            if lo is not None and v is not None:  # None: an optional setting left unset
                 assert lo <= v <= hi, f"{path}{f.name}"
             if f.metadata.get("choices"):
                 assert v in f.metadata["choices"], f"{path}{f.name}"
@@ -132,12 +132,20 @@ def test_missing_config_file(tmp_path: Path) -> None:
         load_config(tmp_path / "none.toml")
 
 
+def _without_none(d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: _without_none(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None
+    }
+
+
 def test_dump_toml_round_trips_to_the_defaults(tmp_path: Path) -> None:
     text = dump_toml(DEFAULTS)
     p = tmp_path / "defaults.toml"
     p.write_text(text, encoding="utf-8")
     assert load_config(p) == DEFAULTS
-    assert tomllib.loads(text) == as_dict(DEFAULTS)  # every key, nothing extra
+    # every key, nothing extra; an unset optional setting (None) is a commented-out line
+    assert tomllib.loads(text) == _without_none(as_dict(DEFAULTS))
+    assert "# camera_pitch_deg = " in text
 
 
 def test_dump_toml_round_trips_changed_settings(tmp_path: Path) -> None:

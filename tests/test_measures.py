@@ -34,6 +34,7 @@ from posture.core.config import DEFAULTS, override
 from posture.core.errors import InputError
 from posture.core.landmarks import LM
 from posture.core.measures import MEASURE_SPECS, Measures, compute_measures
+from posture.core.skeleton import DEFAULT_HFOV_DEG
 
 MIN_CONF = DEFAULTS.view.min_confidence
 N_STAND = 40  # standing calibration frames before the postures (as in conftest.measure)
@@ -135,7 +136,7 @@ FUSED_TOL = {
 def test_fused_path_undoes_perspective_of_a_known_lens(family: str, yaw: float) -> None:
     """The synthetic pinhole camera has the default field of view (60 deg) the fused skeleton
     assumes, so perspective is undone exactly up to the world landmarks' depth."""
-    assert synthetic.Camera().hfov_deg == DEFAULTS.view.camera_hfov_deg
+    assert synthetic.Camera().hfov_deg == DEFAULT_HFOV_DEG
     assert_recovered(grid_measures("fused", yaw), family, tol=FUSED_TOL.get(family, 0.1))
 
 
@@ -227,8 +228,9 @@ def test_flexion_confidence_low_only_in_a_front_2d_view(path: str) -> None:
     assert np.all(front < MIN_CONF)
     if path == "image":  # no depth at all: not seen (a twist turns the read yaw by ~6 deg)
         assert np.all(front < 0.05)
-    else:  # depth from the world landmarks: estimated, never trusted (floor 0.3)
-        assert np.all(front >= 0.3 - 1e-6)
+    else:  # depth from the world landmarks: estimated, never trusted (floor 0.3, times how
+        # well gravity is known in that plane: a front view's flexion rests on the pitch)
+        assert np.all(front >= 0.2)
 
 
 def test_every_measure_has_a_confidence_in_0_1() -> None:

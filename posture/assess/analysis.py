@@ -8,10 +8,11 @@ what differs is named here, each a step live video cannot take:
 
 1. **zero-phase filtering and gap interpolation** (``clean``): a Butterworth filter run forward
    and backward, gaps up to ``filter.max_gap_s`` filled by a straight line to the next sample
-   (live: a causal one-euro filter, short gaps held at the last value);
-2. **the camera's geometry from the whole clip** (``body_frame``): the tilt and the person's
-   size from the upright moments wherever they are (live: from the first complete
-   calibration on, level before it);
+   (live: the same low-pass forward only, short gaps held at the last value);
+2. **the camera's geometry from the whole clip** (``body_frame``): gravity from every upright
+   or still moment wherever it is, the pelvis held while hidden, the person's own segment
+   lengths and shoulder width (live: gravity from the last 10 s until it is settled, then
+   kept; the rest from the last second, see :mod:`posture.core.body_state`);
 3. **the body's size and speeds from the whole clip** (``compute_measures``): the body length
    as the 90th percentile of the clip, speeds as central differences (live: a running
    percentile, backward differences);
@@ -21,6 +22,7 @@ what differs is named here, each a step live video cannot take:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,9 +33,10 @@ from posture.assess.judge import Finding, Judge
 from posture.assess.lifts import Lift, carrying, detect_lifts, lift_rate
 from posture.assess.rules import Context
 from posture.assess.scores import FrameScores, LiftScore, niosh_for_lifts
-from posture.core.body import Tilt, body_frame
+from posture.core.body import body_frame
 from posture.core.config import Settings
 from posture.core.filtering import clean
+from posture.core.gravity import Gravity, GravityCue
 from posture.core.landmarks import PoseSequence
 from posture.core.measures import Measures, compute_measures
 
@@ -114,18 +117,19 @@ def analyze(
     settings: Settings,
     *,
     context: Context | None = None,
-    tilt: Tilt | None = None,
-    provisional: bool = False,
+    gravity: Gravity | None = None,
+    extra_cues: Sequence[GravityCue] = (),
+    hfov_deg: float | None = None,
 ) -> Analysis:
     """Clean, measure and judge one person's recorded pose sequence (module docstring).
 
-    ``tilt`` gives a camera calibration found earlier (windows of a long clip); by default it
-    is estimated from this sequence. ``provisional``: the clip is still being analysed (the
-    video drawn as it goes), so only a complete camera calibration is used (see
-    :func:`posture.core.body.estimate_tilt`).
+    ``gravity`` gives the camera's pitch and roll found earlier (a calibration clip's, the
+    provisional drawing's once settled); by default they are found from this sequence and
+    ``extra_cues`` (the scene's, see :func:`posture.core.body.estimate_gravity`); ``hfov_deg``
+    the lens's field of view the scene showed (see :func:`posture.core.body.body_frame`).
     """
     cleaned = clean(seq, settings.filter)
-    bf = body_frame(cleaned, settings.view, tilt, provisional=provisional)
+    bf = body_frame(cleaned, settings.view, gravity, extra_cues=extra_cues, hfov_deg=hfov_deg)
     m = compute_measures(cleaned, settings, body=bf)
     lifts = detect_lifts(m, settings)
     sitting = seated(m)

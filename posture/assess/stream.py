@@ -7,7 +7,7 @@ analysis (:func:`posture.assess.analysis.analyze`) computes over a whole clip:
 
 * cleaning: :class:`posture.core.filtering.CausalCleaner` (visibility, upside-down frames,
   short gaps held, one-euro filter);
-* the body frame: :class:`posture.core.body_state.BodyState` (tilt and size as learnt so far);
+* the body frame: :class:`posture.core.body_state.BodyState` (gravity and size as learnt so far);
 * the measures: :func:`posture.core.measures.compute_measures` on the one frame, speeds from
   the frame before (a backward difference);
 * lifts: :class:`posture.assess.lifts.LiftTracker`, the same detector a recording uses;
@@ -33,7 +33,6 @@ from posture.assess.explain import FrameReport, frame_report
 from posture.assess.judge import Judge
 from posture.assess.lifts import Lift, LiftTracker, lift_rate_from_ends
 from posture.assess.rules import Context
-from posture.core.body import BodyFrame
 from posture.core.body_state import BodyState
 from posture.core.config import Settings
 from posture.core.filtering import CausalCleaner
@@ -67,6 +66,15 @@ class _Column:
         return self.a[a : self.n if b is None else b]
 
 
+class _Padded(_Column):
+    """A column that starts after ``missing`` rows (they read 1: nothing against them)."""
+
+    def __init__(self, missing: int) -> None:
+        super().__init__((), np.float64)
+        for _ in range(missing):
+            self.append(1.0)
+
+
 class _Store:
     """Every frame of the stream, as columns: landmarks raw and cleaned, measures, context."""
 
@@ -85,6 +93,8 @@ class _Store:
             "points": _Column(lm3, np.float32),
             "forward": _Column((3,), np.float64),
             "right": _Column((3,), np.float64),
+            "pelvis_held": _Column((), bool),
+            "turn_agreement": _Column((), np.float64),
             "in_lift": _Column((), bool),
             "rate": _Column((), np.float64),
             "seated": _Column((), bool),
@@ -112,6 +122,8 @@ class _Store:
             ("points", m.body.points[0]),
             ("forward", m.body.forward[0]),
             ("right", m.body.right[0]),
+            ("pelvis_held", m.body.pelvis_held[0]),
+            ("turn_agreement", m.body.shoulder_turn_agreement[0]),
             ("in_lift", ctx.in_lift[0]),
             ("rate", ctx.lift_rate_per_min[0]),
             ("seated", ctx.seated[0]),
@@ -120,20 +132,27 @@ class _Store:
         for name in MEASURE_SPECS:
             c[name].append(m[name][0])
             c[f"{name}_conf"].append(m.conf[name][0])
+        for part, plausible in m.body.plausible.items():
+            c.setdefault(f"plausible_{part}", _Padded(len(self) - 1)).append(plausible[0])
         self.last = m
 
     def measures(self, a: int = 0, b: int | None = None) -> Measures:
         """The measures of rows ``a`` to ``b`` (exclusive; None: to the newest)."""
         c, last = self.cols, self.last
         assert last is not None
-        body = BodyFrame(
-            c["points"].get(a, b).astype(np.float64),
-            c["forward"].get(a, b),
-            c["right"].get(a, b),
-            c["yaw"].get(a, b),
-            last.body.tilt,
-            last.body.source,
-            last.body.has_depth,
+        body = replace(
+            last.body,
+            points=c["points"].get(a, b).astype(np.float64),
+            forward=c["forward"].get(a, b),
+            right=c["right"].get(a, b),
+            yaw_deg=c["yaw"].get(a, b),
+            pelvis_held=c["pelvis_held"].get(a, b),
+            shoulder_turn_agreement=c["turn_agreement"].get(a, b),
+            plausible={
+                k.removeprefix("plausible_"): col.get(a, b)
+                for k, col in c.items()
+                if k.startswith("plausible_")
+            },
         )
         return Measures(
             c["t"].get(a, b),
@@ -338,6 +357,9 @@ class _Padding:
             forward=self.pad(b.forward, np.nan),
             right=self.pad(b.right, np.nan),
             yaw_deg=self.pad(b.yaw_deg, np.nan),
+            pelvis_held=self.pad(b.pelvis_held, False),
+            shoulder_turn_agreement=self.pad(b.shoulder_turn_agreement, 1.0),
+            plausible={k: self.pad(v, 1.0) for k, v in b.plausible.items()},
         )
         return replace(
             m,

@@ -60,6 +60,9 @@ SETTING_OPTIONS = (
     ("--duration-h", "task.duration_h", "HOURS"),
     ("--coupling", "task.coupling", None),
     ("--view", "view.hint", None),
+    ("--camera-pitch", "view.camera_pitch_deg", "DEG"),
+    ("--camera-roll", "view.camera_roll_deg", "DEG"),
+    ("--camera-hfov", "view.camera_hfov_deg", "DEG"),
     ("--model", "pose.model", "FILE.task"),
 )
 #: Switches that give a setting a fixed value: the option's destination, the setting, the value.
@@ -67,7 +70,13 @@ SETTING_SWITCHES = (
     ("no_video", "output.video", False),
     ("blur_faces", "output.blur_faces", True),
 )
-_GROUPS = {"subject": 0, "task": 0, "view": 0, "pose": 1}
+
+
+def _group(path: str) -> str:
+    """The --help group of a setting's option."""
+    if path.startswith("view.camera_"):
+        return "camera"
+    return "settings" if path.startswith("pose.") else "task"
 
 
 def _setting_option(group: Any, flag: str, path: str, metavar: str | None) -> None:
@@ -76,15 +85,26 @@ def _setting_option(group: Any, flag: str, path: str, metavar: str | None) -> No
     if f.metadata.get("choices"):
         kwargs["choices"] = f.metadata["choices"]
     else:
-        kwargs["type"], kwargs["metavar"] = type(default), metavar
+        # a setting unset by default (None) is a number when given
+        kwargs["type"], kwargs["metavar"] = (float if default is None else type(default)), metavar
     group.add_argument(flag, **kwargs)
 
 
 def _add_analysis_options(p: argparse.ArgumentParser) -> None:
-    groups = (p.add_argument_group("the person and the task"), p.add_argument_group("settings"))
+    groups = {
+        "task": p.add_argument_group("the person and the task"),
+        "camera": p.add_argument_group("the camera (found from the video when not given)"),
+        "settings": p.add_argument_group("settings and model"),
+    }
     for flag, path, metavar in SETTING_OPTIONS:
-        _setting_option(groups[_GROUPS[path.split(".")[0]]], flag, path, metavar)
-    groups[1].add_argument(
+        _setting_option(groups[_group(path)], flag, path, metavar)
+    groups["camera"].add_argument(
+        "--calibration-clip",
+        metavar="VIDEO",
+        help="a short clip of the same camera (not moved since) with a person standing "
+        "upright: the camera's pitch and roll found there are used for these recordings",
+    )
+    groups["settings"].add_argument(
         "--config",
         metavar="FILE.toml",
         help="settings file; `posture config` prints one with every default",
@@ -356,6 +376,31 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 130 if interrupted and args.camera is None else 0
 
 
+_CALIBRATED: dict[str, Any] = {}
+
+
+def _calibration(args: argparse.Namespace, settings: Any) -> list[Any]:
+    """The calibration clip's cue (found once per run, however many inputs), or none."""
+    clip = getattr(args, "calibration_clip", None)
+    if not clip:
+        return []
+    if clip not in _CALIBRATED:
+        from posture.run.calibration import calibration_cue
+
+        if not Path(clip).is_file():
+            raise PostureError(f"calibration clip not found: {clip}")
+        cue = calibration_cue(clip, settings)
+        if not args.quiet:
+            print(
+                f"Camera from the calibration clip: looks down {cue.pitch_deg:.1f} deg "
+                f"(+-{cue.sigma_pitch_deg:.1f}), rolled {cue.roll_deg:.1f} deg "
+                f"(+-{cue.sigma_roll_deg:.1f})",
+                flush=True,
+            )
+        _CALIBRATED[clip] = cue
+    return [_CALIBRATED[clip]]
+
+
 def _analyze_one(
     args: argparse.Namespace, settings: Any, source: str | int, out: Path, *, landmarks: bool
 ) -> Any:
@@ -363,15 +408,16 @@ def _analyze_one(
     worst moments)."""
     from posture.run.recorded import analyze_landmarks, analyze_source
 
+    cues = _calibration(args, settings)
     if landmarks:
-        result = analyze_landmarks(str(source), settings, out)
+        result = analyze_landmarks(str(source), settings, out, cues=cues)
     else:
         if isinstance(source, str) and not Path(source).exists():
             raise PostureError(f"video file not found: {source}")
         progress = ProgressBar(not args.quiet)
         try:
             result = analyze_source(
-                source, settings, out, progress=progress, max_frames=args.max_frames
+                source, settings, out, progress=progress, max_frames=args.max_frames, cues=cues
             )
         finally:
             progress.close()

@@ -1,150 +1,115 @@
-"""The body's own frame: one skeleton per frame, gravity-aligned, with the person's forward.
+"""The body's own frame: the skeleton turned level (gravity found), with the person's forward.
 
-Which landmarks are used, and why (see also the README, "What the camera can see"):
+* **Gravity** (:mod:`posture.core.gravity`): the camera's pitch and roll from every cue there
+  is. The person gives two (:func:`body_gravity_cues`): upright, still moments anywhere in the
+  clip (the ankle-to-shoulder line is plumb to within a few degrees), and still moments in any
+  posture (standing still, the body's centre of mass is over the feet). The scene and the user
+  give theirs from outside this module (``extra_cues``).
+* **Forward** (:mod:`posture.core.pelvis`): where the pelvis, the thighs and the feet point.
+  The shoulders and the face turn with a twisted trunk and are not used for it.
 
-* **Image landmarks** locate joints in the picture to a few pixels; the world landmarks'
-  in-plane coordinates are a separate, noisier regression. On the project's clips the image
-  landmarks read upright people as upright (trunk within ~6 deg of the legs) where the world
-  landmarks lean them by 6-14 deg.
-* **World landmarks** are the only source of depth (the image landmarks' ``z`` is far worse:
-  it read upright people as 25-50 deg bent).
-* So, when both exist, the skeleton is **fused**: image ``x, y`` (centred on the mid-hip,
-  scaled to metres by the world landmarks' in-plane size) plus world ``z``. Motion capture
-  (world only) uses the world landmarks; the 2D path (image only) has no depth (``z = 0``)
-  and every measure that needs depth is reported with low confidence.
-
-Camera tilt: a tilted or high camera tilts the whole body in the camera's axes. Moments when
-the person stands upright (knees straight, trunk in line with the legs, feet seen) show where
-"up" is: the mean ankle-to-shoulder direction over those frames. The skeleton is rotated so
-that this direction is vertical. Without such moments the camera is assumed level.
-
-Axes after correction: ``x`` right, ``y`` down (gravity), ``z`` away from the camera; origin
-at the mid-hip; ``UP = (0, -1, 0)``.
+Axes after levelling: ``x`` right, ``y`` down (gravity), ``z`` away from the camera; origin at
+the mid-hip; ``UP = (0, -1, 0)``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from posture.core.config import ViewSettings
-from posture.core.geometry import angle_between_deg, dot, joint_angle_deg, nanmean, unit
+from posture.core.geometry import angle_between_deg, dot, unit
+from posture.core.gravity import (
+    LEVEL,
+    Gravity,
+    GravityCue,
+    fuse,
+    pitch_roll_deg,
+    with_model_depth_lean,
+)
 from posture.core.landmarks import LM, PoseSequence
+from posture.core.pelvis import (
+    PELVIS_SEEN,
+    forward_direction,
+    held_forward,
+    pelvis_anchoring,
+)
+from posture.core.skeleton import (
+    ANKLES,
+    DEFAULT_HFOV_DEG,
+    HIPS,
+    SHOULDERS,
+    STATURE_FRACTION_LEG_TRUNK,
+    UP,
+    Skeleton,
+    body_length_units,
+    build_skeleton,
+    horizontal,
+    knee_flexion_sides,
+    leg_trunk_length,
+    mid,
+    segment_plausibility,
+)
+from posture.core.turn import refine_depth
+from posture.core.walking import walking_cue
 
-UP = np.array([0.0, -1.0, 0.0])
-#: Thigh + shank + hip-to-shoulder length as a fraction of stature. Drillis & Contini 1966 (via
-#: Winter 2009, Fig 4.1) give thigh 0.245, shank 0.246 and hip-to-acromion 0.288 (0.779), but
-#: the landmarks' shoulder is the joint centre, below the acromion: the motion-capture box lift
-#: measures 0.733 with joint centres (docs/validation.md). 0.75 sits between the two.
-STATURE_FRACTION_LEG_TRUNK = 0.75
-
-_HIPS = [LM.LEFT_HIP, LM.RIGHT_HIP]
-_SHOULDERS = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]
-_ANKLES = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
-#: Torso segments (always in view when a pose is) used to scale image landmarks to metres.
-_SEGMENTS = [
-    (LM.LEFT_SHOULDER, LM.LEFT_HIP),
-    (LM.RIGHT_SHOULDER, LM.RIGHT_HIP),
-    (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER),
-    (LM.LEFT_HIP, LM.RIGHT_HIP),
+__all__ = [
+    "STATURE_FRACTION_LEG_TRUNK",
+    "UP",
+    "BodyFrame",
+    "body_frame",
+    "body_gravity_cues",
+    "body_length_units",
+    "build_skeleton",
+    "estimate_gravity",
+    "forward_direction",
+    "horizontal",
+    "knee_flexion_sides",
+    "mid",
+    "settled",
+    "still_frames",
+    "upright_frames",
 ]
 
-
-def mid(p: np.ndarray, idx: list[LM]) -> np.ndarray:
-    """NaN-aware midpoint of landmarks ``idx`` of ``(T, 33, 3)`` points: ``(T, 3)``."""
-    sub = p[:, idx, :]
-    n = np.isfinite(sub[..., 0]).sum(axis=1)
-    # a sum with NaN as 0 (as np.nansum, at a fraction of its cost on one frame)
-    s = np.where(np.isfinite(sub), sub, 0.0).sum(axis=1)
-    return np.where(n[:, None] > 0, s / np.maximum(n, 1)[:, None], np.nan)
-
-
-def horizontal(v: np.ndarray) -> np.ndarray:
-    """The horizontal part of vectors (perpendicular to ``UP``)."""
-    return v - dot(v, UP)[..., None] * UP
-
-
-@dataclass(frozen=True)
-class Skeleton:
-    """``points`` ``(T, 33, 3)`` in camera axes (before tilt correction), origin mid-hip."""
-
-    points: np.ndarray
-    source: str  # "fused", "world" or "image-2d"
-    has_depth: bool
-
-
-def build_skeleton(seq: PoseSequence, hfov_deg: float = 60.0) -> Skeleton:
-    """The skeleton the measures use; see the module docstring for the choice of source.
-
-    Fusing undoes the picture's perspective with the world landmarks' depth: a point ``z``
-    metres behind the hips looks smaller by ``Z / (Z + z)``, where ``Z`` is the camera's
-    distance to the hips, known from the metres per frame height at the hips and the focal
-    length of a camera of ``hfov_deg`` horizontal field of view (assumed: a picture does not
-    say; errors in it only matter to second order).
-    """
-    world = seq.world_xyz_m.astype(np.float64)
-    has_world = bool(np.isfinite(world).any())
-    if not seq.has_image:
-        return Skeleton(world, "world", True)
-    xy = seq.image_xy_px_scaled()
-    hips = mid(np.concatenate([xy, np.zeros_like(xy[..., :1])], -1), _HIPS)[:, None, :2]
-    if not has_world:
-        return Skeleton(
-            np.concatenate([xy - hips, np.zeros_like(xy[..., :1])], -1), "image-2d", False
+#: How far a person standing upright and still leans (1 sigma, degrees): the ankle-to-shoulder
+#: line of quiet standing is within 1-2 deg of plumb in the motion capture, a few degrees more
+#: in people who slouch or sway.
+UPRIGHT_LEAN_SD_DEG = 2.5
+#: Standing still, the centre of mass is over the feet's support area; where over it is known
+#: to about this share of stature (1 sigma: the centre of pressure moves over the foot).
+BALANCE_OFFSET_STATURE = 0.03
+#: Pitch from the pose model's depth (MediaPipe's world landmarks in a picture): its error, 1
+#: sigma, degrees (the legs of an upright man facing the camera read up to 10 deg off).
+MODEL_DEPTH_SD_DEG = 6.0
+#: Knees bent less than this: standing (the balance cue); more may be sitting.
+STANDING_KNEE_MAX_DEG = 60.0
+#: Segment masses (share of body mass) and centres of mass along each segment (from the
+#: proximal end), Winter 2009 (Biomechanics and Motor Control of Human Movement, table 4.1).
+#: Head and neck at the ears, trunk between hips and shoulders.
+SEGMENT_MASS = (
+    (0.081, (LM.LEFT_EAR, LM.RIGHT_EAR), None, 0.0),
+    (0.497, (LM.LEFT_HIP, LM.RIGHT_HIP), (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER), 0.5),
+    *(
+        (mass, (a,), (b,), frac)
+        for side in ("LEFT", "RIGHT")
+        for mass, a, b, frac in (
+            (0.028, LM[f"{side}_SHOULDER"], LM[f"{side}_ELBOW"], 0.436),
+            (0.022, LM[f"{side}_ELBOW"], LM[f"{side}_WRIST"], 0.682),  # forearm and hand
+            (0.100, LM[f"{side}_HIP"], LM[f"{side}_KNEE"], 0.433),
+            (0.0465, LM[f"{side}_KNEE"], LM[f"{side}_ANKLE"], 0.433),
+            (0.0145, LM[f"{side}_HEEL"], LM[f"{side}_FOOT_INDEX"], 0.5),
         )
-    rel = xy - hips
-    # metres per frame height at the hips, per frame: world in-plane size over image size
-    num = np.nansum(
-        [np.linalg.norm(world[:, a, :2] - world[:, b, :2], axis=-1) for a, b in _SEGMENTS], axis=0
-    )
-    den = np.nansum([np.linalg.norm(rel[:, a] - rel[:, b], axis=-1) for a, b in _SEGMENTS], axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(den > 1e-6, num / den, np.nan)
-    focal = (seq.aspect / 2) / np.tan(np.radians(hfov_deg) / 2)  # frame heights
-    dist = (scale * focal)[:, None]  # metres from the camera to the hips
-    depth = np.clip((dist + world[..., 2]) / dist, 0.2, 5.0)  # perspective undone per point
-    centre = np.array([seq.aspect / 2, 0.5])
-    cam = xy - centre  # frame heights from the picture's centre
-    metric = cam * (scale[:, None, None] * depth[..., None])
-    metric = (
-        metric
-        - mid(np.concatenate([metric, np.zeros_like(metric[..., :1])], -1), _HIPS)[:, None, :2]
-    )
-    fused = np.concatenate([metric, world[..., 2:3]], axis=-1)
-    return Skeleton(fused, "fused", True)
+    ),
+)
+_FEET = [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]
 
 
-def knee_flexion_sides(p: np.ndarray) -> np.ndarray:
-    """``(T, 2)`` knee flexion (0 = straight), left and right, degrees."""
-    left = 180.0 - joint_angle_deg(p[:, LM.LEFT_HIP], p[:, LM.LEFT_KNEE], p[:, LM.LEFT_ANKLE])
-    right = 180.0 - joint_angle_deg(p[:, LM.RIGHT_HIP], p[:, LM.RIGHT_KNEE], p[:, LM.RIGHT_ANKLE])
-    return np.stack([left, right], axis=1)
-
-
-@dataclass(frozen=True)
-class Tilt:
-    """The camera tilt found and the rotation that undoes it, and the person's size seen at
-    the same upright moments (``body_length``: thigh + shank + trunk in skeleton units, NaN
-    when there were none)."""
-
-    rotation: np.ndarray  # (3, 3), applied as p @ rotation.T
-    angle_deg: float
-    source: str
-    n_frames: int
-    body_length: float = float("nan")
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "angle_deg": round(self.angle_deg, 2),
-            "source": self.source,
-            "upright_frames_used": self.n_frames,
-        }
-
-
-LEVEL = Tilt(np.eye(3), 0.0, "camera assumed level", 0)
-
-
+# ---------------------------------------------------------------------------------------------
+# still and upright moments
+# ---------------------------------------------------------------------------------------------
 def still_frames(seq: PoseSequence, p: np.ndarray) -> np.ndarray:
     """``(T,)`` bool: the person stands still (not walking).
 
@@ -158,13 +123,13 @@ def still_frames(seq: PoseSequence, p: np.ndarray) -> np.ndarray:
     dt = np.gradient(t)
     if seq.has_image:
         xy = seq.image_xy_px_scaled()
-        hip = xy[:, _HIPS].mean(axis=1)
-        torso = np.linalg.norm(xy[:, _SHOULDERS].mean(axis=1) - hip, axis=-1)
+        hip = xy[:, HIPS].mean(axis=1)
+        torso = np.linalg.norm(xy[:, SHOULDERS].mean(axis=1) - hip, axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):  # a torso seen end-on: not still
             speed = np.linalg.norm(np.gradient(hip, axis=0), axis=-1) / dt / torso
         limit = 0.5
     else:
-        feet = mid(p, _ANKLES)
+        feet = mid(p, ANKLES)
         size = np.nanmedian(leg_trunk_length(p))
         speed = np.linalg.norm(np.gradient(feet, axis=0), axis=-1) / dt / size
         limit = 0.3
@@ -179,265 +144,268 @@ def upright_frames(p: np.ndarray, still: np.ndarray | None = None) -> np.ndarray
     knees_ok = np.all(np.where(np.isfinite(knees), knees < 25.0, True), axis=1) & np.any(
         np.isfinite(knees), axis=1
     )
-    hip, sh, ank = mid(p, _HIPS), mid(p, _SHOULDERS), mid(p, _ANKLES)
+    hip, sh, ank = mid(p, HIPS), mid(p, SHOULDERS), mid(p, ANKLES)
     aligned = angle_between_deg(sh - hip, hip - ank) < 20.0
     ok = knees_ok & aligned & np.isfinite(ank).all(axis=1)
     return ok & still if still is not None else ok
 
 
-def _rot_x(deg: float) -> np.ndarray:
-    c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
-    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+# ---------------------------------------------------------------------------------------------
+# gravity from the person
+# ---------------------------------------------------------------------------------------------
+def centre_of_mass(p: np.ndarray) -> np.ndarray:
+    """``(T, 3)`` whole-body centre of mass from the segments seen (``SEGMENT_MASS``); NaN
+    unless the trunk and both legs are seen."""
+    total = np.zeros((*p.shape[:1], 3))
+    weight = np.zeros(p.shape[:1])
+    for mass, a, b, frac in SEGMENT_MASS:
+        start = mid(p, list(a))
+        point = start if b is None else start + frac * (mid(p, list(b)) - start)
+        ok = np.isfinite(point).all(axis=1)
+        total[ok] += mass * point[ok]
+        weight[ok] += mass
+    legs = np.isfinite(p[:, [LM.LEFT_KNEE, LM.RIGHT_KNEE, LM.LEFT_ANKLE, LM.RIGHT_ANKLE]]).all(
+        axis=(1, 2)
+    )
+    trunk = np.isfinite(p[:, HIPS + SHOULDERS]).all(axis=(1, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        com = total / weight[:, None]
+    com[~(legs & trunk)] = np.nan
+    return com
 
 
-def _rot_z(deg: float) -> np.ndarray:
-    c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
-    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+def _pooled_cue(
+    source: str,
+    down: np.ndarray,
+    sd_model_deg: np.ndarray | float,
+    t_s: np.ndarray,
+    has_depth: bool,
+    depth_sd_deg: float,
+) -> GravityCue | None:
+    """One cue from per-frame gravity directions ``down`` ``(N, 3)`` (camera axes) at times
+    ``t_s``: the median pitch and roll; the uncertainty is the model's own (``sd_model_deg``)
+    plus the spread over the frames, which count as independent every half second."""
+    pitch, roll = pitch_roll_deg(down)
+    ok = np.isfinite(roll)
+    if ok.sum() < 5 or np.ptp(t_s[ok]) < 0.15:
+        return None
+    pitch, roll, t = pitch[ok], roll[ok], t_s[ok]
+    sd = float(np.median(np.broadcast_to(sd_model_deg, ok.shape)[ok]))
+    n_eff = max(1.0, min(float(ok.sum()), 2.0 * float(np.ptp(t)) + 1.0))
+
+    def spread(x: np.ndarray) -> float:
+        return 1.4826 * float(np.median(np.abs(x - np.median(x)))) / math.sqrt(n_eff)
+
+    return GravityCue(
+        source,
+        float(np.median(pitch)),
+        float(np.median(roll)),
+        math.hypot(max(sd, depth_sd_deg), spread(pitch)) if has_depth else math.inf,
+        math.hypot(sd, spread(roll)),
+        "body",
+        int(ok.sum()),
+    )
 
 
-def calibration_frames(
-    p: np.ndarray, t_s: np.ndarray, settings: ViewSettings, still: np.ndarray | None = None
-) -> np.ndarray:
-    """``(T,)`` bool: the first upright frames of the clip, ``view.calibration_s`` of them.
-
-    Only the *first* upright moments are used, so the estimate is fixed as soon as they have
-    been seen: a live stream and a recorded clip, or an early and a final look at the same
-    clip, get the same calibration.
-    """
-    ok = upright_frames(p, still)
-    idx = np.flatnonzero(ok)
-    if idx.size == 0:
-        return ok
-    first = np.zeros_like(ok)
-    first[idx[: calibration_size(t_s, settings)]] = True
-    return first
-
-
-def calibration_size(t_s: np.ndarray, settings: ViewSettings) -> int:
-    """How many upright frames make a complete calibration (``view.calibration_s`` worth)."""
-    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 1 / 30
-    return max(1, int(np.ceil(settings.calibration_s / max(dt, 1e-3))))
-
-
-def estimate_tilt(
+def body_gravity_cues(
     p: np.ndarray,
     t_s: np.ndarray,
+    still: np.ndarray,
+    *,
+    has_depth: bool,
+    depth_sd_deg: float,
+) -> list[GravityCue]:
+    """Gravity as the person shows it, from a skeleton ``p`` in camera axes.
+
+    * ``upright moments``: while standing upright and still (:func:`upright_frames`), the
+      ankle-to-shoulder line is plumb up to the person's lean (``UPRIGHT_LEAN_SD_DEG``).
+    * ``standing balance``: while standing still in any other posture (leaning, bent over),
+      the centre of mass is over the middle of the feet (``BALANCE_OFFSET_STATURE``).
+
+    Without depth (a picture alone) they tell the roll only.
+    """
+    cues = []
+    up = upright_frames(p, still)
+    if up.any():
+        down = -(mid(p[up], SHOULDERS) - mid(p[up], ANKLES))
+        cue = _pooled_cue(
+            "upright moments", down, UPRIGHT_LEAN_SD_DEG, t_s[up], has_depth, depth_sd_deg
+        )
+        if cue is not None:
+            cues.append(cue)
+    feet_seen = np.isfinite(p[:, _FEET]).all(axis=(1, 2))
+    with np.errstate(invalid="ignore"):  # seated, the centre of mass is over the chair
+        knees = knee_flexion_sides(p)
+        standing = np.isfinite(knees).all(axis=1) & (np.max(knees, axis=1) < STANDING_KNEE_MAX_DEG)
+    ok = still & feet_seen & standing & ~up  # upright moments speak through the cue above
+    if ok.any():
+        com = centre_of_mass(p[ok])
+        down = mid(p[ok], _FEET) - com
+        stature = float(np.nanmedian(leg_trunk_length(p[ok]))) / STATURE_FRACTION_LEG_TRUNK
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sd = np.degrees(
+                np.arctan(BALANCE_OFFSET_STATURE * stature / np.linalg.norm(down, axis=-1))
+            )
+        cue = _pooled_cue("standing balance", down, sd, t_s[ok], has_depth, depth_sd_deg)
+        if cue is not None:
+            cues.append(cue)
+    return cues
+
+
+def estimate_gravity(
+    sk: Skeleton,
+    seq: PoseSequence,
     settings: ViewSettings,
     *,
+    extra_cues: Sequence[GravityCue] = (),
     still: np.ndarray | None = None,
-    provisional: bool = False,
-    min_frames: int = 5,
-    min_duration_s: float = 0.15,
-    deadband_deg: float = 5.0,
-) -> Tilt:
-    """Camera tilt from the first moments the person stands upright, as two rotations.
-
-    * **Roll** (in the picture's plane): the ankle-to-shoulder line leans in the picture by
-      the camera's roll. It comes from image coordinates, which are precise.
-    * **Pitch** (a high camera looking down): the body leans toward the camera by the pitch.
-      Depth comes only from the pose model's estimate. Two upright references are averaged:
-      the ankle-to-shoulder line, anatomically closest to vertical (1 deg off in the motion
-      capture) but whose depth the model gets worst in front views (the legs of an upright
-      man read 10 deg more tilted than his trunk), and the hip-to-shoulder line, whose depth
-      bias then cancels in every frame but which leans back ~6 deg in a natural stance.
-      Averaging halves both errors.
-
-    A person's upright, still posture itself leans by up to ~4-5 deg (measured on the
-    project's upright clips filmed with a level camera), so a smaller estimate is not told
-    from posture and is not corrected (``deadband_deg``). The person's size (thigh + shank +
-    trunk) is measured at the same moments, when no segment is foreshortened by a bend.
-
-    A calibration is complete with ``view.calibration_s`` of upright moments. With fewer, the
-    whole clip must be mostly such moments (a short clip of someone standing still) for the
-    estimate to count. ``provisional`` (a clip still being analysed, a live stream) takes only
-    a complete calibration: more frames could still change an incomplete one.
-    """
-    ok = calibration_frames(p, t_s, settings, still)
-    n = int(ok.sum())
-    if n < min_frames or (n and (t_s[ok][-1] - t_s[ok][0]) < min_duration_s):
-        return LEVEL
-    if n < calibration_size(t_s, settings):
-        seen = int(np.isfinite(p).any(axis=(1, 2)).sum())
-        if provisional or n < 0.5 * seen:
-            return Tilt(np.eye(3), 0.0, "camera assumed level (too few upright moments)", n)
-    length = float(np.nanmedian(leg_trunk_length(p[ok])))
+) -> Gravity:
+    """The camera's pitch and roll from the person (unless ``view.body_gravity`` is off), the
+    user's settings and ``extra_cues`` (the scene, a calibration clip)."""
+    cues = list(extra_cues)
+    if settings.camera_pitch_deg is not None or settings.camera_roll_deg is not None:
+        cues.append(
+            GravityCue(
+                "given in the settings",
+                settings.camera_pitch_deg or 0.0,
+                settings.camera_roll_deg or 0.0,
+                1.0 if settings.camera_pitch_deg is not None else math.inf,
+                1.0 if settings.camera_roll_deg is not None else math.inf,
+                "user",
+            )
+        )
+    if settings.body_gravity:
+        if still is None:
+            still = still_frames(seq, sk.points)
+        depth_sd = MODEL_DEPTH_SD_DEG if sk.source == "fused" else UPRIGHT_LEAN_SD_DEG
+        cues += body_gravity_cues(
+            sk.points, seq.t_s, still, has_depth=sk.has_depth, depth_sd_deg=depth_sd
+        )
+        walk = walking_cue(seq, ~still & seq.pose_found)
+        if walk is not None:
+            cues.append(walk)
     if not settings.correct_tilt:
-        return Tilt(np.eye(3), 0.0, "tilt correction off", n, length)
-    up = p[ok]
-    body = mid(up, _SHOULDERS) - mid(up, _ANKLES)
-    # roll: angle of the body axis from the picture's vertical (positive counter-clockwise)
-    roll = float(np.degrees(np.median(np.arctan2(body[:, 0], -body[:, 1]))))
-    roll_rot = _rot_z(-roll) if abs(roll) >= deadband_deg else np.eye(3)
-    trunk = (mid(up, _SHOULDERS) - mid(up, _HIPS)) @ roll_rot.T
-    body = body @ roll_rot.T
-    pitch = float(
-        np.degrees(
-            np.median(np.arctan2(trunk[:, 2], -trunk[:, 1]) + np.arctan2(body[:, 2], -body[:, 1]))
-            / 2
-        )
-    )
-    pitch_rot = _rot_x(pitch) if abs(pitch) >= deadband_deg else np.eye(3)
-    rotation = pitch_rot @ roll_rot
-    angle = float(angle_between_deg(UP @ rotation, UP))  # the tilt undone
-    if max(abs(roll), abs(pitch)) > settings.max_tilt_deg:
-        return Tilt(
-            np.eye(3),
-            0.0,
-            f"estimate (roll {roll:.0f}, pitch {pitch:.0f} deg) not trusted; camera assumed level",
-            n,
-            length,
-        )
-    if angle == 0.0:
-        return Tilt(np.eye(3), 0.0, f"camera level (within {deadband_deg:.0f} deg)", n, length)
-    return Tilt(
-        rotation, angle, f"upright moments (roll {roll:.0f}, pitch {pitch:.0f} deg)", n, length
+        return replace(LEVEL, note="tilt correction off: camera taken as level", cues=tuple(cues))
+    gravity = fuse(cues, max_tilt_deg=settings.max_tilt_deg)
+    if sk.source == "fused" and settings.body_gravity and gravity.known:
+        lean = model_depth_lean(sk.points, upright_frames(sk.points, still), gravity)
+        gravity = with_model_depth_lean(gravity, lean)
+    return gravity
+
+
+def model_depth_lean(p: np.ndarray, upright: np.ndarray, gravity: Gravity) -> float:
+    """How far the pose model's depth leans an upright person toward (-) or away from (+) the
+    camera, degrees (as a pitch); NaN without upright moments.
+
+    A picture's depth is the pose model's, and learned: an upright man seen by a camera looking
+    down 22 deg came out leaning several degrees toward or away from it (the calibrated clips,
+    the camera itself found from the scene). Where the person stands upright and still, two
+    lines are plumb to within a few degrees: ankle to shoulder (within 1-2 deg in the motion
+    capture, but the model's depth of the legs is its worst: an upright man's legs read 10 deg
+    more tilted than his trunk in a front view) and hip to shoulder (its depth bias is the
+    trunk's own, but it leans back ~5 deg in a natural stance). Their pitch against the
+    camera's, averaged (which halves both errors), is the model's lean, taken out of the whole
+    clip with the camera's pitch (:meth:`posture.core.gravity.Gravity.rotation`)."""
+    if upright.sum() < 5:
+        return float("nan")
+    q = p[upright]
+    ideal = float(np.degrees(np.arcsin(np.clip((gravity.rotation.T @ -UP)[2], -1, 1))))
+    leans = []
+    for lower in (ANKLES, HIPS):
+        line = np.nanmean(unit(mid(q, SHOULDERS) - mid(q, lower)), axis=0)
+        with np.errstate(invalid="ignore"):
+            model = np.degrees(np.arcsin(np.clip(-line[2] / np.linalg.norm(line), -1, 1)))
+        leans.append(float(model) - ideal)
+    return float(np.mean(leans))
+
+
+def settled(gravity: Gravity, settings: ViewSettings, t_s: np.ndarray) -> bool:
+    """Whether a gravity found while a clip is still coming in (a live stream, the video drawn
+    as it goes) can be kept for the rest of it: given by the user or the scene, or shown by the
+    person for ``view.calibration_s`` of upright or still time."""
+    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 1 / 30
+    enough = max(1, math.ceil(settings.calibration_s / max(dt, 1e-3)))
+    return any(c.kind != "body" for c in gravity.cues if c.source in gravity.sources) or any(
+        c.frames >= enough for c in gravity.cues if c.source in gravity.sources
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# forward and the body frame
+# ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BodyFrame:
-    """Per-frame body axes in the tilt-corrected frame (all ``(T, 3)`` unit vectors).
+    """Per-frame body axes in level axes (all ``(T, 3)`` unit vectors).
 
     ``forward`` and ``right`` are horizontal; ``yaw_deg`` is the body's turn from facing the
     camera (0 front, +-180 back, +-90 side; positive when the person's front points to the
-    image's right).
+    image's right), all from the pelvis. ``body_length``: thigh + shank + trunk in the
+    skeleton's units. ``pelvis_held`` ``(T,)``: the pelvis hidden, its orientation held
+    (``pelvis_note`` says how); ``shoulder_turn_agreement`` ``(T,)`` 0-1: how well the model's
+    depth and the picture's foreshortening agree on the shoulders' turn
+    (:mod:`posture.core.turn`). ``plausible``: per body part, ``(T,)`` 0-1, how far its
+    segments keep the person's own lengths
+    (:func:`posture.core.skeleton.segment_plausibility`).
     """
 
     points: np.ndarray
     forward: np.ndarray
     right: np.ndarray
     yaw_deg: np.ndarray
-    tilt: Tilt
+    gravity: Gravity
     source: str
     has_depth: bool
-
-
-#: Usual lengths of the forward-direction cues in the pose model's landmarks, in trunk lengths
-#: (median over the project's clips, fused skeleton): hip and shoulder width, heel to toe,
-#: ears to nose.
-CUE_LENGTHS = {"hips": 0.42, "shoulders": 0.65, "feet": 0.33, "face": 0.18}
-
-
-def nanmean_max(*arrays: np.ndarray) -> np.ndarray:
-    """Element-wise maximum ignoring NaN (NaN where all are NaN)."""
-    stacked = np.stack(arrays)
-    with np.errstate(invalid="ignore"):
-        out = np.nanmax(np.where(np.isfinite(stacked), stacked, -np.inf), axis=0)
-    return np.where(np.isfinite(out), out, np.nan)
-
-
-def forward_direction(p: np.ndarray, *, upper_body: bool = True) -> np.ndarray:
-    """The person's horizontal forward direction, ``(T, 3)`` unit vectors.
-
-    ``upper_body=False`` leaves out the shoulders and the face, which turn with a twisted
-    trunk: the direction of the pelvis and the feet (NIOSH's neutral mid-sagittal plane).
-
-    Sum of: the pelvis and shoulder lines crossed with up (these depend on MediaPipe's
-    left/right labels, which can swap in a side view), and the feet (heel to toe) and face
-    (ears to nose) directions, which do not depend on labels. The label-based part is flipped
-    to agree with the label-free part whenever the latter is clear. Each cue is divided by its
-    usual length (``CUE_LENGTHS``, in trunk lengths), so in a picture without depth the hips'
-    and the feet's foreshortening weigh the two parts in proportion to the turn: a side view
-    (hips overlapping, feet long) trusts the feet, a front view the hips.
-    """
-    # the body's size in trunk lengths, from whichever segment is least foreshortened (the
-    # trunk of a person bending toward the camera looks short, their shoulders do not)
-    size = nanmean_max(
-        np.linalg.norm(mid(p, _SHOULDERS) - mid(p, _HIPS), axis=-1),
-        np.linalg.norm(p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER], axis=-1)
-        / CUE_LENGTHS["shoulders"],
-        np.linalg.norm(p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP], axis=-1) / CUE_LENGTHS["hips"],
-    )[:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n = {k: size * v for k, v in CUE_LENGTHS.items()}
-        upper = 0.5 if upper_body else 0.0
-        lr = horizontal(
-            np.cross(UP, p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP]) / n["hips"]
-            + upper
-            * np.nan_to_num(np.cross(UP, p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER]))
-            / n["shoulders"]
-        )
-        feet = (
-            horizontal(
-                mid(p, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX])
-                - mid(p, [LM.LEFT_HEEL, LM.RIGHT_HEEL])
-            )
-            / n["feet"]
-        )
-        face = horizontal(p[:, LM.NOSE] - mid(p, [LM.LEFT_EAR, LM.RIGHT_EAR])) / n["face"]
-    ref = np.nan_to_num(feet) + (0.7 if upper_body else 0.0) * np.nan_to_num(face)
-    ref_len = np.linalg.norm(ref, axis=-1)
-    lr0 = np.nan_to_num(lr)
-    agree = np.sign(dot(lr0, ref))
-    lr_len = np.linalg.norm(lr0, axis=-1)
-    # flip the label-based cue where the label-free cue is clear and disagrees
-    flip = (agree < 0) & (ref_len > 0.25 * np.maximum(lr_len, 1e-9))
-    lr0 = np.where(flip[:, None], -lr0, lr0)
-    f = unit(horizontal(lr0 + ref))
-    bad = ~np.isfinite(p[:, _HIPS + _SHOULDERS]).all(axis=(1, 2))
-    f[bad] = np.nan
-    return f
+    body_length: float
+    pelvis_held: np.ndarray
+    pelvis_note: str
+    shoulder_turn_agreement: np.ndarray
+    plausible: dict[str, np.ndarray]
 
 
 def body_frame(
-    seq: PoseSequence, settings: ViewSettings, tilt: Tilt | None = None, provisional: bool = False
+    seq: PoseSequence,
+    settings: ViewSettings,
+    gravity: Gravity | None = None,
+    *,
+    extra_cues: Sequence[GravityCue] = (),
+    hfov_deg: float | None = None,
 ) -> BodyFrame:
-    """Skeleton, tilt correction and body axes for a (cleaned) pose sequence (``provisional``:
-    see :func:`estimate_tilt`)."""
-    sk = build_skeleton(seq, settings.camera_hfov_deg)
-    if tilt is None:
-        tilt = estimate_tilt(
-            sk.points,
-            seq.t_s,
-            settings,
-            still=still_frames(seq, sk.points),
-            provisional=provisional,
-        )
-    p = sk.points @ tilt.rotation.T
-    fwd = forward_direction(p)
+    """Skeleton, gravity and body axes for a (cleaned) pose sequence. ``gravity`` gives one
+    found earlier (a live stream's, a calibration clip's); by default it is estimated here
+    from the person and ``extra_cues``. ``hfov_deg``: the lens's field of view when the scene
+    showed it (``view.camera_hfov_deg`` when given wins; else ``DEFAULT_HFOV_DEG``)."""
+    anchoring = pelvis_anchoring(seq.visibility)
+    sk, turns = refine_depth(
+        build_skeleton(seq, settings.camera_hfov_deg or hfov_deg or DEFAULT_HFOV_DEG),
+        anchoring >= PELVIS_SEEN,
+    )
+    still = still_frames(seq, sk.points)
+    if gravity is None:
+        gravity = estimate_gravity(sk, seq, settings, extra_cues=extra_cues, still=still)
+    p = sk.points @ gravity.rotation.T
+    fwd, held, pelvis_note = held_forward(forward_direction(p, seq.visibility), anchoring)
     right = unit(np.cross(fwd, UP))
     # the view: the person's forward against the camera's horizontal line of sight, both in the
-    # corrected (level) axes, so a rolled or pitched camera does not turn the person
-    sight = horizontal(tilt.rotation @ np.array([0.0, 0.0, 1.0]))
+    # level axes, so a rolled or pitched camera does not turn the person
+    sight = horizontal(gravity.rotation @ np.array([0.0, 0.0, 1.0]))
     sight = sight / np.linalg.norm(sight) if np.linalg.norm(sight) > 1e-6 else np.array([0, 0, 1.0])
     side = np.cross(sight, UP)  # the camera's horizontal right, as seen in the picture
     yaw = np.degrees(np.arctan2(dot(fwd, side), -dot(fwd, sight)))
-    return BodyFrame(p, fwd, right, yaw, tilt, sk.source, sk.has_depth)
-
-
-def leg_trunk_length(p: np.ndarray) -> np.ndarray:
-    """``(T,)`` thigh + shank + trunk length in the skeleton's units (legs: mean of the sides
-    seen)."""
-
-    def seg(a: LM, b: LM) -> np.ndarray:
-        return np.linalg.norm(p[:, a] - p[:, b], axis=-1)
-
-    # a side not seen: the other side's length
-    thigh = nanmean(np.stack([seg(LM.LEFT_HIP, LM.LEFT_KNEE), seg(LM.RIGHT_HIP, LM.RIGHT_KNEE)]), 0)
-    shank = nanmean(
-        np.stack([seg(LM.LEFT_KNEE, LM.LEFT_ANKLE), seg(LM.RIGHT_KNEE, LM.RIGHT_ANKLE)]), 0
-    )
-    trunk = np.linalg.norm(mid(p, _SHOULDERS) - mid(p, _HIPS), axis=-1)
-    return thigh + shank + trunk
-
-
-def body_length_units(p: np.ndarray, tilt: Tilt | None = None) -> float:
-    """The person's thigh + shank + trunk length in the skeleton's units.
-
-    From the upright calibration moments when there were some; otherwise the 90th percentile
-    over the clip (foreshortening only ever shortens a segment), or the trunk alone scaled by
-    body proportions when the legs are never seen.
-    """
-    if tilt is not None and np.isfinite(tilt.body_length):
-        return tilt.body_length
-    total = leg_trunk_length(p)
-    total = total[np.isfinite(total)]
-    if total.size:
-        return float(np.percentile(total, 90))
-    trunk = np.linalg.norm(mid(p, _SHOULDERS) - mid(p, _HIPS), axis=-1)
-    trunk = trunk[np.isfinite(trunk)]
-    return (
-        float(np.percentile(trunk, 90) / 0.288 * STATURE_FRACTION_LEG_TRUNK)
-        if trunk.size
-        else float("nan")
+    upright = upright_frames(p, still)
+    length = body_length_units(p, upright)
+    plausible = segment_plausibility(p, upright)
+    agreement = turns["shoulders"].agreement if "shoulders" in turns else np.ones(len(p))
+    return BodyFrame(
+        p,
+        fwd,
+        right,
+        yaw,
+        gravity,
+        sk.source,
+        sk.has_depth,
+        length,
+        held,
+        pelvis_note,
+        agreement,
+        plausible,
     )

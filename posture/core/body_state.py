@@ -1,46 +1,55 @@
 """The body frame of a live stream, one frame at a time.
 
-A recorded clip knows its camera tilt and the person's size from the whole clip
-(:func:`posture.core.body.body_frame`, :func:`posture.core.body.body_length_units`). A stream
-knows only the frames so far, so :class:`BodyState` keeps what it has learnt:
+A recorded clip knows the camera's gravity, the person's size and their own segment lengths
+from the whole clip (:func:`posture.core.body.body_frame`). A stream knows only the frames so
+far, so :class:`BodyState` keeps what it has learnt:
 
-* the camera **tilt**: level until the person has stood upright and still for a few frames;
-  estimated again with each upright frame (:func:`posture.core.body.estimate_tilt` over the
-  upright frames collected) until ``view.calibration_s`` of them make it complete, then
-  frozen. Until then, as for a short recording, it counts only while the upright frames are at
-  least half of the frames seen;
-* the person's **size** (thigh + shank + trunk): from the same upright moments once there are
-  some, else the running 90th percentile over the frames so far (a recording: over the clip);
-* the trunk's **full length** (the 2D path's foreshortening): the running 95th percentile.
+* **gravity** (the camera's pitch and roll, :mod:`posture.core.gravity`): given (the settings,
+  the scene, a calibration clip), or estimated from the person over the last
+  ``GRAVITY_WINDOW_S`` every ``GRAVITY_EVERY_S`` until it is settled
+  (:func:`posture.core.body.settled`: ``view.calibration_s`` of upright or still time), then
+  kept for the rest of the stream. Before, the camera is taken as level with its uncertainty
+  (the measures against gravity are trusted less, see :mod:`posture.core.measures`);
+* **the body frame of each frame**: :func:`posture.core.body.body_frame` over the last
+  ``BODY_WINDOW_S`` of frames with that gravity (the pelvis held while hidden, the shoulders'
+  turn and the segments' own lengths as seen in them), of which the newest row is kept;
+* **the person's size** (thigh + shank + trunk): the running median over upright frames once
+  there are some, else the running 90th percentile over the frames so far (a recording: the
+  same over the clip); the trunk's **full length** (the 2D path's foreshortening): the running
+  95th percentile.
 
-Memory and time per frame are bounded: fixed histograms, a handful of upright frames.
+Memory and time per frame are bounded: two bounded windows, fixed histograms.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from posture.core.body import (
-    LEVEL,
     STATURE_FRACTION_LEG_TRUNK,
     BodyFrame,
-    Tilt,
     body_frame,
-    calibration_size,
-    estimate_tilt,
-    leg_trunk_length,
-    still_frames,
+    settled,
     upright_frames,
 )
 from posture.core.config import ViewSettings
+from posture.core.gravity import LEVEL, Gravity, GravityCue
 from posture.core.landmarks import PoseSequence
 from posture.core.measures import BodyScale, trunk_lengths
+from posture.core.skeleton import leg_trunk_length
 
-#: Hip-to-acromion length as a share of stature (Drillis & Contini, see posture.core.body).
+#: Hip-to-acromion length as a share of stature (Drillis & Contini, see posture.core.skeleton).
 TRUNK_STATURE_FRACTION = 0.288
+#: The frames a stream's body frame is taken over, s (the pelvis held while hidden this long).
+BODY_WINDOW_S = 1.0
+#: The frames gravity is estimated from until it is settled, s, and how often, s.
+GRAVITY_WINDOW_S = 10.0
+GRAVITY_EVERY_S = 0.5
 
 
 class RunningPercentile:
@@ -66,69 +75,106 @@ class RunningPercentile:
         return math.exp(self.lo + (min(k, len(self.counts) - 1) + 0.5) * self.step)
 
 
-class BodyState:
-    """Skeleton, camera tilt and body axes of a stream, frame by frame (module docstring)."""
+class _Window:
+    """The frames of the last ``seconds`` of a stream, as a sequence."""
 
-    def __init__(self, settings: ViewSettings) -> None:
-        self.settings = settings
-        self.tilt: Tilt = LEVEL
-        self.complete = False
-        self._recent: deque[tuple[PoseSequence, np.ndarray]] = deque(maxlen=3)
-        self._upright: list[np.ndarray] = []
-        self._upright_t: list[float] = []
-        self._seen = 0  # frames with a pose so far
-        self._body = RunningPercentile(90)
-        self._trunk = RunningPercentile(95)
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.rows: deque[PoseSequence] = deque()
 
-    def __call__(self, row: PoseSequence) -> tuple[BodyFrame, BodyScale]:
-        """The body frame of one cleaned frame (``row``: a sequence of one frame), and the
-        person's size as known so far."""
-        bf = body_frame(row, self.settings, self.tilt)
-        camera = bf.points @ self.tilt.rotation  # the skeleton in the camera's axes
-        self._seen += int(row.pose_found[0])
-        if not self.complete:
-            self._calibrate(row, camera)
-        self._body.add(float(leg_trunk_length(bf.points)[0]))
-        self._trunk.add(float(trunk_lengths(bf.points)[0]))
-        return bf, BodyScale(self._body_length(), self._trunk.value())
-
-    def _body_length(self) -> float:
-        if math.isfinite(self.tilt.body_length):
-            return self.tilt.body_length
-        if self._body.n:
-            return self._body.value()
-        return self._trunk.value() / TRUNK_STATURE_FRACTION * STATURE_FRACTION_LEG_TRUNK
-
-    def _calibrate(self, row: PoseSequence, camera: np.ndarray) -> None:
-        """Judge the frame before this one (standing still needs a frame on either side)."""
-        self._recent.append((row, camera))
-        if len(self._upright) < 0.5 * self._seen:
-            # as a recording does, an incomplete calibration counts only while the person has
-            # stood upright in at least half the frames so far
-            self.tilt = LEVEL if self.tilt.n_frames else self.tilt
-        if len(self._recent) < 3 or not all(r.pose_found[0] for r, _ in self._recent):
-            return
-        rows = [r for r, _ in self._recent]
-        block = PoseSequence(
+    def add(self, row: PoseSequence) -> PoseSequence:
+        self.rows.append(row)
+        t = float(row.t_s[0])
+        while t - float(self.rows[0].t_s[0]) > self.seconds + 1e-9:
+            self.rows.popleft()
+        rows = list(self.rows)
+        if len(rows) == 1:
+            return row
+        return PoseSequence(
             t_s=np.concatenate([r.t_s for r in rows]),
             world_xyz_m=np.concatenate([r.world_xyz_m for r in rows]),
             image_xyz=np.concatenate([r.image_xyz for r in rows]),
             visibility=np.concatenate([r.visibility for r in rows]),
             frame_index=np.concatenate([r.frame_index for r in rows]),
             image_size_px=row.image_size_px,
+            person_id=row.person_id,
         )
-        points = np.concatenate([c for _, c in self._recent])
-        still = still_frames(block, points)
-        if not upright_frames(points[1:2], still[1:2])[0]:
+
+
+def newest(bf: BodyFrame) -> BodyFrame:
+    """The last row of a body frame."""
+    return replace(
+        bf,
+        points=bf.points[-1:],
+        forward=bf.forward[-1:],
+        right=bf.right[-1:],
+        yaw_deg=bf.yaw_deg[-1:],
+        pelvis_held=bf.pelvis_held[-1:],
+        shoulder_turn_agreement=bf.shoulder_turn_agreement[-1:],
+        plausible={k: v[-1:] for k, v in bf.plausible.items()},
+    )
+
+
+class BodyState:
+    """Gravity, skeleton and body axes of a stream, frame by frame (module docstring).
+
+    ``gravity``: the camera's, when known before the stream (kept throughout); ``extra_cues``
+    and ``hfov_deg``: the scene's evidence, as for a recording."""
+
+    def __init__(
+        self,
+        settings: ViewSettings,
+        *,
+        gravity: Gravity | None = None,
+        extra_cues: Sequence[GravityCue] = (),
+        hfov_deg: float | None = None,
+    ) -> None:
+        self.settings = settings
+        self.gravity: Gravity = gravity or LEVEL
+        self.settled = gravity is not None
+        self.extra_cues, self.hfov_deg = tuple(extra_cues), hfov_deg
+        self._body = _Window(BODY_WINDOW_S)
+        self._calibration = _Window(GRAVITY_WINDOW_S)
+        self._next_estimate_t = -math.inf
+        self._length = RunningPercentile(90)
+        self._upright_length = RunningPercentile(50)
+        self._trunk = RunningPercentile(95)
+
+    def __call__(self, row: PoseSequence) -> tuple[BodyFrame, BodyScale]:
+        """The body frame of one cleaned frame (``row``: a sequence of one frame), and the
+        person's size as known so far."""
+        t = float(row.t_s[0])
+        if not self.settled:
+            self._estimate(self._calibration.add(row), t)
+        block = self._body.add(row)
+        bf = body_frame(
+            block, self.settings, self.gravity, extra_cues=self.extra_cues, hfov_deg=self.hfov_deg
+        )
+        last = newest(bf)
+        length = float(leg_trunk_length(last.points)[0])
+        self._length.add(length)
+        if upright_frames(last.points)[0]:
+            self._upright_length.add(length)
+        self._trunk.add(float(trunk_lengths(last.points)[0]))
+        scale = BodyScale(self._body_length(), self._trunk.value())
+        return replace(last, body_length=scale.body_length), scale
+
+    def _estimate(self, block: PoseSequence, t: float) -> None:
+        """Gravity from the recent frames, every ``GRAVITY_EVERY_S``, kept once settled."""
+        if t < self._next_estimate_t or not block.pose_found.any():
             return
-        self._upright.append(points[1])
-        self._upright_t.append(float(block.t_s[1]))
-        t = np.array(self._upright_t)
-        tilt = estimate_tilt(np.stack(self._upright), t, self.settings, still=None)
-        complete = len(self._upright) >= calibration_size(block.t_s, self.settings)
-        if tilt.n_frames >= 5 and (complete or len(self._upright) >= 0.5 * self._seen):
-            self.tilt = tilt
-        if complete:
-            self.complete = True
-            self._recent.clear()
-            self._upright, self._upright_t = [], []
+        self._next_estimate_t = t + GRAVITY_EVERY_S
+        found = body_frame(
+            block, self.settings, None, extra_cues=self.extra_cues, hfov_deg=self.hfov_deg
+        ).gravity
+        self.gravity = found
+        if settled(found, self.settings, block.t_s):
+            self.settled = True
+            self._calibration.rows.clear()
+
+    def _body_length(self) -> float:
+        if self._upright_length.n >= 5:
+            return self._upright_length.value()
+        if self._length.n:
+            return self._length.value()
+        return self._trunk.value() / TRUNK_STATURE_FRACTION * STATURE_FRACTION_LEG_TRUNK

@@ -182,11 +182,39 @@ class ViewSettings:
         hi=1.0,
     )
     correct_tilt: bool = setting(
-        True, "estimate the camera's tilt from moments the person stands upright and correct it"
+        True,
+        "find the camera's pitch and roll (from the scene, the person and what you give below) "
+        "and correct them; off: the camera is taken as level",
     )
-    camera_hfov_deg: float = setting(
-        60.0,
-        "the camera's horizontal field of view, used to undo perspective (a typical webcam or "
+    camera_pitch_deg: float | None = setting(
+        None,
+        "the camera's pitch if you know it, degrees below the horizon (a camera looking down: "
+        "positive); empty: found from the video",
+        lo=-90.0,
+        hi=90.0,
+        unit="deg",
+    )
+    camera_roll_deg: float | None = setting(
+        None,
+        "the camera's roll if you know it: the direction a plumb line through the picture's "
+        "centre takes, degrees from straight down, positive toward the picture's right; empty: "
+        "found from the video",
+        lo=-90.0,
+        hi=90.0,
+        unit="deg",
+    )
+    scene_gravity: bool = setting(
+        True, "look for vertical lines in the scene (walls, doors, shelves) to find gravity"
+    )
+    body_gravity: bool = setting(
+        True,
+        "use the person to find gravity: moments standing upright and still, and balance "
+        "(standing still, the body's centre of mass is over the feet)",
+    )
+    camera_hfov_deg: float | None = setting(
+        None,
+        "the camera's horizontal field of view, used to undo perspective and for the pitch "
+        "the scene shows; empty: from the scene when it shows it, else 60 (a typical webcam or "
         "phone: 55-75)",
         lo=10.0,
         hi=170.0,
@@ -194,18 +222,135 @@ class ViewSettings:
     )
     calibration_s: float = setting(
         1.0,
-        "upright time, from the first upright moments, used to estimate the camera tilt "
-        "and the person's size",
+        "upright, still time after which the person's own evidence of gravity counts as "
+        "settled (live video and the early-drawn annotated video)",
         lo=0.1,
         hi=60.0,
         unit="s",
     )
     max_tilt_deg: float = setting(
         40.0,
-        "a larger tilt estimate is not trusted (camera assumed level)",
+        "a larger tilt found from the person alone is not trusted (camera assumed level)",
         lo=0.0,
         hi=90.0,
         unit="deg",
+    )
+
+
+@dataclass(frozen=True)
+class SceneSettings:
+    """The camera's gravity from the scene: vertical lines and their vanishing point."""
+
+    sample_interval_s: float = setting(
+        0.5,
+        "time between the frames sampled for the scene (a static camera's estimate is "
+        "pooled over them)",
+        lo=0.02,
+        hi=60.0,
+        unit="s",
+    )
+    max_frames: int = setting(
+        24, "most frames sampled for the scene (a long clip's are spread over it)", lo=1, hi=200
+    )
+    detect_max_px: int = setting(
+        960, "frames are shrunk to this long side before line segments are found", lo=240, hi=4096
+    )
+    min_segment: float = setting(
+        0.03,
+        "shortest line segment used, as a share of the picture's diagonal (shorter: texture, text)",
+        lo=0.005,
+        hi=0.5,
+    )
+    inlier_deg: float = setting(
+        1.5,
+        "a segment belongs to a vanishing point when it points at it within this angle",
+        lo=0.1,
+        hi=10.0,
+        unit="deg",
+    )
+    max_roll_deg: float = setting(
+        45.0,
+        "largest camera roll looked for (beyond it 'vertical' and 'horizontal' swap)",
+        lo=5.0,
+        hi=80.0,
+        unit="deg",
+    )
+    max_pitch_deg: float = setting(
+        45.0,
+        "largest camera pitch looked for: the verticals' vanishing point lies farther from "
+        "the picture's centre than the focal length, the floor's receding lines' nearer",
+        lo=5.0,
+        hi=80.0,
+        unit="deg",
+    )
+    max_pitch_up_deg: float = setting(
+        20.0,
+        "largest upward camera pitch looked for: a camera filming work looks level or down, "
+        "and a floor seen from high up shows lines that would pass for the verticals of a "
+        "camera looking up",
+        lo=0.0,
+        hi=80.0,
+        unit="deg",
+    )
+    max_false_alarms: float = setting(
+        0.1,
+        "lines meeting in a point count only if a picture of as many randomly oriented lines "
+        "would show fewer such points than this (a-contrario number of false alarms)",
+        lo=1e-12,
+        hi=100.0,
+    )
+    min_hfov_deg: float = setting(
+        25.0,
+        "narrowest lens considered when its field of view is not given",
+        lo=5.0,
+        hi=170.0,
+        unit="deg",
+    )
+    max_hfov_deg: float = setting(
+        100.0,
+        "widest lens considered when its field of view is not given",
+        lo=5.0,
+        hi=170.0,
+        unit="deg",
+    )
+    plumb_sigma_deg: float = setting(
+        1.0,
+        "how far from plumb one object's edges may be (walls, door frames, shelves, table "
+        "legs): 1 sigma, independent from object to object",
+        lo=0.0,
+        hi=10.0,
+        unit="deg",
+    )
+    min_sigma_deg: float = setting(
+        0.5,
+        "the least uncertainty claimed, whatever the number of lines (the lens's centre is "
+        "not exactly the picture's; a building is not exactly plumb)",
+        lo=0.0,
+        hi=10.0,
+        unit="deg",
+    )
+    max_roll_sigma_deg: float = setting(
+        5.0,
+        "a roll less certain than this (1 sigma) gives no estimate",
+        lo=0.5,
+        hi=45.0,
+        unit="deg",
+    )
+    moved_deg: float = setting(
+        2.0,
+        "sampled frames whose tilts differ by more than this (and by 3 sigma) show a camera "
+        "that moved",
+        lo=0.1,
+        hi=45.0,
+        unit="deg",
+    )
+    person_margin: float = setting(
+        0.1,
+        "the people are left out of the scene with this margin around their limbs, head and "
+        "hands, in torso lengths (boxes: in box sizes); bodies have near-vertical edges that "
+        "are not plumb",
+        lo=0.0,
+        hi=2.0,
     )
 
 
@@ -587,6 +732,7 @@ class Settings:
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
     filter: FilterSettings = field(default_factory=FilterSettings)
     view: ViewSettings = field(default_factory=ViewSettings)
+    scene: SceneSettings = field(default_factory=SceneSettings)
     subject: SubjectSettings = field(default_factory=SubjectSettings)
     task: TaskSettings = field(default_factory=TaskSettings)
     lifts: LiftSettings = field(default_factory=LiftSettings)

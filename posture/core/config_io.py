@@ -168,7 +168,9 @@ def dump_toml(obj: Any) -> str:
         for f in own:
             limits = _limits(f)
             lines.append(f"# {f.metadata.get('help', '')}" + (f" [{limits}]" if limits else ""))
-            lines.append(f"{f.name} = {_toml_value(getattr(_get(obj, name), f.name))}")
+            value = getattr(_get(obj, name), f.name)
+            # TOML has no "nothing": an unset optional setting is a commented-out line
+            lines.append(f"# {f.name} = " if value is None else f"{f.name} = {_toml_value(value)}")
         parts.append("\n".join(lines))
     return "\n\n".join(parts).strip() + "\n"
 
@@ -180,7 +182,8 @@ def settings_markdown(obj: Any) -> str:
         rows = ["| key | default | unit, range | meaning |", "|---|---|---|---|"]
         for f in own:
             text = str(f.metadata.get("help", "")).replace("|", "/")
-            value = _toml_value(getattr(_get(obj, name), f.name))
+            raw = getattr(_get(obj, name), f.name)
+            value = "(not set)" if raw is None else _toml_value(raw)
             rows.append(f"| `{f.name}` | `{value}` | {_limits(f)} | {text} |")
         head = f"**`[{name}]`** {doc}\n\n" if name else ""
         parts.append(head + "\n".join(rows))
@@ -196,8 +199,10 @@ def _get(obj: Any, dotted: str) -> Any:
 def help_for(cls: type, name: str) -> str:
     """Help text of one field with its default, for CLI ``--help`` and dashboard tooltips."""
     f = {f.name: f for f in fields(cls)}[name]
-    default = f.default
+    if f.default is None:
+        return f"{f.metadata.get('help', '')} (default: not set)"
     unit = f.metadata.get("unit", "")
+    default = f.default
     shown = "none" if default == "" else f"{default}{' ' + unit if unit else ''}"
     return f"{f.metadata.get('help', '')} (default: {shown})"
 

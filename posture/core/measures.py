@@ -29,8 +29,6 @@ from posture.core.body import (
     UP,
     BodyFrame,
     body_frame,
-    body_length_units,
-    forward_direction,
     knee_flexion_sides,
     mid,
 )
@@ -156,10 +154,11 @@ def trunk_angles(bf: BodyFrame) -> dict[str, np.ndarray]:
       - extension.
     * ``trunk_side_bend_deg``: angle of the trunk line out of the sagittal plane; + toward the
       person's right.
-    * ``trunk_twist_deg``: axial rotation of the shoulder line relative to the pelvis (hip)
-      line, both projected on the plane normal to the trunk line; + shoulders turned to the
-      person's left (right shoulder forward). Folded into [-90, 90]: a larger value can only
-      be a left/right label swap.
+    * ``trunk_twist_deg``: axial rotation of the shoulder line relative to the pelvis line
+      (the pelvis' own left-right axis, held while the pelvis is hidden: see
+      :func:`posture.core.body.held_forward`), both projected on the plane normal to the trunk
+      line; + shoulders turned to the person's left (right shoulder forward). Folded into
+      [-90, 90]: a larger value can only be a left/right label swap.
     """
     p = bf.points
     u = mid(p, _SHOULDERS) - mid(p, _HIPS)
@@ -168,7 +167,7 @@ def trunk_angles(bf: BodyFrame) -> dict[str, np.ndarray]:
         side = np.degrees(np.arcsin(np.clip(dot(unit(u), bf.right), -1, 1)))
     axis = unit(u)
     twist = signed_angle_about_deg(
-        p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP],
+        bf.right,
         p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER],
         axis,
     )
@@ -290,7 +289,7 @@ def hands(bf: BodyFrame, units_per_cm: float) -> dict[str, np.ndarray]:
     reach = hand - ankles
     reach_h = reach - dot(reach, UP)[..., None] * UP
     dist = np.linalg.norm(reach_h, axis=-1) / units_per_cm
-    sagittal = forward_direction(p, upper_body=False)  # not turned by a twisted trunk
+    sagittal = bf.forward  # the pelvis': not turned by a twisted trunk
     cos = dot(unit(reach_h), sagittal)
     sin = dot(np.cross(sagittal, unit(reach_h)), UP)
     asym = np.abs(np.degrees(np.arctan2(sin, cos)))
@@ -372,6 +371,40 @@ def view_factor(family: str, yaw_deg: np.ndarray, has_depth: bool) -> np.ndarray
     return np.where(np.isfinite(yaw_deg), f, 0.0)
 
 
+#: Measures taken against gravity, and the body plane in which an error of "up" tilts them.
+GRAVITY_PLANE = {
+    "trunk_flexion_deg": "sagittal",
+    "trunk_flexion_velocity_deg_s": "sagittal",
+    "trunk_side_bend_deg": "frontal",
+    "hip_shift": "frontal",
+}
+
+
+#: Measures and the body parts whose landmarks they rest on (see
+#: :func:`posture.core.skeleton.segment_plausibility`): a hip the pose model misplaces behind
+#: a load bends the trunk line and the thigh.
+RESTS_ON = {
+    "trunk_flexion_deg": ("trunk",),
+    "trunk_side_bend_deg": ("trunk",),
+    "trunk_twist_deg": ("trunk",),
+    "trunk_flexion_velocity_deg_s": ("trunk",),
+    "trunk_twist_velocity_deg_s": ("trunk",),
+    "hip_flexion_deg": ("hips",),
+    "knee_flexion_deg": ("knee_left", "knee_right"),
+    "knee_flexion_left_deg": ("knee_left",),
+    "knee_flexion_right_deg": ("knee_right",),
+}
+#: Confidence factor of measures against the pelvis while its orientation is held (hidden).
+PELVIS_HELD_FACTOR = 0.75
+
+
+def gravity_factor(sigma_deg: np.ndarray) -> np.ndarray:
+    """How far a measure taken against gravity can be trusted when "up" is known to
+    ``sigma_deg`` (1 sigma): fully within 4 deg (a person's own sway), half at 12 deg, not at
+    all from 20 deg (REBA's trunk bands are 20 deg wide)."""
+    return np.clip(1.0 - (np.asarray(sigma_deg) - 4.0) / 16.0, 0.0, 1.0)
+
+
 def visibility_factor(vis: np.ndarray, idx: list[LM]) -> np.ndarray:
     """Mean visibility of the landmarks used, mapped 0.3 -> 0 and 0.8 -> 1 (unknown = 1)."""
     v = np.where(np.isnan(vis[:, idx]), 1.0, vis[:, idx]).mean(axis=1)
@@ -426,7 +459,7 @@ def compute_measures(
     """Every measure of a cleaned pose sequence, with its confidence and the view. The
     person's size comes from ``scale`` when given, else from the sequence itself."""
     bf = body if body is not None else body_frame(seq, settings.view)
-    length = scale.body_length if scale is not None else body_length_units(bf.points, bf.tilt)
+    length = scale.body_length if scale is not None else bf.body_length
     units_per_cm = length / (STATURE_FRACTION_LEG_TRUNK * settings.subject.height_cm)
     values: dict[str, np.ndarray] = {}
     parts: list[Callable[[BodyFrame], dict[str, np.ndarray]]] = [trunk_angles, head_and_neck, limbs]
@@ -438,6 +471,9 @@ def compute_measures(
     yaw = _hint_yaw(settings.view, bf.yaw_deg)
     full = scale.trunk_length if scale is not None else None
     depth_bend = 1.0 if bf.has_depth else trunk_foreshortening(bf, full) ** 4
+    sigma_sag, sigma_front = bf.gravity.sigma_in_plane_deg(yaw)
+    pelvis_known = np.where(bf.pelvis_held, PELVIS_HELD_FACTOR, 1.0)
+    up_known = {"sagittal": gravity_factor(sigma_sag), "frontal": gravity_factor(sigma_front)}
     conf = {}
     views: dict[str, np.ndarray] = {}  # one view factor per family
     for name, (family, idx) in MEASURE_SPECS.items():
@@ -446,10 +482,21 @@ def compute_measures(
         c = views[family] * visibility_factor(seq.visibility, idx)
         if family == "frontal":
             c = c * depth_bend
+        if name in GRAVITY_PLANE:
+            c = c * up_known[GRAVITY_PLANE[name]]
+        if family == "twist":
+            c = c * pelvis_known * bf.shoulder_turn_agreement
+        for body_part in RESTS_ON.get(name, ()):
+            if body_part in bf.plausible:
+                c = c * bf.plausible[body_part]
         conf[name] = np.where(np.isfinite(values[name]), c, 0.0)
     info: dict[str, object] = {
         "skeleton": bf.source,
-        "tilt": bf.tilt.as_dict(),
+        "camera": bf.gravity.as_dict(),
+        "pelvis": {
+            "held_share": round(float(bf.pelvis_held.mean()), 3) if len(bf.pelvis_held) else 0.0,
+            "note": bf.pelvis_note or "seen",
+        },
         "body_length_units": round(float(length), 4) if np.isfinite(length) else None,
     }
     return Measures(

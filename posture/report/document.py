@@ -279,9 +279,13 @@ def _limits(result: Result, s: dict[str, Any]) -> str:
     missing = clip.get("frames", 0) - clip.get("frames_with_pose", 0)
     if missing:
         items.append(f"No pose was found in {missing} of {clip.get('frames')} frames.")
-    tilt = (s.get("geometry") or {}).get("tilt") or {}
-    if tilt:
-        items.append(f"Camera tilt: {tilt.get('angle_deg')}° ({tilt.get('source')}).")
+    cam = (s.get("geometry") or {}).get("camera") or {}
+    if cam:
+        found = ", ".join(cam.get("sources") or []) or "nothing: assumed level"
+        items.append(
+            f"Camera: looks down {cam.get('pitch_deg')}° ± {cam.get('sigma_pitch_deg')}°, "
+            f"rolled {cam.get('roll_deg')}° ± {cam.get('sigma_roll_deg')}° (from {found})."
+        )
     items += [f"Warning: {w}" for w in s.get("warnings", [])]
     items.append(
         "One camera sees the body from one side: each measure carries a confidence (0-1) from "

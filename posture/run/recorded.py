@@ -13,7 +13,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,21 @@ from posture.assess.analysis import Analysis, analyze
 from posture.assess.tables import analysis_summary, frames_table, lifts_table
 from posture.core.config import Settings, as_dict
 from posture.core.errors import InputError, NoPersonError, PostureError
+from posture.core.gravity import GravityCue
 from posture.core.landmarks import PoseRecording, load_npz, save_npz
 from posture.core.progress import Progress
+from posture.run.camera import (
+    META_KEY,
+    SceneEvidence,
+    effective_hfov_deg,
+    evidence_from_meta,
+    scene_evidence,
+)
 from posture.video.draw import annotate
 from posture.video.io import Camera, Frame, VideoFile, VideoInfo, VideoWriter, open_video
 from posture.video.pose import DetectedPose, ModelInfo, PoseEstimator, resolve_model
 from posture.video.render import LaggedRenderer, Person, Row, output_size
+from posture.video.scene import SceneSampler
 from posture.video.tracking import (
     PersonTracker,
     SecondLook,
@@ -98,12 +107,20 @@ class Result:
             if len(t) > 1 and t[-1] > t[0]
             else None,
         }
+        figures = analysis_summary(a)
+        meta = self.recording.meta
+        figures["geometry"] = {
+            **figures["geometry"],
+            "scene": (meta.get(META_KEY) or {}).get("report")
+            or {"found": False, "reason": "no video (landmarks only)"},
+            "lens": meta.get("lens") or {"hfov_deg": None, "source": "assumed"},
+        }
         return {
             "posture_version": __version__,
             "clip": clip,
             "people": self.people,
             "subject": a.raw.person_id,
-            **analysis_summary(a),
+            **figures,
             "warnings": self.warnings,
             "model": self.model,
             "settings": as_dict(a.settings),
@@ -146,8 +163,10 @@ def analyze_source(
     model: ModelInfo | None = None,
     max_frames: int = 0,
     stop: Callable[[], bool] | None = None,
+    cues: Sequence[GravityCue] = (),
 ) -> Result:
     """Analyse a video file (path) or a camera (index) end to end and write the outputs.
+    ``cues``: what else is known of the camera's gravity (a calibration clip's).
 
     Decoding, pose estimation, drawing and encoding run on separate threads. A source that
     breaks halfway, or an interruption (Ctrl-C, ``stop()``), keeps and writes everything
@@ -164,6 +183,7 @@ def analyze_source(
     try:
         est = PoseEstimator(settings.pose, model)
         tracker = PersonTracker(settings.tracking, aspect=info.width / info.height)
+        scene = SceneSampler(settings) if _looks_at_scene(settings) else None
         if tmp_video is not None and settings.output.video:
             tmp_video.parent.mkdir(parents=True, exist_ok=True)
             writer = VideoWriter(tmp_video, size_out, info.fps)
@@ -172,7 +192,9 @@ def analyze_source(
             )
         warnings: list[str] = []
         with prompt_gil_handover():
-            n = _run_frames(src, est, tracker, renderer, progress, max_frames, stop, warnings)
+            n = _run_frames(
+                src, est, tracker, renderer, progress, max_frames, stop, warnings, scene
+            )
         est.close()
         model_info = est.model
         est = None
@@ -182,7 +204,9 @@ def analyze_source(
             raise InputError(f"{info.source}: no frame could be read")
         timings = {"analyze_frames": time.perf_counter() - t_start}
         try:
-            result = _final_result(tracker, info, model_info, settings, warnings, timings, out_dir)
+            result = _final_result(
+                tracker, info, model_info, settings, warnings, timings, out_dir, scene, cues
+            )
         except NoPersonError:
             # a video stopped by Ctrl-C before anyone came into view: interrupted, not empty
             if isinstance(source, int) or not any(w.startswith("interrupted") for w in warnings):
@@ -219,14 +243,19 @@ def _final_result(
     warnings: list[str],
     timings: dict[str, float],
     out_dir: Path | None,
+    scene: SceneSampler | None = None,
+    cues: Sequence[GravityCue] = (),
 ) -> Result:
-    """The final analysis of the chosen subject. If it fails, the landmarks (the expensive
-    part) are saved first, so that ``--landmarks`` can pick up from them."""
+    """The final analysis of the chosen subject, with the scene's evidence of gravity. If it
+    fails, the landmarks (the expensive part) are saved first, so that ``--landmarks`` can
+    pick up from them."""
     rec = tracker.recording(0, (info.width, info.height), meta={"source": info.source})
     rec = select_subject(rec, settings)
     t0 = time.perf_counter()
     try:
-        analysis = analyze(rec.subject, settings)
+        evidence = scene_evidence(scene, rec, settings)
+        rec.meta[META_KEY] = evidence.as_meta()
+        analysis = _analyze_with(rec, settings, evidence, cues)
     except Exception:
         if out_dir is not None:
             save_npz(out_dir / "landmarks.npz", rec)
@@ -234,6 +263,23 @@ def _final_result(
     timings["final_analysis"] = time.perf_counter() - t0
     people = [s.as_dict() for s in tracker.summaries() if s.person_id in rec.person_ids]
     return Result(rec, analysis, info.as_dict(), model.as_dict(), people, warnings, timings)
+
+
+def _looks_at_scene(settings: Settings) -> bool:
+    return settings.view.scene_gravity and settings.view.correct_tilt
+
+
+def _analyze_with(
+    rec: PoseRecording,
+    settings: Settings,
+    evidence: SceneEvidence,
+    cues: Sequence[GravityCue] = (),
+) -> Analysis:
+    """The subject's analysis with what the scene showed (gravity, the lens) and ``cues``."""
+    hfov, source = effective_hfov_deg(settings, evidence)
+    rec.meta["lens"] = {"hfov_deg": None if hfov is None else round(hfov, 1), "source": source}
+    extra = [*cues, *([evidence.cue] if evidence.cue is not None else [])]
+    return analyze(rec.subject, settings, extra_cues=extra, hfov_deg=hfov)
 
 
 def _run_frames(
@@ -245,12 +291,13 @@ def _run_frames(
     max_frames: int,
     stop: Callable[[], bool] | None,
     warnings: list[str],
+    scene: SceneSampler | None = None,
 ) -> int:
     """Pose estimation over every frame on this thread; tracking and early drawing follow on
     another (the landmarks stay in the tracker). Returns how many frames were analysed."""
     n = 0
     total = src.info.n_frames
-    follower = _Follower(tracker, renderer, est)
+    follower = _Follower(tracker, renderer, est, scene)
 
     def interrupted() -> None:
         if not any(w.startswith("interrupted") for w in warnings):
@@ -281,9 +328,13 @@ class _Follower:
     thread does nothing but feed the pose model, which sets the pace."""
 
     def __init__(
-        self, tracker: PersonTracker, renderer: LaggedRenderer | None, est: PoseEstimator
+        self,
+        tracker: PersonTracker,
+        renderer: LaggedRenderer | None,
+        est: PoseEstimator,
+        scene: SceneSampler | None = None,
     ) -> None:
-        self.tracker, self.renderer = tracker, renderer
+        self.tracker, self.renderer, self.scene = tracker, renderer, scene
         self._second_look = SecondLook.with_pose_model(
             est.settings, est.model, tracker.settings.recover_s
         )
@@ -307,6 +358,8 @@ class _Follower:
                     self._error = exc
 
     def _follow(self, frame: Frame, detected: list[DetectedPose]) -> None:
+        if self.scene is not None and self.scene.due(frame.t_s):
+            self.scene.offer(frame.index, frame.t_s, frame.rgb)  # its people matched later
         people = self.tracker.update(frame.index, frame.t_s, detected, frame.rgb)
         if self._second_look is not None:
             people += self._second_look(self.tracker, frame.rgb)
@@ -384,14 +437,21 @@ def redraw_video(
 
 
 # ---------------------------------------------------------------------------------------------
-def analyze_landmarks(path: str | Path, settings: Settings, out_dir: Path | None = None) -> Result:
+def analyze_landmarks(
+    path: str | Path,
+    settings: Settings,
+    out_dir: Path | None = None,
+    *,
+    cues: Sequence[GravityCue] = (),
+) -> Result:
     """Re-score a ``landmarks.npz`` (from a previous run, motion capture or synthetic poses)
-    without the pose model; writes the same outputs, the video drawn on a plain background."""
+    without the pose model; writes the same outputs, the video drawn on a plain background.
+    ``cues``: as :func:`analyze_source`."""
     t0 = time.perf_counter()
     rec = select_subject(load_npz(path), settings)
     if not rec.subject.pose_found.any():
         raise NoPersonError(f"{path}: the subject has no pose in any frame")
-    analysis = analyze(rec.subject, settings)
+    analysis = _analyze_with(rec, settings, evidence_from_meta(rec), cues)
     source = {
         "source": str(path),
         "kind": "landmarks",

@@ -152,6 +152,30 @@ def load_trial(mocap_dir: str | Path | None = None, trial: str = TRIAL) -> Mocap
     return MocapTrial(t_s=t_s, markers_m=markers, box_m=box, source=str(path))
 
 
+def window_mask(t_s: np.ndarray, start_s: float, end_s: float | None = None) -> np.ndarray:
+    """``(T,)`` bool: the frames from ``start_s`` to ``end_s`` (inclusive; ``None``: the end).
+
+    Raises :class:`InputError` when the window holds fewer than two frames.
+    """
+    eps = 1e-6
+    stop = np.inf if end_s is None else end_s + eps
+    keep = (t_s >= start_s - eps) & (t_s <= stop)
+    if keep.sum() < 2:
+        raise InputError(f"the window {start_s}-{end_s} s holds fewer than two frames")
+    return keep
+
+
+def cut_trial(
+    lab_xyz_m: np.ndarray, t_s: np.ndarray, start_s: float, end_s: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(landmarks, t_s)`` of the frames from ``start_s`` to ``end_s``, time restarting at 0.
+
+    A clip cut to start in motion (e.g. from the bend): the tool sees no upright start.
+    """
+    keep = window_mask(t_s, start_s, end_s)
+    return lab_xyz_m[keep], t_s[keep] - t_s[keep][0]
+
+
 # ---------------------------------------------------------------------------------------------
 # Body axes and joint centres
 # ---------------------------------------------------------------------------------------------

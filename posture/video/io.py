@@ -18,7 +18,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -306,27 +306,48 @@ def read_frame(path: str | Path, t_s: float) -> np.ndarray | None:
     Seeks to the key frame before the time and decodes forward, so a frame late in a long clip
     costs at most one group of pictures. Rotation metadata is applied as in :class:`VideoFile`.
     """
+    for _, rgb in read_frames(path, [t_s]):
+        return rgb
+    return None
+
+
+#: :func:`read_frames` seeks only across gaps longer than this; shorter ones are decoded
+#: through (a seek lands on the key frame before the time, often seconds earlier).
+SEEK_GAP_S = 2.0
+
+
+def read_frames(path: str | Path, times_s: Sequence[float]) -> Iterator[tuple[float, np.ndarray]]:
+    """``(time, RGB frame shown at it)`` for each of ``times_s`` in increasing order, in one
+    pass over the file: it seeks forward across long gaps and decodes through short ones, so
+    frames spread over a clip cost no more than decoding it once. Stops early (yielding what
+    it has) if the file cannot be read further."""
     import av
 
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
-            if stream.time_base:
-                container.seek(max(int((t_s - 0.5) / stream.time_base), 0), stream=stream)
-            best, best_dt = None, float("inf")
-            for frame in container.decode(stream):
-                if frame.time is None:
-                    continue
-                dt = abs(frame.time - t_s)
-                if dt < best_dt:
-                    best, best_dt = frame, dt
-                elif frame.time > t_s:
-                    break
-            if best is None:
-                return None
-            return _rotate(best.to_ndarray(format="rgb24"), int(best.rotation or 0))
+            decoded: Iterator[Any] = iter(())
+            pos, ahead = -float("inf"), None  # last frame time reached; a frame read ahead
+            for t in sorted(times_s):
+                if t - pos > SEEK_GAP_S and stream.time_base:
+                    container.seek(max(int((t - 0.5) / stream.time_base), 0), stream=stream)
+                    decoded, ahead = container.decode(stream), None
+                best, best_dt = None, float("inf")
+                for frame in itertools.chain([ahead] if ahead is not None else [], decoded):
+                    ahead = None
+                    if frame.time is None:
+                        continue
+                    pos = max(pos, frame.time)
+                    if abs(frame.time - t) < best_dt:
+                        best, best_dt = frame, abs(frame.time - t)
+                    elif frame.time > t:
+                        ahead = frame  # the nearest to a later time, perhaps
+                        break
+                if best is None:
+                    return
+                yield t, _rotate(best.to_ndarray(format="rgb24"), int(best.rotation or 0))
     except (av.error.FFmpegError, OSError, IndexError):
-        return None
+        return
 
 
 def open_video(path: str | Path) -> VideoFile:

@@ -23,8 +23,9 @@ import cv2
 import numpy as np
 
 from posture.assess.analysis import Analysis, analyze
-from posture.core.body import Tilt, calibration_size
+from posture.core.body import settled
 from posture.core.config import Settings
+from posture.core.gravity import Gravity
 from posture.core.landmarks import N_LANDMARKS, PoseSequence
 from posture.video.draw import annotate
 from posture.video.io import VideoWriter, background_priority
@@ -121,7 +122,7 @@ class LaggedRenderer:
         self._last_t: dict[int, float] = {}
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=8)
         self._since = 0
-        self._tilt: Tilt | None = None  # frozen once the calibration moments are complete
+        self._gravity: Gravity | None = None  # kept once settled
         self._thread = threading.Thread(target=self._run, name="posture-render", daemon=True)
         self._thread.start()
 
@@ -188,12 +189,10 @@ class LaggedRenderer:
         analysis: Analysis | None = None
         if any(p.person_id == subject for r in rows for p in r.people):
             seq = subject_sequence(rows, subject, self.source_size)
-            analysis = analyze(seq, self.settings, tilt=self._tilt, provisional=True)
-            tilt = analysis.measures.body.tilt
-            if self._tilt is None and tilt.n_frames >= calibration_size(
-                seq.t_s, self.settings.view
-            ):
-                self._tilt = tilt
+            analysis = analyze(seq, self.settings, gravity=self._gravity)
+            found = analysis.measures.body.gravity
+            if self._gravity is None and settled(found, self.settings.view, seq.t_s):
+                self._gravity = found
         index = {r.row: i for i, r in enumerate(rows)}
         kept = self._kept()
         while self._pending and newest_t - self._pending[0][0].t_s >= self.lag_s:

@@ -1,9 +1,10 @@
-"""Acceptance: the mocap views through ``posture analyze --landmarks`` against the markers.
+"""Acceptance: the motion-capture views through ``posture analyze --landmarks`` against the
+markers (issue 14's "Done when", 3D path), and what the tool trusts.
 
-Targets (side view, world landmarks): trunk flexion MAE <= 5 deg, knee flexion MAE <= 8 deg.
-Every other view keeps its measured errors, with a little headroom, as a regression bound
-(``TOLERANCES``: ``(MAE, max |error|)`` per measure; regenerate the table with
-``python -m posture.validation`` and update it on purpose when the measures improve).
+The views are :data:`~posture.validation.views.TEST_VIEWS` (the steepest pitch, the largest
+roll either way, front, side, oblique, back and the other side, the trial cut to start in the
+bend), both paths, plus the level side view of the whole trial. ``docs/validation.md`` has the
+full grid (``python -m posture.validation --write-docs``).
 """
 
 from __future__ import annotations
@@ -12,99 +13,142 @@ from pathlib import Path
 
 import pytest
 
-from posture.validation.compare import MIN_CONFIDENCE, Score, validate
+from posture.validation.compare import MEASURES, MIN_CONFIDENCE, ViewResult, validate
 from posture.validation.mocap import MocapTrial
 from posture.validation.reference import Reference
+from posture.validation.report import TARGET_MAE_DEG, in_acceptance_grid
+from posture.validation.views import LEVEL, TEST_VIEWS, View
 
 # The ``trial`` fixture skips every test here when ../shared/mocap is absent.
 pytestmark = pytest.mark.slow
 
-COLUMNS = {
-    "trunk": "trunk_flexion_deg",
-    "knee": "knee_flexion_deg",
-    "knee_l": "knee_flexion_left_deg",
-    "knee_r": "knee_flexion_right_deg",
-    "hand": "hand_height_cm",
-}
-#: (path, camera yaw deg, camera height m) -> (MAE, max |error|) allowed for each measure in the
-#: order of ``COLUMNS``: trunk, knee, knee_l, knee_r (deg), hand (cm).
-TOLERANCES: dict[tuple[str, float, float], tuple[float, ...]] = {
-    ("3d", 0, 1.0): (5.8, 10.3, 0.4, 1, 0.4, 1.6, 0.4, 1.4, 3, 4.5),
-    ("3d", 30, 1.0): (5.6, 10.1, 0.4, 1, 0.4, 1.6, 0.4, 1.4, 2.9, 4.4),
-    ("3d", 60, 1.0): (5.5, 10, 0.4, 1, 0.4, 1.6, 0.4, 1.4, 2.8, 4.4),
-    ("3d", 90, 1.0): (5.4, 9.9, 0.4, 1, 0.4, 1.6, 0.4, 1.4, 2.8, 4.4),
-    ("3d", 0, 1.6): (6, 10.7, 0.4, 1, 0.4, 1.6, 0.4, 1.4, 3.7, 5.2),
-    ("3d", 30, 1.6): (3.8, 8.7, 0.4, 1, 0.4, 1.6, 0.4, 1.4, 2.6, 3.9),
-    ("3d", 60, 1.6): (2.1, 7, 0.4, 1, 0.4, 1.6, 0.4, 1.4, 1.8, 3),
-    ("3d", 90, 1.6): (2.5, 7.2, 0.4, 1, 0.4, 1.6, 0.4, 1.4, 1.7, 2.8),
-    ("3d", 0, 2.5): (6, 10.7, 0.4, 1, 0.4, 1.6, 0.4, 1.4, 3.7, 5.2),
-    ("3d", 30, 2.5): (3.8, 8.7, 0.4, 1, 0.4, 1.6, 0.4, 1.4, 2.6, 3.9),
-    ("3d", 60, 2.5): (2.1, 7, 0.4, 1, 0.4, 1.6, 0.4, 1.4, 1.8, 3),
-    ("3d", 90, 2.5): (2.5, 7.2, 0.4, 1, 0.4, 1.6, 0.4, 1.4, 1.7, 2.8),
-    ("2d", 0, 1.0): (5.9, 10.9, 2.5, 3.7, 2.5, 4.7, 2.5, 4, 7.5, 8.5),
-    ("2d", 30, 1.0): (4.3, 15, 2.9, 10.1, 1, 4.3, 4.7, 18.9, 7.4, 9.8),
-    ("2d", 60, 1.0): (10, 44.1, 7.4, 36.9, 3.4, 14.2, 11.6, 59.7, 7.9, 10.9),
-    ("2d", 90, 1.0): (24.8, 99.4, 11.6, 59.3, 9.9, 48.5, 13.3, 70.2, 7.2, 9.6),
-    ("2d", 0, 1.6): (6.2, 11.9, 2.1, 3.5, 2, 4.7, 2.3, 4, 8, 9.4),
-    ("2d", 30, 1.6): (3.2, 12.7, 2.7, 10, 0.9, 4.3, 4.8, 19.9, 7.4, 10),
-    ("2d", 60, 1.6): (8.9, 39.1, 7.5, 37.8, 3.5, 15.1, 11.6, 60.7, 7.7, 9.6),
-    ("2d", 90, 1.6): (25.8, 98.4, 11.7, 61.2, 10, 50.5, 13.6, 72.1, 6.5, 15.7),
-    ("2d", 0, 2.5): (6.5, 13.1, 2.9, 5.9, 3.1, 8.7, 2.7, 3.9, 9, 11.6),
-    ("2d", 30, 2.5): (2.6, 9.3, 2, 7.4, 1.4, 5, 4.3, 18.2, 7.4, 10.2),
-    ("2d", 60, 2.5): (12, 45.8, 7.4, 36.4, 3.4, 13.6, 11.4, 59.3, 7.6, 13.4),
-    ("2d", 90, 2.5): (27.2, 111.3, 11.7, 61.4, 9.7, 50.1, 13.8, 72.8, 6.7, 24.3),
-}
+LEVEL_SIDE = View(LEVEL, 90.0)
 #: A confident value may be off by less than one REBA / RULA trunk band (20 deg).
 TRUSTED_ERROR_DEG = 20.0
+#: Knee flexion is a 3D angle no camera rotation changes: only the smoothing moves it.
+KNEE_3D_MAE_DEG = 1.0
 
-Table = dict[tuple[str, float, float, str], Score]
+Results = dict[tuple[str, str], ViewResult]
 
 
 @pytest.fixture(scope="module")
-def scores(
+def results(
     trial: MocapTrial, reference: Reference, tmp_path_factory: pytest.TempPathFactory
-) -> Table:
+) -> Results:
     work: Path = tmp_path_factory.mktemp("mocap_views")
-    table = validate(trial, reference, work)
-    return {(s.path, s.yaw_deg, s.height_m, s.measure): s for s in table}
+    table = validate(trial, reference, work, (*TEST_VIEWS, LEVEL_SIDE))
+    return {(r.path, r.view.name): r for r in table}
 
 
-def _get(scores: Table, path: str, yaw: float, height: float, measure: str) -> Score:
-    s = scores[(path, yaw, height, measure)]
-    assert not s.note, s.note
-    return s
+def _get(results: Results, path: str, view: View) -> ViewResult:
+    r = results[(path, view.name)]
+    assert not r.note, r.note
+    return r
 
 
-def test_side_view_world_landmarks_meet_the_targets(scores: Table) -> None:
-    trunk = _get(scores, "3d", 0.0, 1.0, "trunk_flexion_deg")
-    assert trunk.coverage == 1.0
-    assert trunk.mae <= 5.0
-    for measure in ("knee_flexion_deg", "knee_flexion_left_deg", "knee_flexion_right_deg"):
-        knee = _get(scores, "3d", 0.0, 1.0, measure)
-        assert knee.coverage == 1.0
-        assert knee.mae <= 8.0, measure
+NO_UPRIGHT_START = [v for v in TEST_VIEWS if v.end_s is None]
+NO_UPRIGHT_AT_ALL = [v for v in TEST_VIEWS if v.end_s is not None]
 
 
-@pytest.mark.parametrize("key", list(TOLERANCES), ids=lambda k: f"{k[0]}-yaw{k[1]:g}-h{k[2]:g}")
-def test_errors_stay_within_the_measured_table(
-    scores: Table, key: tuple[str, float, float]
+def _over_target(results: Results, measure: str, views: list[View]) -> list[str]:
+    """The acceptance views whose ``measure`` MAE exceeds the target, with their numbers."""
+    assert views
+    over = []
+    for view in views:
+        r = _get(results, "3d", view)
+        assert in_acceptance_grid(r), view.name
+        s = r.scores[measure]
+        assert s.coverage > 0.99, f"{view.name}: {measure} only in {s.coverage:.0%} of frames"
+        if not s.mae <= TARGET_MAE_DEG:
+            over.append(f"{view.name}: MAE {s.mae:.1f}")
+    return over
+
+
+def _xfail(today: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=False, reason=f"issue 14, not met today: {today}")
+
+
+#: (measure, views, today's shortfall or None where the target is met today)
+ACCEPTANCE = [
+    (
+        "trunk_flexion",
+        NO_UPRIGHT_START,
+        "1 of 24 views at 5.0 deg (handheld, 5 deg down, roll -25, seen from the front): from "
+        "the person alone a 5 deg pitch cannot be told from a lean, and is not corrected",
+    ),
+    ("side_bend", NO_UPRIGHT_START, None),
+    ("twist", NO_UPRIGHT_START, None),
+    ("trunk_flexion", NO_UPRIGHT_AT_ALL, None),
+    ("side_bend", NO_UPRIGHT_AT_ALL, None),
+    ("twist", NO_UPRIGHT_AT_ALL, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("measure", "views"),
+    [
+        pytest.param(m, v, marks=[] if today is None else [_xfail(today)])
+        for m, v, today in ACCEPTANCE
+    ],
+    ids=[
+        f"{m}-{'no_upright_start' if v is NO_UPRIGHT_START else 'no_upright_at_all'}"
+        for m, v, _ in ACCEPTANCE
+    ],
+)
+def test_trunk_angles_meet_issue_14_from_any_camera(
+    results: Results, measure: str, views: list[View]
 ) -> None:
-    limits = TOLERANCES[key]
-    for i, (short, column) in enumerate(COLUMNS.items()):
-        mae_tol, max_tol = limits[2 * i], limits[2 * i + 1]
-        s = _get(scores, *key, column)
-        assert s.coverage == 1.0, short
-        assert s.mae <= mae_tol, f"{short}: MAE {s.mae:.2f} > {mae_tol}"
-        assert s.max_abs <= max_tol, f"{short}: max {s.max_abs:.2f} > {max_tol}"
+    """MAE <= 5 deg on the 3D path for pitch <= 30, roll <= 25 either way, any yaw including
+    behind, the trial cut to start in the bend (then with its upright end, and without)."""
+    assert _over_target(results, measure, views) == []
 
 
-@pytest.mark.parametrize("key", list(TOLERANCES), ids=lambda k: f"{k[0]}-yaw{k[1]:g}-h{k[2]:g}")
-def test_the_tool_does_not_trust_wrong_angles(scores: Table, key: tuple[str, float, float]) -> None:
-    """Never a confident angle that is off by a REBA band: the view must lower the confidence."""
-    for short in ("trunk", "knee_l", "knee_r"):
-        s = _get(scores, *key, COLUMNS[short])
-        if s.trusted_share > 0:
-            assert s.max_abs_trusted < TRUSTED_ERROR_DEG, (
-                f"{short}: trusted (conf >= {MIN_CONFIDENCE}) in {100 * s.trusted_share:.0f} % "
-                f"of frames, yet off by up to {s.max_abs_trusted:.1f} deg"
-            )
+def test_knee_flexion_does_not_depend_on_the_camera_in_3d(results: Results) -> None:
+    for view in (*TEST_VIEWS, LEVEL_SIDE):
+        s = _get(results, "3d", view).scores["knee"]
+        assert s.mae <= KNEE_3D_MAE_DEG, f"{view.name}: {s.mae:.2f}"
+
+
+def test_level_side_view_of_the_whole_trial_meets_the_first_targets(results: Results) -> None:
+    """The original targets: against the dataset's pelvis-thorax angle, trunk flexion MAE <= 5
+    deg; knee flexion MAE <= 8 deg."""
+    r = _get(results, "3d", LEVEL_SIDE)
+    assert r.scores["trunk_flexion_pelvis"].coverage == 1.0
+    assert r.scores["trunk_flexion_pelvis"].mae <= 5.0
+    for knee in ("knee", "knee_left", "knee_right"):
+        assert r.scores[knee].coverage == 1.0
+        assert r.scores[knee].mae <= 8.0, knee
+
+
+@pytest.mark.parametrize(
+    ("path", "views"),
+    [
+        pytest.param("3d", [*NO_UPRIGHT_START, LEVEL_SIDE], id="3d-upright_moments"),
+        pytest.param("3d", NO_UPRIGHT_AT_ALL, id="3d-no_upright_at_all"),
+        pytest.param(
+            "2d",
+            [*TEST_VIEWS, LEVEL_SIDE],
+            id="2d",
+            marks=_xfail(
+                "the 2D path trusts flexion off by up to 26 deg from front-right and back-left "
+                "obliques (yaw 45 and -135) of a camera 30 deg down"
+            ),
+        ),
+    ],
+)
+def test_the_tool_does_not_trust_wrong_angles(
+    results: Results, path: str, views: list[View]
+) -> None:
+    """Never a confident angle off by a REBA band: the view must lower the confidence."""
+    wrong = []
+    for view in views:
+        r = _get(results, path, view)
+        for name in ("trunk_flexion", "side_bend", "twist", "knee_left", "knee_right"):
+            s = r.scores[name]
+            if s.trusted_share > 0 and not s.max_abs_trusted < TRUSTED_ERROR_DEG:
+                wrong.append(
+                    f"{view.name} {MEASURES[name].title}: trusted (conf >= {MIN_CONFIDENCE}) in "
+                    f"{100 * s.trusted_share:.0f} % of frames, off by up to "
+                    f"{s.max_abs_trusted:.1f} deg"
+                )
+    assert wrong == []

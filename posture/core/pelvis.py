@@ -1,0 +1,153 @@
+"""The person's forward: where the pelvis, the thighs and the feet point, held while hidden.
+
+The shoulders and the face turn with a twisted trunk: they are not used for forward (NIOSH's
+neutral mid-sagittal plane is the pelvis' and the feet's), only the face for its sign when the
+lower body says nothing. The pose model places hips even behind a table or a load, with high
+visibility, turning them with the shoulders: the pelvis counts as seen only where the legs are
+seen too, and is held elsewhere (:func:`held_forward`). All in level axes (``y`` down).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import binary_opening
+
+from posture.core.geometry import dot, unit
+from posture.core.landmarks import LM
+from posture.core.skeleton import ANKLES, HIPS, SHOULDERS, UP, horizontal, mid
+
+_FEET = [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]
+
+
+#: Usual lengths of the forward-direction cues in the pose model's landmarks, in trunk lengths
+#: (median over the project's clips, fused skeleton): hip and shoulder width, heel to toe,
+#: ears to nose, hip to knee.
+CUE_LENGTHS = {"hips": 0.42, "shoulders": 0.65, "feet": 0.33, "face": 0.18, "thighs": 0.9}
+#: The pelvis' orientation is taken as seen where its anchoring (hips and legs seen, 0-1,
+#: :func:`pelvis_anchoring`) reaches this; elsewhere it is held.
+PELVIS_SEEN = 0.7
+PELVIS_SEEN_FRAMES = 5
+
+
+def nanmean_max(*arrays: np.ndarray) -> np.ndarray:
+    """Element-wise maximum ignoring NaN (NaN where all are NaN)."""
+    stacked = np.stack(arrays)
+    with np.errstate(invalid="ignore"):
+        out = np.nanmax(np.where(np.isfinite(stacked), stacked, -np.inf), axis=0)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def forward_direction(p: np.ndarray, visibility: np.ndarray | None = None) -> np.ndarray:
+    """The person's horizontal forward direction from the pelvis, the thighs and the feet,
+    ``(T, 3)`` unit vectors, in level axes. The shoulders and the face turn with a twisted
+    trunk: they are not used (NIOSH's neutral mid-sagittal plane is the pelvis' and feet's).
+
+    Sum of: the pelvis line crossed with up (it depends on MediaPipe's left/right labels,
+    which can swap in a side view), the thighs' horizontal direction (forward when seated or
+    squatting) and the feet (heel to toe), which do not depend on labels. The label-based part
+    is flipped to agree with the label-free part whenever the latter is clear (else with the
+    face, for the sign only). Each cue is divided by its usual length (``CUE_LENGTHS``), so in
+    a picture without depth the foreshortening weighs them in proportion to the turn: a side
+    view (hips overlapping, feet long) trusts the feet, a front view the hips. The thighs and
+    the feet count in proportion to how well their ends are seen (``visibility``): a leg the
+    model only guesses (under a table) points nowhere in particular.
+    """
+    seen = seen_weights(visibility, len(p))
+    # the body's size in trunk lengths, from whichever segment is least foreshortened (the
+    # trunk of a person bending toward the camera looks short, their shoulders do not)
+    size = nanmean_max(
+        np.linalg.norm(mid(p, SHOULDERS) - mid(p, HIPS), axis=-1),
+        np.linalg.norm(p[:, LM.RIGHT_SHOULDER] - p[:, LM.LEFT_SHOULDER], axis=-1)
+        / CUE_LENGTHS["shoulders"],
+        np.linalg.norm(p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP], axis=-1) / CUE_LENGTHS["hips"],
+    )[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = {k: size * v for k, v in CUE_LENGTHS.items()}
+        lr = horizontal(np.cross(UP, p[:, LM.RIGHT_HIP] - p[:, LM.LEFT_HIP])) / n["hips"]
+        toes = mid(p, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX])
+        feet = horizontal(toes - mid(p, [LM.LEFT_HEEL, LM.RIGHT_HEEL])) / n["feet"] * seen["feet"]
+        knees = mid(p, [LM.LEFT_KNEE, LM.RIGHT_KNEE])
+        # without depth a thigh's direction is its picture's: toward the camera reads as down
+        depth = float(np.any(np.nan_to_num(p[..., 2]) != 0.0))
+        thighs = horizontal(knees - mid(p, HIPS)) / n["thighs"] * seen["knees"] * depth
+        face = horizontal(p[:, LM.NOSE] - mid(p, [LM.LEFT_EAR, LM.RIGHT_EAR])) / n["face"]
+    ref = np.nan_to_num(feet) + np.nan_to_num(thighs)
+    ref_len = np.linalg.norm(ref, axis=-1)
+    lr0 = np.nan_to_num(lr)
+    lr_len = np.linalg.norm(lr0, axis=-1)
+    # the label-free lower body decides the sign where clear; else the face (sign only)
+    sign_ref = np.where(
+        (ref_len > 0.25 * np.maximum(lr_len, 1e-9))[:, None], ref, np.nan_to_num(face)
+    )
+    flip = dot(lr0, sign_ref) < 0
+    lr0 = np.where(flip[:, None], -lr0, lr0)
+    f = unit(horizontal(lr0 + ref))
+    bad = ~np.isfinite(p[:, HIPS + SHOULDERS]).all(axis=(1, 2))
+    f[bad] = np.nan
+    return f
+
+
+def seen_weights(visibility: np.ndarray | None, n: int) -> dict[str, np.ndarray]:
+    """``(T, 1)`` 0-1 weights of the knees and the feet as forward cues: 0 below visibility 0.5,
+    1 from 0.8 (unknown visibility, e.g. motion capture: 1)."""
+    if visibility is None:
+        return {"knees": np.ones((n, 1)), "feet": np.ones((n, 1))}
+    vis = np.nan_to_num(visibility, nan=1.0)
+
+    def weight(idx: list[LM]) -> np.ndarray:
+        return np.clip((vis[:, idx].min(axis=1) - 0.5) / 0.3, 0.0, 1.0)[:, None]
+
+    return {"knees": weight([LM.LEFT_KNEE, LM.RIGHT_KNEE]), "feet": weight(_FEET)}
+
+
+def pelvis_anchoring(visibility: np.ndarray) -> np.ndarray:
+    """``(T,)`` 0-1: how far the pelvis' orientation is anchored in what the camera sees.
+
+    The hips' own visibility is not enough: behind a table or a load the pose model still
+    places the hips, with high visibility, from the upper body, and turns them with the
+    shoulders. The legs anchor them: the hips count as seen where the hips and the legs (knees,
+    ankles, feet: the better half of them) are seen. Unknown visibility (motion capture) counts
+    as seen. The legs count with the better seen of the ankles or the feet (a load or a plate
+    may hide the shins)."""
+    vis = np.nan_to_num(visibility, nan=1.0)
+    hips = vis[:, HIPS].min(axis=1)
+    knees = vis[:, [LM.LEFT_KNEE, LM.RIGHT_KNEE]].mean(axis=1)
+    feet = np.maximum(vis[:, ANKLES].mean(axis=1), vis[:, _FEET].mean(axis=1))
+    return np.minimum(np.minimum(hips, knees), feet)
+
+
+def typical_direction(directions: np.ndarray) -> np.ndarray:
+    """The median of horizontal unit vectors ``(N, 3)`` by their angle about the vertical (a
+    person turned away for a moment does not pull it, as a mean would)."""
+    mean = unit(np.mean(directions, axis=0))
+    side = np.cross(UP, mean)
+    turn = np.arctan2(dot(directions, side), dot(directions, mean))
+    a = float(np.median(turn))
+    return unit(np.cos(a) * mean + np.sin(a) * side)
+
+
+def held_forward(forward: np.ndarray, anchoring: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+    """The pelvis' forward where it is seen, held from the last frame it was (the first one
+    before that) where it is not; ``(forward (T, 3), held (T,) bool, note)``.
+
+    A chair does not turn with the trunk: while seated or hidden, the pelvis keeps its last
+    well-seen orientation, unless the legs show it turning (then it is seen). Never seen at
+    all: the hips' typical direction over the clip (:func:`typical_direction`), said in
+    ``note``.
+    """
+    ok = np.isfinite(forward).all(axis=1)
+    # seen for a moment only (a few frames) is not seen: a hidden leg's visibility flickers
+    seen = binary_opening(ok & (anchoring >= PELVIS_SEEN), np.ones(PELVIS_SEEN_FRAMES, bool))
+    held = ok & ~seen
+    if not held.any():
+        return forward, held, ""
+    out = forward.copy()
+    if seen.any():
+        idx = np.where(seen, np.arange(len(forward)), -1)
+        last = np.maximum.accumulate(idx)
+        first = int(np.flatnonzero(seen)[0])
+        src = np.where(last >= 0, last, first)
+        out[held] = forward[src[held]]
+        return out, held, "pelvis hidden at times: held from its last well-seen orientation"
+    out[held] = typical_direction(forward[ok])
+    return out, held, "pelvis never clearly seen: taken as facing its usual direction"

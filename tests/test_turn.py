@@ -1,0 +1,141 @@
+"""Twist where the camera can see it: the shoulders' turn from their foreshortening, the pelvis
+held while hidden (synthetic people whose pose-model depth is wrong in known ways)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from posture import synthetic
+from posture.core.body import body_frame
+from posture.core.config import DEFAULTS
+from posture.core.landmarks import LM, PoseSequence
+from posture.core.measures import compute_measures
+from posture.core.pelvis import PELVIS_SEEN, held_forward, pelvis_anchoring
+from posture.core.skeleton import build_skeleton
+from posture.core.turn import refine_line
+
+SHOULDERS = (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
+HIPS = (LM.LEFT_HIP, LM.RIGHT_HIP)
+LEGS = [
+    LM.LEFT_KNEE,
+    LM.RIGHT_KNEE,
+    LM.LEFT_ANKLE,
+    LM.RIGHT_ANKLE,
+    LM.LEFT_HEEL,
+    LM.RIGHT_HEEL,
+    LM.LEFT_FOOT_INDEX,
+    LM.RIGHT_FOOT_INDEX,
+]
+
+
+def twisting(twist_deg: float, n_front: int = 40, n_twist: int = 20) -> PoseSequence:
+    """Facing the camera, then the shoulders turned ``twist_deg`` (fused path)."""
+    postures = [synthetic.angles(yaw_deg=0)] * n_front + [
+        synthetic.angles(yaw_deg=0, trunk_twist_deg=twist_deg)
+    ] * n_twist
+    return synthetic.sequence(postures)
+
+
+def scale_depth(seq: PoseSequence, pair: tuple[LM, LM], factor: float) -> PoseSequence:
+    """The pose model's depth difference across a line under-read by ``factor``."""
+    w = seq.world_xyz_m.copy()
+    a, b = pair
+    centre = (w[:, a, 2] + w[:, b, 2]) / 2
+    half = (w[:, b, 2] - w[:, a, 2]) / 2 * factor
+    w[:, a, 2], w[:, b, 2] = centre - half, centre + half
+    return replace(seq, world_xyz_m=w)
+
+
+def twist_at_end(seq: PoseSequence) -> tuple[float, float]:
+    m = compute_measures(seq, DEFAULTS)
+    return float(m["trunk_twist_deg"][-1]), float(m.conf["trunk_twist_deg"][-1])
+
+
+@pytest.mark.parametrize("twist", [50.0, -60.0, 75.0])
+def test_a_large_turn_the_model_under_reads_is_read_from_the_foreshortening(twist: float) -> None:
+    truth = twisting(twist)
+    under = scale_depth(truth, SHOULDERS, 0.6)  # a 60 deg turn read as about 30
+    value, conf = twist_at_end(under)
+    assert value == pytest.approx(twist, abs=6.0)
+    assert conf >= DEFAULTS.view.min_confidence
+
+
+def test_without_refinement_the_model_depth_would_under_read_the_turn() -> None:
+    # the control: the raw skeleton's shoulder line turns much less than the truth
+    under = scale_depth(twisting(60.0), SHOULDERS, 0.6)  # reads atan(0.6 tan 60) = 46 deg
+    p = build_skeleton(under).points[-1]
+    line = p[LM.RIGHT_SHOULDER] - p[LM.LEFT_SHOULDER]
+    assert abs(np.degrees(np.arctan2(line[2], -line[0]))) < 50
+
+
+def test_small_turns_come_from_the_model_depth_not_from_noise_in_the_width() -> None:
+    seq = twisting(10.0)
+    rng = np.random.default_rng(1)
+    img = seq.image_xyz.copy()
+    img[:, list(SHOULDERS), :2] += rng.normal(0, 0.002, size=(len(seq), 2, 2))
+    value, _ = twist_at_end(replace(seq, image_xyz=img))
+    assert value == pytest.approx(10.0, abs=4.0)
+    facing, _ = twist_at_end(replace(seq, image_xyz=img).slice(0, 40))
+    assert abs(facing) < 4.0
+
+
+def test_the_sign_comes_from_the_face_when_the_model_depth_is_flat() -> None:
+    # no depth difference at all across the shoulders; the head turns with the shoulders, and
+    # the face's turn gives the sign
+    seq = synthetic.sequence(
+        [synthetic.angles(yaw_deg=0)] * 40
+        + [synthetic.angles(yaw_deg=0, trunk_twist_deg=60.0, neck_flexion_deg=0.0)] * 20
+    )
+    flat = scale_depth(seq, SHOULDERS, 0.0)
+    turn = refine_line(build_skeleton(flat).points, *SHOULDERS)
+    truth = refine_line(build_skeleton(seq).points, *SHOULDERS)
+    assert np.sign(turn.depth[-1]) == np.sign(truth.depth[-1])
+
+
+def hidden_hips(seq: PoseSequence) -> PoseSequence:
+    """Legs unseen (a cabinet), hips placed from the upper body: they turn with the shoulders."""
+    w, img = seq.world_xyz_m.copy(), seq.image_xyz.copy()
+    for arr in (w, img):
+        centre = arr[:, list(HIPS)].mean(axis=1, keepdims=True)
+        sh = arr[:, list(SHOULDERS)]
+        sh_half = (sh - sh.mean(axis=1, keepdims=True)) * 0.6  # hips narrower
+        arr[:, list(HIPS)] = centre + sh_half
+    vis = (
+        seq.visibility.copy() if np.isfinite(seq.visibility).all() else np.ones_like(seq.visibility)
+    )
+    vis[:, LEGS] = 0.3
+    return replace(seq, world_xyz_m=w, image_xyz=img, visibility=vis)
+
+
+def test_hidden_hips_do_not_turn_the_pelvis_with_the_shoulders() -> None:
+    seq = hidden_hips(twisting(60.0))
+    assert (pelvis_anchoring(seq.visibility) < PELVIS_SEEN).all()
+    bf = body_frame(seq, DEFAULTS.view)
+    assert bf.pelvis_held.all() and "never clearly seen" in bf.pelvis_note
+    value, conf = twist_at_end(seq)
+    assert value == pytest.approx(60.0, abs=8.0)  # not the 0 of hips turning along
+    assert conf < compute_measures(twisting(60.0), DEFAULTS).conf["trunk_twist_deg"][-1]
+    # the view stays where the pelvis faces: front, not side
+    assert np.all(np.abs(bf.yaw_deg) < 25)
+
+
+def test_the_pelvis_is_held_from_its_last_well_seen_orientation() -> None:
+    fwd = np.tile([0.0, 0.0, -1.0], (10, 1))
+    fwd[5:] = [1.0, 0.0, 0.0]  # the hips seem to turn once hidden
+    anchoring = np.array([1.0] * 5 + [0.2] * 5)
+    out, held, note = held_forward(fwd, anchoring)
+    assert held.tolist() == [False] * 5 + [True] * 5
+    assert np.allclose(out[5:], [0.0, 0.0, -1.0])
+    assert "held" in note
+
+
+def test_a_flicker_of_visibility_is_not_a_well_seen_pelvis() -> None:
+    fwd = np.tile([0.0, 0.0, -1.0], (12, 1))
+    fwd[6:] = [1.0, 0.0, 0.0]
+    anchoring = np.array([1.0] * 6 + [0.2, 0.2, 0.9, 0.2, 0.2, 0.2])
+    out, held, _ = held_forward(fwd, anchoring)
+    assert held[6:].all()
+    assert np.allclose(out[6:], [0.0, 0.0, -1.0])
