@@ -9,7 +9,9 @@ far, so :class:`BodyState` keeps what it has learnt:
   ``GRAVITY_WINDOW_S`` every ``GRAVITY_EVERY_S`` until it is settled
   (:func:`posture.core.body.settled`: ``view.calibration_s`` of upright or still time), then
   kept for the rest of the stream. Before, the camera is taken as level with its uncertainty
-  (the measures against gravity are trusted less, see :mod:`posture.core.measures`);
+  (the measures against gravity are trusted less, see :mod:`posture.core.measures`): an
+  estimate from a few moments would move "up" while the stream goes on, and a measure that
+  moves with it (the hands' height) would make lifts that are not there;
 * **the body frame of each frame**: :func:`posture.core.body.body_frame` over the last
   ``BODY_WINDOW_S`` of frames with that gravity (the pelvis held while hidden, the shoulders'
   turn and the segments' own lengths as seen in them), of which the newest row is kept;
@@ -163,7 +165,8 @@ class BodyState:
         """Gravity from the recent frames, every ``GRAVITY_EVERY_S``, kept once settled."""
         if t < self._next_estimate_t or not block.pose_found.any():
             return
-        self._next_estimate_t = t + GRAVITY_EVERY_S
+        if float(block.t_s[-1] - block.t_s[0]) >= GRAVITY_EVERY_S:
+            self._next_estimate_t = t + GRAVITY_EVERY_S
         found = body_frame(
             block, self.settings, None, extra_cues=self.extra_cues, hfov_deg=self.hfov_deg
         ).gravity
