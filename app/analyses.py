@@ -15,13 +15,14 @@ import os
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.sources import Source
 from posture.core.config import Settings, dump_toml, override
+from posture.core.progress import Progress
 from posture.run.recorded import (
     Result,
     analyze_landmarks,
@@ -29,8 +30,6 @@ from posture.run.recorded import (
     redraw_video,
     write_outputs,
 )
-
-Progress = Callable[[int, int], None]
 
 
 def settings_digest(settings: Any) -> str:

@@ -14,13 +14,12 @@ import altair as alt
 import pandas as pd
 
 from app.widgets import MEASURE_HEX, RISK_HEX
+from posture.core.measure_info import label
 from posture.report.figures import risk_runs
 
 #: frames.csv column -> chart label.
 SERIES = {
-    "trunk_flexion_deg": "Trunk bend",
-    "trunk_twist_deg": "Trunk twist",
-    "shoulders_forward_deg": "Shoulders forward",
+    name: label(name) for name in ("trunk_flexion_deg", "trunk_twist_deg", "shoulders_forward_deg")
 }
 RISK_ORDER = ["low", "medium", "high", "unknown"]
 
@@ -36,13 +35,13 @@ def _measure_scale(labels: Sequence[str]) -> alt.Scale:
 def long_measures(table: pd.DataFrame, min_conf: float, t0: float = 0.0) -> pd.DataFrame:
     """time_s, measure, value, trusted (value hidden where the confidence is low)."""
     parts = []
-    for col, label in SERIES.items():
+    for col, name in SERIES.items():
         trusted = table[f"{col}_conf"] >= min_conf
         parts.append(
             pd.DataFrame(
                 {
                     "time_s": table["time_s"] - t0,
-                    "measure": label,
+                    "measure": name,
                     "value": table[col],
                     "trusted_value": table[col].where(trusted),
                     "confidence": table[f"{col}_conf"],
@@ -173,7 +172,7 @@ def rolling(history: pd.DataFrame, window_s: float) -> alt.LayerChart:
     as a band below."""
     data = history.melt(
         id_vars=["seconds_ago", "risk"],
-        value_vars=["Trunk bend", "Trunk twist"],
+        value_vars=[label("trunk_flexion_deg"), label("trunk_twist_deg")],
         var_name="measure",
         value_name="value",
     )
@@ -192,7 +191,7 @@ def rolling(history: pd.DataFrame, window_s: float) -> alt.LayerChart:
             ),
             color=alt.Color(
                 "measure:N",
-                scale=_measure_scale(["Trunk bend", "Trunk twist"]),
+                scale=_measure_scale([label("trunk_flexion_deg"), label("trunk_twist_deg")]),
                 legend=alt.Legend(orient="top", title=None),
             ),
         )

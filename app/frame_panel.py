@@ -1,5 +1,5 @@
-"""One frame's details (risk, cue, measures with confidence, rules, scores), shared by the
-review and compare tabs."""
+"""One frame's details (risk, cue, measures with confidence, every rule's finding and why,
+scores), shared by the review and compare tabs."""
 
 from __future__ import annotations
 
@@ -13,16 +13,18 @@ from app import glossary
 from app.analyses import Analyzed
 from app.widgets import RISK_HEX, risk_pill
 from posture.assess.cues import CUE_TEXT
+from posture.assess.explain import FrameReport
 from posture.assess.tables import frames_table
+from posture.core.measure_info import MEASURE_INFO
 
 DETAIL = (
-    ("trunk_flexion_deg", "Trunk bend", "°"),
-    ("trunk_twist_deg", "Trunk twist", "°"),
-    ("trunk_side_bend_deg", "Side bend", "°"),
-    ("shoulders_forward_deg", "Shoulders forward", "°"),
-    ("knee_flexion_deg", "Knee bend", "°"),
-    ("hand_height_cm", "Hand height", "\u00a0cm"),
-    ("hand_distance_cm", "Hand distance", "\u00a0cm"),
+    "trunk_flexion_deg",
+    "trunk_twist_deg",
+    "trunk_side_bend_deg",
+    "shoulders_forward_deg",
+    "knee_flexion_deg",
+    "hand_height_cm",
+    "hand_distance_cm",
 )
 
 
@@ -47,16 +49,10 @@ def frame_details(item: Analyzed, table: pd.DataFrame, row: int) -> None:
     )
     _cue_box(item, r, level)
     st.markdown(_measure_table(r, item.settings.view.min_confidence))
-    severities = [
-        f"{c.removesuffix('_severity').replace('_', ' ')}: {['none', 'medium', 'high'][int(v)]}"
-        for c, v in r.items()
-        if str(c).endswith("_severity") and int(v) > 0
-    ]
+    st.markdown(rules_table(item.result.analysis.report(row)), help=glossary.CUE_TIMING)
     notes = [_scores(r, item.settings.view.min_confidence)]
     if int(r.get("lift", 0) or 0) > 0:
         notes.insert(0, f"During lift {int(r['lift'])}")
-    if severities:
-        notes.append("Rules raised: " + "; ".join(severities))
     st.caption(
         " · ".join(n for n in notes if n),
         help="\n\n".join(
@@ -100,9 +96,21 @@ def _cue_box(item: Analyzed, r: Any, level: str) -> None:
 
 def _measure_table(r: Any, min_conf: float) -> str:
     lines = ["| Measure | Value | Confidence |", "|---|---:|---|"]
-    for col, label, unit in DETAIL:
+    for col in DETAIL:
+        info = MEASURE_INFO[col]
         v, c = r[col], r[f"{col}_conf"]
-        value = "–" if pd.isna(v) else f"{v:.0f}{unit}"
+        value = "–" if pd.isna(v) else info.text(float(v), symbol=True)
         trust = "–" if pd.isna(v) else f"{c:.2f} ✓" if c >= min_conf else f"{c:.2f} (low)"
-        lines.append(f"| {label} | {value} | {trust} |")
+        lines.append(f"| {info.label} | {value} | {trust} |")
+    return "\n".join(lines)
+
+
+def rules_table(report: FrameReport) -> str:
+    """Every rule at this frame: its finding, why, and its cue's timing (Markdown)."""
+    if not report.pose_found:
+        return "<span class='muted'>No pose at this frame: no rule can tell.</span>"
+    lines = ["| Rule | At this frame | Why | Cue |", "|---|---|---|---|"]
+    for rule in report.rules:
+        why = html.escape(rule.reason).replace("|", "/")
+        lines.append(f"| {rule.label} | {rule.verdict} | {why} | {rule.timing} |")
     return "\n".join(lines)

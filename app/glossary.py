@@ -31,6 +31,13 @@ OWAS = (
     "OWAS back code (Ovako Working posture Analysing System): 1 straight, 2 bent forward, "
     "3 twisted or bent sideways, 4 bent forward and twisted or bent sideways."
 )
+CUE_TIMING = (
+    "The risk level and each rule's finding are what the measures show at this very frame, "
+    "against the rule's thresholds. A cue shows once its finding has lasted a moment "
+    "(rules.cues.on_s, 0.3 s), stays while the finding holds and lingers a second after it "
+    "ends (rules.cues.off_s), so that it does not flicker. A rule cannot tell where the "
+    "camera's view does not show what it needs; a '?' marks a value the view cannot confirm."
+)
 SCORES_VS_RISK = (
     "How they relate: the risk level (and the cues) is about the back-strain risk factors "
     "only. REBA and RULA score the whole body's posture, deep knee bends, arm positions and "

@@ -26,8 +26,10 @@ from app.settings_panel import PageSettings
 from app.sources import cache_dir
 from app.widgets import RISK_HEX, guarded, risk_pill, share_bar
 from posture.core.errors import PostureError
+from posture.core.measure_info import MEASURE_INFO, label
 from posture.report import Reports, lift_count, write_reports
 from posture.report.pdf import pdf_unavailable
+from posture.video.views import why_line
 
 #: Local connection only: no STUN/TURN server is contacted.
 RTC: dict[str, list[dict[str, str]]] = {"iceServers": []}
@@ -38,11 +40,7 @@ CONSTRAINTS = {
     "audio": False,
 }
 WINDOW_S = 30.0
-READING_LABELS = {
-    "trunk_flexion_deg": "Trunk bend",
-    "trunk_twist_deg": "Trunk twist",
-    "knee_flexion_deg": "Knee bend",
-}
+READINGS = ("trunk_flexion_deg", "trunk_twist_deg", "knee_flexion_deg")
 
 
 def render(page: PageSettings) -> None:
@@ -144,12 +142,15 @@ def _readings_body(worker: LiveWorker) -> None:
             f"margin-top:8px'>{cue}</div>",
             unsafe_allow_html=True,
         )
+    if latest.report is not None and (why := why_line(latest.report)):
+        st.caption(why)
     cols = st.columns(3)
-    for col, (key, label) in zip(cols, READING_LABELS.items(), strict=True):
+    for col, key in zip(cols, READINGS, strict=True):
         v = latest.readings.get(key)
         trusted = latest.trusted.get(key, False)
-        text = "–" if v is None or v != v else f"{v:.0f}°" + ("" if trusted else " ?")
-        col.metric(label, text, help=None if trusted else "low confidence from this view")
+        info = MEASURE_INFO[key]
+        text = "–" if v is None or v != v else info.text(v, symbol=True) + ("" if trusted else " ?")
+        col.metric(info.label, text, help=None if trusted else "low confidence from this view")
     cols = st.columns(3)
     cols[0].metric("Lifts", latest.lifts)
     cols[1].metric("Risky lifts", latest.risky_lifts)
@@ -171,8 +172,8 @@ def _rolling(worker: LiveWorker) -> None:
     data = pd.DataFrame(
         {
             "seconds_ago": [r.t_s - now for r in hist],
-            "Trunk bend": [r.trunk_flexion_deg for r in hist],
-            "Trunk twist": [r.trunk_twist_deg for r in hist],
+            label("trunk_flexion_deg"): [r.trunk_flexion_deg for r in hist],
+            label("trunk_twist_deg"): [r.trunk_twist_deg for r in hist],
             "risk": [r.risk_level for r in hist],
         }
     )

@@ -75,7 +75,6 @@ FIELD_LABELS = {
     ("asymmetry", "min_duration_s"): "Raised when held for",
     ("cues", "on_s"): "A cue shows after",
     ("cues", "off_s"): "A cue stays for",
-    ("cues", "margin"): "Hysteresis (share of the threshold)",
     ("lifts", "min_drop_cm"): "Hands go down at least",
     ("lifts", "min_duration_s"): "Shortest lift",
     ("lifts", "max_duration_s"): "Longest lift",

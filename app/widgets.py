@@ -18,6 +18,7 @@ from app.analyses import AnalysisStore, Analyzed
 from app.settings_panel import PageSettings
 from app.sources import Source, cache_dir
 from posture.core.errors import PostureError
+from posture.core.measure_info import label
 from posture.report import (
     Reports,
     deepest_bend_deg,
@@ -36,10 +37,10 @@ T = TypeVar("T")
 RISK_HEX = {k: LEVEL_HEX[k] for k in RISK_RGB}
 #: Colours of measures in charts (kept apart from the risk colours).
 MEASURE_HEX = {
-    "Trunk bend": "#1f5fbf",
-    "Trunk twist": "#7b3fb5",
-    "Shoulders forward": "#2a9d8f",
-    "Knee bend": "#8a6d3b",
+    label("trunk_flexion_deg"): "#1f5fbf",
+    label("trunk_twist_deg"): "#7b3fb5",
+    label("shoulders_forward_deg"): "#2a9d8f",
+    label("knee_flexion_deg"): "#8a6d3b",
 }
 CSS = """
 <style>

@@ -68,6 +68,7 @@ def test_override_keeps_types() -> None:
         ({"view": {"hint": 3}}, "must be text"),
         ({"view": {"correct_tilt": 1}}, "true or false"),
         ({"view": 5}, r"view must be a table"),
+        ({"rules": {"cues": {"margin": 0.1}}}, r"rules\.cues\.margin' was retired: cues no"),
     ],
 )
 def test_bad_overrides_raise_config_error_naming_the_setting(changes: dict, message: str):
@@ -154,7 +155,7 @@ def test_dump_toml_round_trips_changed_settings(tmp_path: Path) -> None:
             "task": {"load_kg": 7.5, "coupling": "poor"},
             "view": {"hint": "front", "correct_tilt": False},
             "pose": {"model": 'C:\\models\\pose "full".task'},  # quotes and backslashes
-            "rules": {"cues": {"margin": 0.25}},
+            "rules": {"cues": {"off_s": 2.5}},
         },
     )
     p = tmp_path / "changed.toml"

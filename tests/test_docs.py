@@ -29,6 +29,8 @@ def _documented(name: str) -> bool:
         return "`<measure>_conf`" in README or f"`{name}`" in README
     if name.endswith("_severity"):
         return "`<rule>_severity`" in README
+    if name.endswith("_cue"):
+        return "`<rule>_cue`" in README
     return False
 
 
@@ -71,6 +73,17 @@ def test_the_settings_reference_matches_the_defaults() -> None:
     block = README[README.index("\n", begin) + 1 : README.index("<!-- settings:end -->")]
     assert block.strip() == settings_markdown(DEFAULTS).strip(), (
         "regenerate the README's settings reference with `posture config --markdown`"
+    )
+
+
+def test_the_measures_table_is_the_one_the_code_uses() -> None:
+    from posture.assess.tables import CSV_MEASURES
+    from posture.core.measure_info import measures_markdown
+
+    begin = README.index("<!-- measures:begin")
+    block = README[README.index("\n", begin) + 1 : README.index("<!-- measures:end -->")]
+    assert block.strip() == measures_markdown(CSV_MEASURES).strip(), (
+        "regenerate the README's measures table with `posture config --measures`"
     )
 
 

@@ -128,7 +128,7 @@ def test_the_load_is_in_the_hands_from_pick_up_to_put_down(stoop) -> None:
 
 
 class _AtLowest:
-    """The measures ``_bent`` reads at one lowest point: value and confidence of each."""
+    """The measures ``bends_at`` reads at one lowest point: value and confidence of each."""
 
     def __init__(self, **values: tuple[float, float]) -> None:
         self._v = {k: np.array([v]) for k, (v, _) in values.items()}
@@ -153,19 +153,28 @@ class _AtLowest:
 def test_a_bend_the_view_cannot_see_needs_the_hands_to_reach_down(
     trunk: tuple[float, float], knee: tuple[float, float], hand_cm: float, bent: bool
 ) -> None:
-    from posture.assess.lifts import REACH_DOWN_CM, _bent
+    from posture.assess.lifts import REACH_DOWN_CM, bends_at
 
     assert (hand_cm < REACH_DOWN_CM) == (hand_cm == 40.0)
     m = _AtLowest(trunk_flexion_deg=trunk, knee_flexion_deg=knee, hand_height_cm=(hand_cm, 1.0))
-    assert _bent(m, 0, DEFAULTS) is bent  # type: ignore[arg-type]
+    assert bends_at(m, 0, DEFAULTS) is bent  # type: ignore[arg-type]
 
 
 def test_overlapping_dips_meet_at_the_highest_point_between_them() -> None:
-    from posture.assess.lifts import _apart
+    from posture.assess.lift_finder import LiftFinder
 
-    signal = np.array([9, 5, 1, 5, 8, 6, 2, 6, 9], float)
-    assert _apart([(4, 6, 8), (0, 2, 5)], signal) == [(0, 2, 4), (4, 6, 8)]
-    assert _apart([(0, 2, 3), (4, 6, 8)], signal) == [(0, 2, 3), (4, 6, 8)]
+    # two dips in one movement: the first carry would run into the second descent
+    s = override(DEFAULTS, {"lifts": {"min_duration_s": 0.0}}).lifts
+    signal = np.r_[np.linspace(90, 30, 10), np.linspace(30, 80, 10), np.linspace(80, 20, 10)]
+    signal = np.r_[signal, np.linspace(20, 90, 10), np.full(10, 90.0)]
+    finder = LiftFinder(s, drop=25.0, keep=lambda low: True)
+    for i, x in enumerate(signal):
+        finder.push(i, i / 10, float(x))
+    finder.close()
+    first, second = finder.dips
+    top = 19  # the highest point between the two lowest points
+    assert (first.low, second.low) == (9, 29)
+    assert first.end == second.start == top
 
 
 @pytest.mark.parametrize("yaw_deg", [90.0, 45.0])

@@ -1,4 +1,4 @@
-"""Risk rules (thresholds as data, confidence gating) and cues (hysteresis, duration, order)."""
+"""Risk rules (thresholds as data, confidence gating) and cues (onset, linger, order)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import pytest
 
 from posture import synthetic
 from posture.assess.analysis import analyze
-from posture.assess.cues import CUE_TEXT, debounce
+from posture.assess.cues import CUE_TEXT
 from posture.assess.tables import frames_table
+from posture.assess.temporal import CueTimer
 from posture.core.config import DEFAULTS, override
 
 FPS = 30.0
@@ -25,22 +26,27 @@ def held(seconds: float, before: float = 1.0, after: float = 2.0) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# debounce: minimum duration, hysteresis, linger
+# the cue timer: onset, linger
 # ---------------------------------------------------------------------------------------------
+def shown(finding: np.ndarray, on_s: float = 0.3, off_s: float = 1.0) -> np.ndarray:
+    timer = CueTimer(on_s, off_s)
+    t = t_of(len(finding))
+    states = [timer.step(bool(f), float(ti))[0] for f, ti in zip(finding, t, strict=True)]
+    return np.isin(states, ["on", "lingering"])
+
+
 @pytest.mark.parametrize(
-    ("seconds", "shown"),
+    ("seconds", "expected"),
     [(0.1, False), (0.27, False), (0.4, True), (2.0, True)],  # on_s 0.3, frames at 30 fps
 )
-def test_a_cue_needs_its_finding_to_last_on_s(seconds: float, shown: bool) -> None:
-    on = held(seconds)
-    active = debounce(on, on, t_of(len(on)), on_s=0.3, off_s=1.0)
-    assert active.any() == shown
+def test_a_cue_needs_its_finding_to_last_on_s(seconds: float, expected: bool) -> None:
+    assert shown(held(seconds)).any() == expected
 
 
 def test_a_cue_lingers_off_s_after_its_finding_ends() -> None:
     on = held(1.0)
     t = t_of(len(on))
-    active = debounce(on, on, t, on_s=0.3, off_s=1.0)
+    active = shown(on)
     end = t[np.flatnonzero(on)[-1]]
     assert active[(t > end) & (t <= end + 1.0)].all()
     assert not active[t > end + 1.0 + 1e-9].any()
@@ -50,24 +56,33 @@ def test_a_cue_does_not_flicker_when_the_finding_flickers() -> None:
     # 2 s of a finding that drops out for 3 of every 10 frames
     on = np.tile(np.r_[np.ones(7, bool), np.zeros(3, bool)], 6)
     on = np.r_[np.zeros(30, bool), on, np.zeros(60, bool)]
-    active = debounce(on, on, t_of(len(on)), on_s=0.2, off_s=1.0)
+    active = shown(on, on_s=0.2)
     runs = np.flatnonzero(np.diff(active.astype(int)) == 1)
     assert len(runs) == 1  # switched on once, stayed on
 
 
-def test_hold_keeps_a_cue_on_below_its_on_threshold() -> None:
-    on = held(0.5, after=3.0)
-    hold = held(2.5, after=1.0)  # the measure stays above threshold - margin for longer
-    t = t_of(len(on))
-    active = debounce(on, hold, t, on_s=0.3, off_s=0.0)
-    assert active[np.flatnonzero(hold)[-1]]
-    assert not active[np.flatnonzero(hold)[-1] + 1 :].any()
+@pytest.mark.parametrize(
+    ("finding", "states"),
+    [
+        ([1, 1, 1, 0, 0], ["waiting", "waiting", "on", "lingering", "off"]),
+        ([0, 1, 0, 1, 1, 1], ["off", "waiting", "off", "waiting", "waiting", "on"]),
+        ([1, 1, 1, 0, 1], ["waiting", "waiting", "on", "lingering", "on"]),
+    ],
+)
+def test_the_cue_state_at_each_frame(finding: list[int], states: list[str]) -> None:
+    # frames 0.1 s apart, onset 0.2 s, linger 0.1 s
+    timer = CueTimer(on_s=0.2, off_s=0.1)
+    got = [timer.step(bool(f), 0.1 * i)[0] for i, f in enumerate(finding)]
+    assert got == states
 
 
-def test_hold_alone_never_switches_a_cue_on() -> None:
-    hold = held(3.0)
-    active = debounce(np.zeros_like(hold), hold, t_of(len(hold)), on_s=0.3, off_s=1.0)
-    assert not active.any()
+def test_the_timer_says_how_long_until_the_cue_shows_or_ends() -> None:
+    timer = CueTimer(on_s=0.3, off_s=1.0)
+    assert timer.step(True, 0.0) == ("waiting", pytest.approx(0.3))
+    assert timer.step(True, 0.1) == ("waiting", pytest.approx(0.2))
+    assert timer.step(True, 0.3) == ("on", 0.0)
+    assert timer.step(False, 0.9) == ("lingering", pytest.approx(0.4))
+    assert timer.step(False, 1.31)[0] == "off"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,7 +178,7 @@ def test_repetition_means_more_than_4_lifts_a_minute() -> None:
     trailing minute is not yet repetitive; the fifth makes it so."""
     a = analyze(synthetic.repeated_lifts(7), DEFAULTS)
     rate = a.context.lift_rate_per_min
-    sev = next(f.severity for f in a.findings if f.rule == "repetition")
+    sev = a.finding("repetition").severity
     assert (rate == 4).any() and (rate == 5).any()
     assert np.all(sev[rate <= 4] == 0)
     assert np.all(sev[rate > 4] >= 1)

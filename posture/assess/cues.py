@@ -1,18 +1,22 @@
-"""Plain-word corrective cues: one id and one sentence per risk factor, without flicker.
+"""Plain-word corrective cues, one per risk factor, and the risk level of each frame.
 
-A finding must last ``cues.on_s`` before its cue shows (a rule may ask for longer), stays shown
-while the measure is above its threshold minus the hysteresis margin, and lingers ``cues.off_s``
-after that. When several cues are active, the one of the highest severity comes first, then the
-more important rule (``posture.assess.rules.RULES`` order).
+The finding of a rule at a frame (:mod:`posture.assess.judge`) is what ``risk_level`` and the
+``<rule>_severity`` columns show: no delay, no linger. The cue is its own, timed, state
+(``<rule>_cue``, :class:`posture.assess.temporal.CueTimer`): it shows once its confirmed finding
+has lasted ``rules.cues.on_s``, stays while the finding holds, and lingers ``rules.cues.off_s``
+after it ends, so it does not flicker; a finding back within the linger continues the cue.
+When several cues show, the one of the highest severity at that frame comes first, then the
+more important rule (:data:`posture.assess.rules.RULES` order).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from posture.assess.rules import Finding
+from posture.assess.temporal import CueTimer
 from posture.core.config import Settings
 
 #: Cue id -> the sentence shown to the worker.
@@ -29,84 +33,80 @@ CUE_TEXT: dict[str, str] = {
 RISK_LEVELS = ("low", "medium", "high")
 
 
-def debounce(
-    on: np.ndarray, hold: np.ndarray, t_s: np.ndarray, on_s: float, off_s: float
-) -> np.ndarray:
-    """``(T,)`` bool: active once ``on`` has held for ``on_s``, while ``hold`` lasts, and for
-    ``off_s`` after. ``hold`` should include ``on`` (a lower, hysteresis threshold)."""
-    n = len(t_s)
-    active = np.zeros(n, bool)
-    if n == 0:
-        return active
-    hold = hold | on
-    v = np.concatenate([[False], hold, [False]]).astype(np.int8)
-    starts, stops = np.flatnonzero(np.diff(v) == 1), np.flatnonzero(np.diff(v) == -1)
-    last_end = -np.inf
-    for a, b in zip(starts, stops, strict=True):
-        # first frame in this hold-run where `on` has lasted on_s without a break
-        seg_on = on[a:b]
-        begin = None
-        run_start = None
-        for k in np.flatnonzero(seg_on):
-            if run_start is None or not seg_on[k - 1]:
-                run_start = k
-            if t_s[a + k] - t_s[a + run_start] >= on_s - 1e-9:
-                begin = a + k
-                break
-        if begin is None and t_s[a] - last_end > off_s:
-            continue
-        begin = a if begin is None else begin  # continues a cue still lingering
-        active[begin:b] = True
-        end_t = t_s[b - 1]
-        tail = (t_s > end_t) & (t_s <= end_t + off_s)
-        active |= tail
-        last_end = end_t
-    return active
-
-
 @dataclass(frozen=True)
 class CueTrack:
-    """Per frame: the confirmed cues (ordered), the unconfirmed ones, and the risk level."""
+    """Per frame: the cues shown (most important first), the findings the view could not
+    confirm, the risk level; per rule: the confirmed finding (``severity``: 0, 1, 2, NaN where
+    the rule cannot tell), the cue's state (``off``, ``waiting``, ``on``, ``lingering``) and
+    ``left_s`` (waiting: until it shows; lingering: until it goes)."""
 
     cues: list[tuple[str, ...]]
     unconfirmed: list[tuple[str, ...]]
     risk_level: np.ndarray  # (T,) str
-    severity: dict[str, np.ndarray]  # rule -> (T,) int8, confirmed and debounced
+    severity: dict[str, np.ndarray]  # rule -> (T,) float
+    state: dict[str, np.ndarray]  # rule -> (T,) str
+    left_s: dict[str, np.ndarray]  # rule -> (T,) float
 
 
-def _min_on_s(rule: str, settings: Settings) -> float:
-    extra = {"shoulders": settings.rules.shoulders.min_duration_s}
-    return max(settings.rules.cues.on_s, extra.get(rule, 0.0))
+class CueTimers:
+    """Every rule's cue timers: one for confirmed findings (the cue), one for any finding (to
+    tell the findings the view could not confirm). Stateful: fed block after block."""
+
+    def __init__(self, rules: Sequence[tuple[str, str]], settings: Settings) -> None:
+        cs = settings.rules.cues
+        self.rules = list(rules)  # (rule, cue) in order of importance
+        self._conf = {r: CueTimer(cs.on_s, cs.off_s) for r, _ in self.rules}
+        self._any = {r: CueTimer(cs.on_s, cs.off_s) for r, _ in self.rules}
+
+    def __call__(
+        self,
+        confirmed: dict[str, np.ndarray],
+        raised: dict[str, np.ndarray],
+        t_s: np.ndarray,
+        pose_found: np.ndarray,
+    ) -> CueTrack:
+        """``confirmed[rule]``: ``(T,)`` float, the confirmed finding (NaN: cannot tell);
+        ``raised[rule]``: ``(T,)`` bool, a finding from the values, confirmed or not."""
+        n = len(t_s)
+        state = {r: np.full(n, "off", dtype=object) for r, _ in self.rules}
+        left = {r: np.zeros(n) for r, _ in self.rules}
+        maybe = {r: np.zeros(n, bool) for r, _ in self.rules}
+        for r, _ in self.rules:
+            on = np.nan_to_num(confirmed[r], nan=0.0) > 0
+            timer, other = self._conf[r], self._any[r]
+            for i in range(n):
+                t = float(t_s[i])
+                st, lf = timer.step(bool(on[i]), t)
+                shown_any = other.step(bool(raised[r][i]), t)[0] in ("on", "lingering")
+                if pose_found[i]:  # without a pose nothing is shown (the timers run on)
+                    state[r][i], left[r][i] = st, lf
+                    maybe[r][i] = shown_any and st not in ("on", "lingering")
+        return _track(self.rules, confirmed, state, left, maybe, pose_found)
 
 
-def build_cues(
-    findings: list[Finding], t_s: np.ndarray, pose_found: np.ndarray, settings: Settings
+def _track(
+    rules: list[tuple[str, str]],
+    confirmed: dict[str, np.ndarray],
+    state: dict[str, np.ndarray],
+    left: dict[str, np.ndarray],
+    maybe: dict[str, np.ndarray],
+    pose_found: np.ndarray,
 ) -> CueTrack:
-    """Debounced cues and the per-frame risk level from rule findings."""
-    n = len(t_s)
-    cs = settings.rules.cues
-    sev_conf: dict[str, np.ndarray] = {}
-    active_conf: dict[str, np.ndarray] = {}
-    active_unconf: dict[str, np.ndarray] = {}
-    for f in findings:
-        on_s = _min_on_s(f.rule, settings)
-        a_conf = debounce((f.severity > 0) & f.confident, f.hold & f.confident, t_s, on_s, cs.off_s)
-        a_all = debounce(f.severity > 0, f.hold, t_s, on_s, cs.off_s)
-        active_conf[f.cue] = a_conf & pose_found
-        active_unconf[f.cue] = a_all & ~a_conf & pose_found
-        sev_conf[f.rule] = np.where(a_conf & pose_found, np.maximum(f.severity, 1), 0).astype(
-            np.int8
-        )
-    order = [f.cue for f in findings]
-    sev_by_cue = {f.cue: sev_conf[f.rule] for f in findings}
+    n = len(pose_found)
+    order = {r: k for k, (r, _) in enumerate(rules)}
     cues: list[tuple[str, ...]] = []
     unconfirmed: list[tuple[str, ...]] = []
+    sev = {r: np.nan_to_num(confirmed[r], nan=0.0) for r, _ in rules}
     for i in range(n):
-        on = [c for c in order if active_conf[c][i]]
-        on.sort(key=lambda c: (-int(sev_by_cue[c][i]), order.index(c)))
-        cues.append(tuple(on))
-        unconfirmed.append(tuple(c for c in order if active_unconf[c][i]))
-    worst = np.max(np.stack(list(sev_conf.values())), axis=0) if sev_conf else np.zeros(n, int)
+        shown = [r for r, _ in rules if state[r][i] in ("on", "lingering")]
+        shown.sort(key=lambda r: (-sev[r][i], order[r]))
+        cue_of = dict(rules)
+        cues.append(tuple(cue_of[r] for r in shown))
+        unconfirmed.append(tuple(c for r, c in rules if maybe[r][i]))
+    worst = (np.max(np.stack([sev[r] for r, _ in rules]), axis=0) if rules else np.zeros(n)).astype(
+        int
+    )
     level = np.array(RISK_LEVELS, dtype=object)[np.clip(worst, 0, 2)]
-    level[~pose_found] = "unknown"
-    return CueTrack(cues, unconfirmed, level, sev_conf)
+    level[~np.asarray(pose_found, bool)] = "unknown"
+    severity = {r: np.where(pose_found, confirmed[r], np.nan) for r, _ in rules}
+    return CueTrack(cues, unconfirmed, level, severity, state, left)

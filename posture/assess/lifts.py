@@ -2,8 +2,9 @@
 
 A lift is a dip of the hands: they go down at least ``lifts.min_drop_cm`` to a lowest point
 (where the load is picked up or put down) and come back up. Without the hands in view, a dip
-of the trunk (bending at least ``lifts.min_trunk_drop_deg`` and straightening) stands in. A
-clip that starts or ends at the bottom of a lift counts that lift too (``partial``).
+of the trunk (bending at least ``lifts.min_trunk_drop_deg`` and straightening) stands in. The
+dips are found by :class:`posture.assess.lift_finder.LiftFinder`, sample by sample, for live
+and recorded analysis alike (:class:`LiftTracker`).
 
 From the pose alone a lift and a lower look the same (down, then up); each event is reported
 as a lift with its origin at the lowest point and its destination where the hands come to
@@ -20,14 +21,14 @@ Style at the lowest point (thresholds in :class:`posture.core.config.LiftSetting
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
-from scipy.signal import find_peaks
 
+from posture.assess.lift_finder import Dip, LiftFinder
 from posture.core.config import Settings
-from posture.core.filtering import fill_gaps, nan_runs
 from posture.core.measures import Measures
 
 
@@ -77,101 +78,6 @@ class Lift:
         return d
 
 
-def _run_edge(
-    moving: np.ndarray, t_s: np.ndarray, i: int, step: int, pause_s: float, hold_s: float = 2.0
-) -> int:
-    """From row ``i``, find the movement (within ``hold_s``: the hands may rest at the bottom)
-    and walk on in direction ``step`` while ``moving`` holds, bridging pauses up to ``pause_s``;
-    return the last row of the run (``i`` when there is no movement)."""
-    n = len(moving)
-    j = i
-    while 0 <= j + step < n and not moving[j] and abs(t_s[j + step] - t_s[i]) <= hold_s:
-        j += step
-    if not moving[j]:
-        return i
-    edge = j
-    while 0 <= j + step < n:
-        j += step
-        if moving[j]:
-            edge = j
-        elif abs(t_s[j] - t_s[edge]) > pause_s:
-            break
-    return edge
-
-
-def _speed(signal: np.ndarray, t_s: np.ndarray, half_s: float = 0.1) -> np.ndarray:
-    """Rate of change over +-``half_s`` (a frame-to-frame difference is mostly noise)."""
-    n = len(signal)
-    dt = float(np.median(np.diff(t_s))) if n > 1 else 1 / 30
-    k = max(1, round(half_s / max(dt, 1e-3)))
-    lo = np.clip(np.arange(n) - k, 0, n - 1)
-    hi = np.clip(np.arange(n) + k, 0, n - 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (signal[hi] - signal[lo]) / np.maximum(t_s[hi] - t_s[lo], 1e-6)
-
-
-def _merge_lows(lows: list[int], signal: np.ndarray, min_drop: float) -> list[int]:
-    """One low per dip: two lows with no real rise between them (a hold at the bottom, where
-    equally deep minima each count as prominent) are one, the deeper."""
-    out: list[int] = []
-    for low in lows:
-        if out:
-            prev = out[-1]
-            between = float(np.max(signal[prev : low + 1]))
-            if between - max(signal[prev], signal[low]) < 0.5 * min_drop:
-                if signal[low] < signal[prev]:
-                    out[-1] = low
-                continue
-        out.append(low)
-    return out
-
-
-def _dips(
-    signal: np.ndarray,
-    t_s: np.ndarray,
-    min_drop: float,
-    min_s: float,
-    max_s: float,
-    max_carry_s: float,
-) -> list[tuple[int, int, int]]:
-    """``(start, lowest, end)`` rows of the dips of ``signal`` deeper than ``min_drop``.
-
-    The lowest points are the dips' prominent minima. A dip starts where the descent into it
-    starts and ends where the load is put down: the signal rises out of the dip, then stays near
-    the level it reached (the load carried) for at most ``max_carry_s``. Moving means changing
-    faster than a fifth of ``min_drop`` per second; pauses under 0.3 s do not stop a movement.
-    The signal is padded at both ends with its highest value so that a clip starting or ending
-    at the bottom still yields that dip.
-    """
-    n = len(signal)
-    if n < 3 or not np.isfinite(signal).all():
-        return []
-    top = float(np.max(signal))
-    padded = np.concatenate([[top], signal, [top]])
-    lows = _merge_lows(
-        [int(p) - 1 for p in find_peaks(-padded, prominence=min_drop)[0]], signal, min_drop
-    )
-    speed = _speed(signal, t_s)
-    v_move = 0.2 * min_drop  # units per second
-    out: list[tuple[int, int, int]] = []
-    for k, low in enumerate(lows):
-        left = lows[k - 1] if k > 0 else 0
-        right = lows[k + 1] if k + 1 < len(lows) else n - 1
-        start = max(_run_edge(speed < -v_move, t_s, low, -1, 0.3), left)
-        up = min(_run_edge(speed > v_move, t_s, low, 1, 0.3), right)
-        end, level = up, signal[up]
-        while (
-            end + 1 <= right
-            and abs(signal[end + 1] - level) <= 0.4 * min_drop
-            and t_s[end + 1] - t_s[up] <= max_carry_s
-        ):
-            end += 1
-        partial = start == 0 or end == n - 1
-        if partial or min_s <= t_s[end] - t_s[start] <= max_s:
-            out.append((start, low, end))
-    return out
-
-
 def _around(
     values: np.ndarray,
     conf: np.ndarray,
@@ -207,50 +113,12 @@ def _peak_abs(x: np.ndarray, ok: np.ndarray) -> float:
     return float(v.max()) if v.size else float("nan")
 
 
-def detect_lifts(m: Measures, settings: Settings) -> list[Lift]:
-    """Every lift in the clip, in time order."""
-    c = settings.lifts
-    t = m.t_s
-    if len(t) < 3:
-        return []
-    hands = fill_gaps(m["hand_height_cm"].astype(float), t, 0.5)
-    if np.isfinite(hands).mean() >= 0.5:
-        signal, drop = hands, c.min_drop_cm
-    else:
-        signal, drop = (
-            -fill_gaps(m["trunk_flexion_deg"].astype(float), t, 0.5),
-            c.min_trunk_drop_deg,
-        )
-    dips = []
-    for a, b in nan_runs(np.isfinite(signal)):  # a gap in view ends what was before it
-        found = _dips(signal[a:b], t[a:b], drop, c.min_duration_s, c.max_duration_s, c.max_carry_s)
-        dips += [(s + a, low + a, e + a) for s, low, e in found]
-    dips = _apart([d for d in dips if _bent(m, d[1], settings)], signal)
-    return [_describe(i + 1, d, m, hands, settings) for i, d in enumerate(dips)]
-
-
-def _apart(dips: list[tuple[int, int, int]], signal: np.ndarray) -> list[tuple[int, int, int]]:
-    """Dips in time order that do not overlap: where one starts before the previous one ends
-    (the load put down and the next picked up in one movement), both end and start at the
-    highest point of the signal between their lowest points."""
-    out: list[tuple[int, int, int]] = []
-    for a, low, b in sorted(dips):
-        if out and a < out[-1][2]:
-            pa, plow, _ = out[-1]
-            between = signal[plow : low + 1]
-            top = plow + int(np.nanargmax(between)) if np.isfinite(between).any() else a
-            out[-1] = (pa, plow, top)
-            a = top
-        out.append((a, low, b))
-    return out
-
-
 #: Hands this low (cm above the floor) reach down: a person standing with hanging arms has them
 #: at about 0.43 x stature (73 cm at 170 cm).
 REACH_DOWN_CM = 55.0
 
 
-def _bent(m: Measures, row: int, s: Settings) -> bool:
+def bends_at(m: Measures, row: int, s: Settings) -> bool:
     """At the lowest point the person bends (trunk or knees): the hands did not just swing.
 
     A bend counts where the view can see it (confidence of at least ``view.min_confidence``);
@@ -274,10 +142,13 @@ def _bent(m: Measures, row: int, s: Settings) -> bool:
     return not np.isfinite(hand) or hand < REACH_DOWN_CM
 
 
-def _describe(
-    number: int, dip: tuple[int, int, int], m: Measures, hands: np.ndarray, s: Settings
+def describe(
+    number: int, dip: Dip, m: Measures, s: Settings, offset: int = 0, *, by_hands: bool = True
 ) -> Lift:
-    a, low, b = dip
+    """The lift of ``dip`` (rows of the stream) from the measures ``m``, which hold the rows
+    ``offset`` onwards (at least from the dip's start to its end); ``by_hands``: the dip was
+    found in the hands' height (its bridged values are the origin and destination heights)."""
+    a, low, b = dip.start - offset, dip.low - offset, dip.end - offset
     t = m.t_s
     min_conf = s.view.min_confidence
     during = np.zeros(len(t), bool)
@@ -295,13 +166,13 @@ def _describe(
     rest = b  # the destination: where the hands come to rest at the end
     return Lift(
         number=number,
-        start_row=a,
-        lowest_row=low,
-        end_row=b,
+        start_row=dip.start,
+        lowest_row=dip.low,
+        end_row=dip.end,
         start_s=float(t[a]),
         lowest_s=float(t[low]),
         end_s=float(t[b]),
-        partial=a == 0 or b == len(t) - 1,
+        partial=dip.partial,
         style=classify(trunk, knee, s),
         trunk_flexion_at_lowest_deg=trunk,
         knee_flexion_at_lowest_deg=knee,
@@ -311,10 +182,10 @@ def _describe(
         peak_twist_velocity_deg_s=peak_vel,
         twisting_under_load=bool(peak_twist >= r.twist_deg or peak_bend >= r.side_bend_deg),
         sudden_twisting=bool(peak_vel >= r.velocity_deg_s and peak_twist >= r.twist_deg),
-        origin_hand_height_cm=float(hands[low]),
+        origin_hand_height_cm=dip.low_value if by_hands else float(m["hand_height_cm"][low]),
         origin_hand_distance_cm=float(m["hand_distance_cm"][low]),
         origin_asymmetry_deg=float(m["hand_asymmetry_deg"][low]),
-        destination_hand_height_cm=float(hands[rest]),
+        destination_hand_height_cm=dip.end_value if by_hands else float(m["hand_height_cm"][b]),
         destination_hand_distance_cm=float(m["hand_distance_cm"][rest]),
         destination_asymmetry_deg=float(m["hand_asymmetry_deg"][rest]),
         knee_seen=bool(np.isfinite(knee)),
@@ -349,8 +220,100 @@ def carrying(lifts: list[Lift], n: int) -> np.ndarray:
 
 def lift_rate(lifts: list[Lift], t_s: np.ndarray, window_s: float) -> np.ndarray:
     """``(T,)`` lifts per minute over the trailing ``window_s`` (lifts counted when they end)."""
-    ends = np.sort([lift.end_s for lift in lifts])
+    return lift_rate_from_ends([lift.end_s for lift in lifts], t_s, window_s)
+
+
+def lift_rate_from_ends(ends_s: list[float], t_s: np.ndarray, window_s: float) -> np.ndarray:
+    """``(T,)`` lifts per minute over the trailing ``window_s``, from when each lift ended."""
+    ends = np.sort(np.asarray(ends_s, dtype=np.float64))
     if ends.size == 0:
         return np.zeros(len(t_s))
     counts = np.searchsorted(ends, t_s, "right") - np.searchsorted(ends, t_s - window_s, "right")
     return counts / (window_s / 60.0)
+
+
+#: A source of measures by row: ``rows(a, b)`` gives measures holding the stream's rows
+#: ``a``..``b`` and the row its first frame is.
+MeasureSource = Callable[[int, int], tuple[Measures, int]]
+
+
+class LiftTracker:
+    """The lifts of one person, fed frame by frame: live, or over a whole clip.
+
+    Two finders run side by side: on the hands' height and on the trunk's flexion (for when the
+    hands are not seen); the lifts are the hands' while the hands have been seen (short gaps
+    bridged) in at least half the frames so far, else the trunk's. ``source`` gives the
+    measures of a span of rows (to tell whether the person bends at a lowest point, and to
+    describe each lift)."""
+
+    def __init__(self, settings: Settings, source: MeasureSource) -> None:
+        self.settings, self.source = settings, source
+        c = settings.lifts
+        self.hands = LiftFinder(c, c.min_drop_cm, self._bends)
+        self.trunk = LiftFinder(c, c.min_trunk_drop_deg, self._bends)
+        self.rows, self.newest = 0, -1
+        self._described: dict[tuple[int, int, int, bool], Lift] = {}
+        self._styles: dict[int, str] = {}
+
+    def push(self, row: int, t_s: float, hand_height_cm: float, trunk_flexion_deg: float) -> None:
+        self.rows, self.newest = self.rows + 1, row
+        self.hands.push(row, t_s, hand_height_cm)
+        self.trunk.push(row, t_s, -trunk_flexion_deg)
+
+    def close(self) -> None:
+        self.hands.close()
+        self.trunk.close()
+
+    @property
+    def finder(self) -> LiftFinder:
+        """The finder whose lifts count (see the class docstring)."""
+        return self.hands if self.hands.samples >= 0.5 * self.rows else self.trunk
+
+    def _bends(self, low: int) -> bool:
+        m, offset = self.source(low, low)
+        return bends_at(m, low - offset, self.settings)
+
+    def ends_s(self) -> list[float]:
+        """When each lift found so far ended (s), in order."""
+        return [d.end_s for d in self.finder.dips]
+
+    def in_progress(self) -> int | None:
+        """The lowest point (row) of a lift in progress, or None."""
+        return self.finder.in_progress
+
+    def style_at(self, low: int) -> str:
+        """The style of the lift whose lowest point is row ``low`` (:func:`classify`)."""
+        if low not in self._styles:
+            m, offset = self.source(max(low - 10, 0), self.newest)
+            i, t, mc = low - offset, m.t_s, self.settings.view.min_confidence
+            trunk = _around(m["trunk_flexion_deg"], m.conf["trunk_flexion_deg"], i, t, mc)
+            if not np.isfinite(trunk):
+                trunk = float(m["trunk_flexion_deg"][i])
+            knee = _around(m["knee_flexion_deg"], m.conf["knee_flexion_deg"], i, t, mc)
+            self._styles = {low: classify(trunk, knee, self.settings)}  # one lift at a time
+        return self._styles[low]
+
+    def lifts(self) -> list[Lift]:
+        """The lifts whose end is known, described (each once, unless its end was revised)."""
+        out = []
+        for number, dip in enumerate(self.finder.dips, start=1):
+            key = (dip.start, dip.low, dip.end, dip.partial)
+            if key not in self._described:
+                m, offset = self.source(max(dip.start - 10, 0), dip.end)
+                by_hands = self.finder is self.hands
+                self._described[key] = describe(
+                    number, dip, m, self.settings, offset, by_hands=by_hands
+                )
+            lift = self._described[key]
+            out.append(lift if lift.number == number else replace(lift, number=number))
+        return out
+
+
+def detect_lifts(m: Measures, settings: Settings) -> list[Lift]:
+    """Every lift of a whole clip: the frames fed in order through :class:`LiftTracker`."""
+    tracker = LiftTracker(settings, lambda a, b: (m, 0))
+    hands, trunk = m["hand_height_cm"], m["trunk_flexion_deg"]
+    for i, t in enumerate(np.asarray(m.t_s, dtype=np.float64)):
+        tracker.push(i, float(t), float(hands[i]), float(trunk[i]))
+    tracker.close()
+    return tracker.lifts()

@@ -12,7 +12,6 @@ import numpy as np
 
 from posture.assess.analysis import Analysis
 from posture.assess.cues import CUE_TEXT
-from posture.assess.rules import sustained
 from posture.assess.scores import MIN_FREQUENCY_CLIP_S, MIN_FREQUENCY_LIFTS
 
 #: Measures written to frames.csv, in column order (each followed by its ``_conf`` column).
@@ -86,8 +85,10 @@ def frames_table(a: Analysis) -> dict[str, np.ndarray]:
     cols["rula_level"] = np.where(found, sc["rula_level"], "unknown")
     cols["owas_back"] = np.where(found, sc["owas_back"], np.nan)
     cols["owas_conf"] = np.round(a.scores.owas_conf, 2)
-    for f in a.findings:
+    for f in a.findings:  # the finding at the frame (empty: cannot tell), then its cue's state
         cols[f"{f.rule}_severity"] = a.cues.severity[f.rule]
+    for f in a.findings:
+        cols[f"{f.rule}_cue"] = a.cues.state[f.rule]
     return cols
 
 
@@ -232,7 +233,7 @@ def analysis_summary(a: Analysis) -> dict[str, Any]:
     # cues ranked by severity-weighted time: a high finding counts twice a medium one
     seconds: dict[str, float] = {}
     weight: dict[str, float] = {}
-    sev_by_cue = {f.cue: a.cues.severity[f.rule] for f in a.findings}
+    sev_by_cue = {f.cue: np.nan_to_num(a.cues.severity[f.rule], nan=0.0) for f in a.findings}
     for i, cs in enumerate(a.cues.cues):
         for c in cs:
             seconds[c] = seconds.get(c, 0.0) + float(dt[i])
@@ -293,8 +294,8 @@ def analysis_summary(a: Analysis) -> dict[str, Any]:
         },
         "score_assumptions": sorted(a.scores.reba.assumptions),
         "sustained_posture_s": {
-            k: _r(float(dt[v & ok].sum()), 2)
-            for k, v in sustained(a.measures, a.context, a.settings.rules).items()
+            k: _r(float(dt[a.finding("static").extra[k] & ok].sum()), 2)
+            for k in ("static", "prolonged_flexion", "long_sitting")
         },
         "view_time_share": share(a.measures.view, ("side", "front", "back", "oblique", "none")),
         "geometry": a.measures.info,

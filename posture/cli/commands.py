@@ -18,13 +18,12 @@ from posture.cli.outputs import assessment_from, write_report_files
 from posture.cli.ray_batch import add_ray_options
 from posture.core.config import (
     DEFAULTS,
-    RunSettings,
     SubjectSettings,
-    TaskSettings,
-    ViewSettings,
     dump_toml,
+    field_at,
     help_for,
     load_config,
+    nested,
     override,
     settings_markdown,
 )
@@ -59,72 +58,73 @@ The outputs and every column of frames.csv are described in the README.
 """
 
 
+#: Options that each set one setting: flag, the setting's path in the tree, metavar. Their type,
+#: choices and help (with the default) come from the setting itself (posture.core.config).
+#: ``--person`` (a track id, or ID+ID: joined tracks) and ``--join`` set ``subject.person`` and
+#: ``subject.join`` together (``_overrides``).
+SETTING_OPTIONS = (
+    ("--height-cm", "subject.height_cm", "CM"),
+    ("--load-kg", "task.load_kg", "KG"),
+    ("--lift-frequency", "task.lift_frequency_per_min", "PER_MIN"),
+    ("--duration-h", "task.duration_h", "HOURS"),
+    ("--coupling", "task.coupling", None),
+    ("--view", "view.hint", None),
+    ("--camera-pitch", "view.camera_pitch_deg", "DEG"),
+    ("--camera-roll", "view.camera_roll_deg", "DEG"),
+    ("--camera-hfov", "view.camera_hfov_deg", "DEG"),
+    ("--workers", "run.workers", "N"),
+    ("--model", "pose.model", "FILE.task"),
+)
+#: Switches that give a setting a fixed value: the option's destination, the setting, the value.
+SETTING_SWITCHES = (
+    ("no_video", "output.video", False),
+    ("blur_faces", "output.blur_faces", True),
+)
+
+
+def _group(path: str) -> str:
+    """The --help group of a setting's option."""
+    if path.startswith("view.camera_"):
+        return "camera"
+    return "settings" if path.startswith(("pose.", "run.")) else "task"
+
+
+def _setting_option(group: Any, flag: str, path: str, metavar: str | None) -> None:
+    cls, f, default = field_at(DEFAULTS, path)
+    kwargs: dict[str, Any] = {"help": help_for(cls, f.name)}
+    if f.metadata.get("choices"):
+        kwargs["choices"] = f.metadata["choices"]
+    else:
+        # a setting unset by default (None) is a number when given
+        kwargs["type"], kwargs["metavar"] = (float if default is None else type(default)), metavar
+    group.add_argument(flag, **kwargs)
+
+
 def _add_analysis_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("the person and the task")
-    g.add_argument(
+    groups = {
+        "task": p.add_argument_group("the person and the task"),
+        "camera": p.add_argument_group("the camera (found from the video when not given)"),
+        "settings": p.add_argument_group("settings and model"),
+    }
+    groups["task"].add_argument(
         "--person",
         metavar="ID",
         help=help_for(SubjectSettings, "person")
         + "; ID+ID...: one worker the tracker split, analysed across all those tracks",
     )
-    g.add_argument("--join", metavar="ID+ID", help=help_for(SubjectSettings, "join"))
-    g.add_argument(
-        "--height-cm", type=float, metavar="CM", help=help_for(SubjectSettings, "height_cm")
-    )
-    g.add_argument("--load-kg", type=float, metavar="KG", help=help_for(TaskSettings, "load_kg"))
-    g.add_argument(
-        "--lift-frequency",
-        type=float,
-        metavar="PER_MIN",
-        help=help_for(TaskSettings, "lift_frequency_per_min"),
-    )
-    g.add_argument(
-        "--duration-h", type=float, metavar="HOURS", help=help_for(TaskSettings, "duration_h")
-    )
-    g.add_argument(
-        "--coupling",
-        choices=("good", "fair", "poor", "unacceptable"),
-        help=help_for(TaskSettings, "coupling"),
-    )
-    g.add_argument(
-        "--view",
-        choices=("auto", "side", "front", "back", "oblique"),
-        help=help_for(ViewSettings, "hint"),
-    )
-    c = p.add_argument_group("the camera (found from the video when not given)")
-    c.add_argument(
-        "--camera-pitch",
-        type=float,
-        metavar="DEG",
-        help=help_for(ViewSettings, "camera_pitch_deg"),
-    )
-    c.add_argument(
-        "--camera-roll", type=float, metavar="DEG", help=help_for(ViewSettings, "camera_roll_deg")
-    )
-    c.add_argument(
-        "--camera-hfov",
-        type=float,
-        metavar="DEG",
-        help=help_for(ViewSettings, "camera_hfov_deg"),
-    )
-    c.add_argument(
+    groups["task"].add_argument("--join", metavar="ID+ID", help=help_for(SubjectSettings, "join"))
+    for flag, path, metavar in SETTING_OPTIONS:
+        _setting_option(groups[_group(path)], flag, path, metavar)
+    groups["camera"].add_argument(
         "--calibration-clip",
         metavar="VIDEO",
         help="a short clip of the same camera (not moved since) with a person standing "
         "upright: the camera's pitch and roll found there are used for these recordings",
     )
-    s = p.add_argument_group("settings and model")
-    s.add_argument(
+    groups["settings"].add_argument(
         "--config",
         metavar="FILE.toml",
         help="settings file; `posture config` prints one with every default",
-    )
-    s.add_argument("--workers", type=int, metavar="N", help=help_for(RunSettings, "workers"))
-    s.add_argument(
-        "--model",
-        metavar="FILE.task",
-        help="pose model to use (default: an official .task in models/, else one "
-        "built from the installed mediapipe)",
     )
 
 
@@ -143,12 +143,15 @@ def _add_assessment_options(p: argparse.ArgumentParser) -> None:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    o: dict[str, dict[str, Any]] = {}
-
-    def put(section: str, key: str, value: Any) -> None:
+    """The settings the options given change (``{"task": {"load_kg": 12.0}}``)."""
+    flat: dict[str, Any] = {}
+    for flag, path, _ in SETTING_OPTIONS:
+        value = getattr(args, flag.removeprefix("--").replace("-", "_"), None)
         if value is not None:
-            o.setdefault(section, {})[key] = value
-
+            flat[path] = value
+    for dest, path, value in SETTING_SWITCHES:
+        if getattr(args, dest, False):
+            flat[path] = value
     person = getattr(args, "person", None)
     joins = [j for j in (getattr(args, "join", None),) if j]
     if person is not None:
@@ -156,27 +159,12 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         if len(ids) > 1:
             joins.append(str(person))
         try:
-            put("subject", "person", int(ids[0]))
+            flat["subject.person"] = int(ids[0])
         except ValueError:
             raise PostureError(f"--person {person}: give a track id, e.g. 2, or 2+5") from None
     if joins:
-        put("subject", "join", ", ".join(joins))
-    put("run", "workers", getattr(args, "workers", None))
-    put("subject", "height_cm", getattr(args, "height_cm", None))
-    put("task", "load_kg", getattr(args, "load_kg", None))
-    put("task", "lift_frequency_per_min", getattr(args, "lift_frequency", None))
-    put("task", "duration_h", getattr(args, "duration_h", None))
-    put("task", "coupling", getattr(args, "coupling", None))
-    put("view", "hint", getattr(args, "view", None))
-    put("view", "camera_pitch_deg", getattr(args, "camera_pitch", None))
-    put("view", "camera_roll_deg", getattr(args, "camera_roll", None))
-    put("view", "camera_hfov_deg", getattr(args, "camera_hfov", None))
-    put("pose", "model", getattr(args, "model", None))
-    if getattr(args, "no_video", False):
-        put("output", "video", False)
-    if getattr(args, "blur_faces", False):
-        put("output", "blur_faces", True)
-    return o
+        flat["subject.join"] = ", ".join(joins)
+    return nested(flat)
 
 
 def settings_from(args: argparse.Namespace) -> Any:
@@ -269,8 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument(
         "--replay",
         metavar="VIDEO",
-        help="play a video file as if it were the "
-        "camera, in real time (for demonstrations and tests)",
+        help="feed a video file as if it were the camera: every frame in order (with --out, the "
+        "live session's results compare with `posture analyze` on the same file)",
+    )
+    lv.add_argument(
+        "--paced",
+        action="store_true",
+        help="with --replay: play the file at its own speed, dropping the frames the analysis "
+        "cannot keep up with, as a camera would",
     )
     lv.add_argument(
         "--no-window",
@@ -289,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         metavar="DIR",
         help="write the session's report (report.html, report.pdf), frames.csv, lifts.csv, "
-        "summary.json and landmarks.npz here when it ends",
+        "summary.json and landmarks.npz here when it ends (the same files as posture analyze)",
     )
     lv.add_argument(
         "--record",
@@ -313,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown",
         action="store_true",
         help="as Markdown tables (the README's settings reference)",
+    )
+    c.add_argument(
+        "--measures",
+        action="store_true",
+        help="the measures of frames.csv with their unit and meaning, as a Markdown table",
     )
 
     add(
@@ -358,9 +357,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--minutes",
         metavar="M,M,...",
-        help="with --memory: the lengths to loop the clip to (default 0.5,5,30)",
+        help="with --memory: the lengths to loop the clip to (default 0.5,5,30); with --live: "
+        "one length M, the clip looped into a session of M minutes and the cost of a frame "
+        "reported minute by minute (is it flat?)",
     )
-    b.add_argument("--json", action="store_true", help="also print every run as JSON")
+    b.add_argument(
+        "--json", action="store_true", help="also print every run as JSON (--live --minutes: only)"
+    )
     b.add_argument(
         "--live",
         action="store_true",
@@ -370,9 +373,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Progress:
-    """A progress bar on a terminal, made at the first frame (once the input has opened);
-    nothing when stderr is not a terminal (a log file gets the summary lines only)."""
+class ProgressBar:
+    """A :class:`posture.core.progress.Progress` drawn as a bar on a terminal, made at the
+    first frame (once the input has opened); nothing when stderr is not a terminal (a log
+    file gets the summary lines only)."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
@@ -507,7 +511,7 @@ def _analyze_one(
     else:
         if isinstance(source, str) and not Path(source).exists():
             raise PostureError(f"video file not found: {source}")
-        progress = Progress(not args.quiet)
+        progress = ProgressBar(not args.quiet)
         try:
             if pool is not None and isinstance(source, str):
                 result = analyze_in_segments(
@@ -607,7 +611,7 @@ def _analyze_batch(args: argparse.Namespace, settings: Any, root: Path, pool: An
                 for name in batch.RUN_OUTPUTS:
                     (job.out / name).unlink(missing_ok=True)
             cues = _calibration(args, settings)
-            bar = Progress(not args.quiet)
+            bar = ProgressBar(not args.quiet)
             outcomes = run_on_ray(args, settings, jobs, finish, done, bar, cues)
         else:
             outcomes = batch.run(jobs, analyze_and_keep, on_done=done)
@@ -683,6 +687,12 @@ def _lifts_line(s: dict[str, Any], tail: str = "; per lift in lifts.csv.") -> st
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    if args.measures:
+        from posture.assess.tables import CSV_MEASURES
+        from posture.core.measure_info import measures_markdown
+
+        print(measures_markdown(CSV_MEASURES))
+        return 0
     tree = load_config(args.config) if args.config else DEFAULTS
     print(settings_markdown(tree) if args.markdown else dump_toml(tree).rstrip("\n"))
     return 0
@@ -707,7 +717,29 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return run_dashboard(args.port, open_browser=not args.headless, verbose=args.verbose)
 
 
+def _session_minutes(text: str) -> float:
+    """``--minutes`` with ``--live``: one length of session, more than 0."""
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = 0.0
+    if not minutes > 0:
+        raise PostureError(f"--minutes {text}: with --live, give one length in minutes, e.g. 3")
+    return minutes
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.live and args.minutes:
+        minutes = _session_minutes(args.minutes)
+        from posture.cli.bench import shared_media
+        from posture.cli.bench_live import DEFAULT_CLIP
+        from posture.cli.bench_session import measure_session, report
+
+        clip = Path(args.video) if args.video else shared_media() / DEFAULT_CLIP
+        if not clip.is_file():
+            raise PostureError(f"clip not found: {clip}")
+        print(report(measure_session(clip, minutes), as_json=args.json))
+        return 0
     if args.live:
         from posture.cli.bench_live import main as bench_live
 

@@ -36,6 +36,8 @@ def run_live_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.record and not args.out:
         raise PostureError("--record needs --out DIR: the session video is written there")
     assessment = assessment_from(args)  # a bad --date is refused before the camera opens
+    if args.paced and not args.replay:
+        raise PostureError("--paced plays a --replay video at its own speed; give --replay VIDEO")
     if args.out:
         check_output_dir(Path(args.out))
     source: Any = open_video(args.replay) if args.replay else Camera(args.camera)
@@ -63,8 +65,15 @@ def run_live_command(args: argparse.Namespace, settings: Settings) -> int:
         last_cue[0] = result.cue
         return True
 
+    paced = bool(args.replay) and args.paced
     try:
-        stats = run_live(session, iter(source), pace=bool(args.replay), on_frame=show)
+        stats = run_live(
+            session,
+            iter(source),
+            pace=paced,
+            on_frame=show,
+            every_frame=bool(args.replay) and not paced,
+        )
     except KeyboardInterrupt:
         stats = {"processed": 0, "dropped": 0, "latencies_s": []}
     finally:
@@ -73,7 +82,8 @@ def run_live_command(args: argparse.Namespace, settings: Settings) -> int:
     if getattr(source, "error", None):
         print(f"warning: {source.error}")
     source.close()
-    result = session.finish()
+    info = {**source.info.as_dict(), "kind": "live replay"} if args.replay else None
+    result = session.finish(info)
     session.close()
     lat = np.array(stats["latencies_s"]) * 1000
     if lat.size:
@@ -94,6 +104,7 @@ def run_live_command(args: argparse.Namespace, settings: Settings) -> int:
     print("Session: " + ", ".join(f"{k} {v:.0%}" for k, v in share.items() if v))
     for c in s["cues"][:3]:
         print(f"  {c['text']}: {c['seconds']} s")
+    print(f"Lifts: {s['lifts']}, risky {s['risky_lifts']}.")
     if args.out:
         out = Path(args.out)
         write_outputs(result, out)

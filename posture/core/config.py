@@ -23,8 +23,10 @@ from pathlib import Path
 from posture.core.config_io import (
     as_dict,
     dump_toml,
+    field_at,
     help_for,
     load_toml_over,
+    nested,
     override,
     setting,
     settings_markdown,
@@ -35,8 +37,10 @@ __all__ = [
     "Settings",
     "as_dict",
     "dump_toml",
+    "field_at",
     "help_for",
     "load_config",
+    "nested",
     "override",
     "setting",
     "settings_markdown",
@@ -147,6 +151,13 @@ class FilterSettings:
         unit="Hz",
     )
     lowpass_order: int = setting(2, "order of the Butterworth low-pass filter", lo=1, hi=8)
+    live: str = setting(
+        "lowpass",
+        "filter of live video: lowpass, the same low-pass run forward only (what a recording "
+        "runs forward and backward, without the backward pass a stream cannot run); one_euro, "
+        "the one-euro filter (smoother when still, slower when moving)",
+        choices=("lowpass", "one_euro"),
+    )
     one_euro_min_cutoff_hz: float = setting(
         1.5, "one-euro filter (live video): cut-off when still", lo=0.01, hi=30.0, unit="Hz"
     )
@@ -589,19 +600,15 @@ class AsymmetryRule:
 
 @dataclass(frozen=True)
 class CueSettings:
-    """How cues turn on and off, so they do not flicker."""
+    """How cues turn on and off, so they do not flicker.
+
+    The finding itself (risk_level, the severity columns) has neither delay nor linger."""
 
     on_s: float = setting(
         0.3, "a finding must last this long before its cue shows", lo=0.0, hi=10.0, unit="s"
     )
     off_s: float = setting(
         1.0, "a cue stays this long after its finding ends", lo=0.0, hi=10.0, unit="s"
-    )
-    margin: float = setting(
-        0.1,
-        "a finding ends only below its threshold minus this share of it (hysteresis)",
-        lo=0.0,
-        hi=0.5,
     )
 
 

@@ -19,6 +19,12 @@ from posture.core.errors import ConfigError
 
 T = TypeVar("T")
 
+#: Settings that existed once and were taken out: a file naming one gets a message saying why.
+RETIRED = {
+    "rules.cues.margin": "cues no longer have a hysteresis margin (a cue held on below its "
+    "threshold contradicted the threshold at that frame); delete this line",
+}
+
 
 def setting(
     default: Any,
@@ -83,6 +89,8 @@ def override(obj: T, changes: dict[str, Any], *, prefix: str = "") -> T:
     new: dict[str, Any] = {}
     for key, value in changes.items():
         path = f"{prefix}.{key}" if prefix else key
+        if path in RETIRED:
+            raise ConfigError(f"setting {path!r} was retired: {RETIRED[path]}")
         if key not in by_name:
             known = ", ".join(sorted(by_name))
             raise ConfigError(f"unknown setting {path!r}; known here: {known}")
@@ -194,4 +202,28 @@ def help_for(cls: type, name: str) -> str:
     if f.default is None:
         return f"{f.metadata.get('help', '')} (default: not set)"
     unit = f.metadata.get("unit", "")
-    return f"{f.metadata.get('help', '')} (default: {f.default}{' ' + unit if unit else ''})"
+    default = f.default
+    shown = "none" if default == "" else f"{default}{' ' + unit if unit else ''}"
+    return f"{f.metadata.get('help', '')} (default: {shown})"
+
+
+def field_at(tree: Any, path: str) -> tuple[type, dataclasses.Field[Any], Any]:
+    """The settings class, field and value at a dotted ``path`` of a tree (``task.coupling``)."""
+    section, _, name = path.rpartition(".")
+    obj = _get(tree, section)
+    by_name = {f.name: f for f in fields(obj)}
+    if name not in by_name:
+        raise KeyError(f"no setting {path!r}")
+    return type(obj), by_name[name], getattr(obj, name)
+
+
+def nested(flat: dict[str, Any]) -> dict[str, Any]:
+    """``{"task.load_kg": 12}`` as ``{"task": {"load_kg": 12}}`` (for :func:`override`)."""
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        *sections, name = path.split(".")
+        node = out
+        for part in sections:
+            node = node.setdefault(part, {})
+        node[name] = value
+    return out

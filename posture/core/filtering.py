@@ -17,10 +17,10 @@ import itertools
 from dataclasses import replace
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import butter, sosfilt, sosfilt_zi, sosfiltfilt
 
 from posture.core.config import FilterSettings
-from posture.core.landmarks import LM, PoseSequence
+from posture.core.landmarks import LM, N_LANDMARKS, PoseSequence
 
 #: Ankles higher than the hips by this share of the trunk length: legs in the air, the pose
 #: upside down. (The trunk alone tells little: a deep stoop of 100 deg seen by a camera pitched
@@ -42,9 +42,15 @@ def nan_runs(valid: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
 
 
+def low_visibility(visibility: np.ndarray, min_visibility: float) -> np.ndarray:
+    """Landmarks (``(..., 33)``) less visible than the threshold; unknown visibility (NaN) is
+    kept."""
+    return np.asarray(visibility < min_visibility)  # NaN compares False
+
+
 def mask_low_visibility(seq: PoseSequence, min_visibility: float) -> PoseSequence:
     """NaN out landmarks whose visibility is below the threshold (unknown visibility stays)."""
-    low = seq.visibility < min_visibility  # NaN compares False: unknown is kept
+    low = low_visibility(seq.visibility, min_visibility)
     if not low.any():
         return seq
     world = seq.world_xyz_m.copy()
@@ -86,10 +92,15 @@ def upside_down(xyz: np.ndarray, aspect: float = 1.0) -> np.ndarray:
     return feet_up | head_down
 
 
+def flipped(world_xyz_m: np.ndarray, image_xyz: np.ndarray, aspect: float) -> np.ndarray:
+    """``(T,)`` frames whose world or image skeleton is upside down."""
+    return upside_down(world_xyz_m) | upside_down(image_xyz, aspect)
+
+
 def drop_upside_down(seq: PoseSequence) -> tuple[PoseSequence, np.ndarray]:
     """``seq`` with the landmarks of upside-down frames set to NaN (as if no pose was found
     there), and the ``(T,)`` mask of those frames."""
-    flip = upside_down(seq.world_xyz_m) | upside_down(seq.image_xyz, seq.aspect)
+    flip = flipped(seq.world_xyz_m, seq.image_xyz, seq.aspect)
     if not flip.any():
         return seq, flip
     world = seq.world_xyz_m.copy()
@@ -132,10 +143,19 @@ def fill_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray:
     return out.reshape(x.shape).astype(x.dtype)
 
 
+def lowpass_design(cutoff_hz: float, order: int, fs: float) -> np.ndarray | None:
+    """The Butterworth low-pass (second-order sections) for ``fs`` samples a second; None when
+    the cut-off is too close to the Nyquist frequency to filter anything."""
+    if cutoff_hz >= 0.45 * fs:
+        return None
+    return np.asarray(butter(order, cutoff_hz, btype="low", fs=fs, output="sos"))
+
+
 def lowpass_zero_phase(
     x: np.ndarray, t_s: np.ndarray, cutoff_hz: float, order: int = 2
 ) -> np.ndarray:
-    """Zero-phase Butterworth low-pass of ``x`` ``(T, ...)`` along time, per NaN-free run.
+    """Zero-phase Butterworth low-pass of ``x`` ``(T, ...)`` along time, per NaN-free run:
+    the filter run forward, then backward (which only a whole recording allows).
 
     Samples are taken as evenly spaced at the median frame interval (variable-rate video has
     small jitter only). Runs too short for the filter's padding are left as they are.
@@ -143,10 +163,9 @@ def lowpass_zero_phase(
     if x.shape[0] < 4:
         return x
     dt = float(np.median(np.diff(t_s)))
-    fs = 1.0 / dt if dt > 0 else 30.0
-    if cutoff_hz >= 0.45 * fs:
+    sos = lowpass_design(cutoff_hz, order, 1.0 / dt if dt > 0 else 30.0)
+    if sos is None:
         return x
-    sos = butter(order, cutoff_hz, btype="low", fs=fs, output="sos")
     padlen = 3 * (2 * len(sos) + 1)
     flat, valid, groups = _channels(x)
     out = flat.copy()
@@ -196,6 +215,59 @@ class OneEuroFilter:
         return x_hat.copy()
 
 
+class CausalLowpass:
+    """The Butterworth low-pass of :func:`lowpass_zero_phase` run forward only, one sample at a
+    time, over arrays of channels (a stream cannot run it backward: its output lags by the
+    filter's group delay, 0.04 s at 6 Hz).
+
+    It is designed for the stream's frame rate, from the median interval of the frames so far
+    (designed again if that changes by a fifth). A channel starts (and starts again after NaN)
+    settled at its first value, so a person entering the picture is not dragged from zero.
+    """
+
+    def __init__(self, cutoff_hz: float, order: int) -> None:
+        self.cutoff_hz, self.order = cutoff_hz, order
+        self._t: list[float] = []
+        self._dt = 0.0
+        self._sos: np.ndarray | None = None
+        self._settled = np.zeros(0)  # the state of a section settled at 1
+        self._zi: np.ndarray | None = None  # (sections, 2, channels)
+        self._last: np.ndarray | None = None
+
+    def _design(self, t_s: float) -> None:
+        self._t = [*self._t[-30:], t_s]
+        if len(self._t) < 2:
+            return
+        dt = float(np.median(np.diff(self._t)))
+        if dt <= 0 or (self._sos is not None and abs(dt - self._dt) <= 0.2 * self._dt):
+            return
+        self._dt = dt
+        self._sos = lowpass_design(self.cutoff_hz, self.order, 1.0 / dt)
+        if self._sos is not None:
+            self._settled = sosfilt_zi(self._sos)[..., None]
+        self._zi = None  # settled again at the current values
+
+    def __call__(self, x: np.ndarray, t_s: float) -> np.ndarray:
+        flat = np.asarray(x, dtype=np.float64).reshape(-1)
+        self._design(t_s)
+        sos = self._sos
+        if sos is None:
+            self._last = flat.copy()
+            return flat.reshape(np.shape(x))
+        settled = self._settled
+        known = np.isfinite(flat)
+        fresh = known & (
+            ~np.isfinite(self._last) if self._last is not None else np.ones_like(known)
+        )
+        if self._zi is None:
+            self._zi, fresh = settled * np.nan_to_num(flat), known
+        zi = np.where(fresh, settled * np.nan_to_num(flat), self._zi)
+        out, new = sosfilt(sos, np.nan_to_num(flat)[None], axis=0, zi=zi)
+        self._zi = np.where(known, new, zi)
+        self._last = np.where(known, flat, np.nan)
+        return np.where(known, out[0], np.nan).reshape(np.shape(x))
+
+
 def one_euro(x: np.ndarray, t_s: np.ndarray, settings: FilterSettings) -> np.ndarray:
     """The one-euro filter run over a whole sequence ``(T, ...)`` (what live mode computes)."""
     f = OneEuroFilter(
@@ -226,3 +298,45 @@ def clean(seq: PoseSequence, settings: FilterSettings, *, live: bool = False) ->
             arr = lowpass_zero_phase(arr, s.t_s, settings.lowpass_cutoff_hz, settings.lowpass_order)
         out[name] = arr
     return replace(s, **out)
+
+
+class CausalCleaner:
+    """Cleaning for a live stream, one frame at a time, with only the frames before it: the
+    same visibility threshold and upside-down check as :func:`clean`; a landmark missing for
+    up to ``max_gap_s`` keeps its last value (a recording interpolates to the next one, which
+    a stream has not seen yet); then the low-pass run forward only (:class:`CausalLowpass`),
+    or the one-euro filter (``filter.live``)."""
+
+    def __init__(self, settings: FilterSettings, aspect: float = 1.0) -> None:
+        self.settings, self.aspect = settings, aspect
+        f = settings
+        self._filters: list[CausalLowpass | OneEuroFilter] = [
+            CausalLowpass(f.lowpass_cutoff_hz, f.lowpass_order)
+            if f.live == "lowpass"
+            else OneEuroFilter(f.one_euro_min_cutoff_hz, f.one_euro_beta, f.one_euro_d_cutoff_hz)
+            for _ in range(2)
+        ]
+        self._held: list[np.ndarray | None] = [None, None]  # last value seen, per landmark
+        self._held_t = np.full(N_LANDMARKS, -np.inf)
+
+    def __call__(
+        self, world: np.ndarray, image: np.ndarray, visibility: np.ndarray, t_s: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(33, 3)`` world and image landmarks of one frame, cleaned (float32)."""
+        low = low_visibility(visibility, self.settings.min_visibility)
+        if flipped(world[None], image[None], self.aspect)[0]:
+            low = np.ones(N_LANDMARKS, bool)  # a flipped skeleton: as if no pose
+        arrays = [np.where(low[:, None], np.nan, a).astype(np.float64) for a in (world, image)]
+        seen = np.isfinite(arrays[0]).all(axis=1) | np.isfinite(arrays[1]).all(axis=1)
+        recent = t_s - self._held_t <= self.settings.max_gap_s + 1e-9
+        out = []
+        for k, a in enumerate(arrays):
+            held = self._held[k]
+            if held is not None:
+                gap = ~np.isfinite(a).all(axis=1) & recent
+                a = np.where(gap[:, None], held, a)
+            finite = np.isfinite(a).all(axis=1)
+            self._held[k] = np.where(finite[:, None], a, held if held is not None else np.nan)
+            out.append(self._filters[k](a, t_s).astype(np.float32))
+        self._held_t = np.where(seen, t_s, self._held_t)
+        return out[0], out[1]

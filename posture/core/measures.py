@@ -407,23 +407,39 @@ def gravity_factor(sigma_deg: np.ndarray) -> np.ndarray:
 
 def visibility_factor(vis: np.ndarray, idx: list[LM]) -> np.ndarray:
     """Mean visibility of the landmarks used, mapped 0.3 -> 0 and 0.8 -> 1 (unknown = 1)."""
-    v = np.nan_to_num(vis[:, idx], nan=1.0).mean(axis=1)
+    v = np.where(np.isnan(vis[:, idx]), 1.0, vis[:, idx]).mean(axis=1)
     return np.clip((v - 0.3) / 0.5, 0.0, 1.0)
 
 
-def trunk_foreshortening(bf: BodyFrame) -> np.ndarray:
-    """``(T,)`` apparent trunk length over its full length (95th percentile over the clip).
+def trunk_foreshortening(bf: BodyFrame, full_length: float | None = None) -> np.ndarray:
+    """``(T,)`` apparent trunk length over its full length (``full_length``, by default the
+    95th percentile over the clip).
 
     Without depth, a trunk bending toward or away from the camera only looks shorter, and its
     sideways part, when the person is turned, looks like a side bend: frontal measures are
     not trusted while the trunk is foreshortened.
     """
-    trunk = np.linalg.norm(mid(bf.points, _SHOULDERS) - mid(bf.points, _HIPS), axis=-1)
+    trunk = trunk_lengths(bf.points)
     ok = np.isfinite(trunk)
     if not ok.any():
         return np.zeros_like(trunk)
-    full = float(np.percentile(trunk[ok], 95))
+    full = float(np.percentile(trunk[ok], 95)) if full_length is None else full_length
     return np.clip(np.nan_to_num(trunk / full if full > 0 else trunk * 0), 0.0, 1.0)
+
+
+def trunk_lengths(p: np.ndarray) -> np.ndarray:
+    """``(T,)`` hip-to-shoulder length in the skeleton's units."""
+    return np.linalg.norm(mid(p, _SHOULDERS) - mid(p, _HIPS), axis=-1)
+
+
+@dataclass(frozen=True)
+class BodyScale:
+    """The person's size in skeleton units, when known from elsewhere than the frames measured
+    (a live stream measures one frame at a time): ``body_length`` thigh + shank + trunk,
+    ``trunk_length`` the trunk's full (not foreshortened) length."""
+
+    body_length: float
+    trunk_length: float
 
 
 def _hint_yaw(settings: ViewSettings, yaw: np.ndarray) -> np.ndarray:
@@ -434,11 +450,16 @@ def _hint_yaw(settings: ViewSettings, yaw: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------
 def compute_measures(
-    seq: PoseSequence, settings: Settings, *, body: BodyFrame | None = None
+    seq: PoseSequence,
+    settings: Settings,
+    *,
+    body: BodyFrame | None = None,
+    scale: BodyScale | None = None,
 ) -> Measures:
-    """Every measure of a cleaned pose sequence, with its confidence and the view."""
+    """Every measure of a cleaned pose sequence, with its confidence and the view. The
+    person's size comes from ``scale`` when given, else from the sequence itself."""
     bf = body if body is not None else body_frame(seq, settings.view)
-    length = bf.body_length
+    length = scale.body_length if scale is not None else bf.body_length
     units_per_cm = length / (STATURE_FRACTION_LEG_TRUNK * settings.subject.height_cm)
     values: dict[str, np.ndarray] = {}
     parts: list[Callable[[BodyFrame], dict[str, np.ndarray]]] = [trunk_angles, head_and_neck, limbs]
@@ -448,13 +469,17 @@ def compute_measures(
     values.update(weight_shift(bf, units_per_cm))
     values.update(velocities(values, seq.t_s))
     yaw = _hint_yaw(settings.view, bf.yaw_deg)
-    depth_bend = 1.0 if bf.has_depth else trunk_foreshortening(bf) ** 4
+    full = scale.trunk_length if scale is not None else None
+    depth_bend = 1.0 if bf.has_depth else trunk_foreshortening(bf, full) ** 4
     sigma_sag, sigma_front = bf.gravity.sigma_in_plane_deg(yaw)
     pelvis_known = np.where(bf.pelvis_held, PELVIS_HELD_FACTOR, 1.0)
     up_known = {"sagittal": gravity_factor(sigma_sag), "frontal": gravity_factor(sigma_front)}
     conf = {}
+    views: dict[str, np.ndarray] = {}  # one view factor per family
     for name, (family, idx) in MEASURE_SPECS.items():
-        c = view_factor(family, yaw, bf.has_depth) * visibility_factor(seq.visibility, idx)
+        if family not in views:
+            views[family] = view_factor(family, yaw, bf.has_depth)
+        c = views[family] * visibility_factor(seq.visibility, idx)
         if family == "frontal":
             c = c * depth_bend
         if name in GRAVITY_PLANE:

@@ -58,9 +58,9 @@ def mid(p: np.ndarray, idx: list[LM]) -> np.ndarray:
     """NaN-aware midpoint of landmarks ``idx`` of ``(T, 33, 3)`` points: ``(T, 3)``."""
     sub = p[:, idx, :]
     n = np.isfinite(sub[..., 0]).sum(axis=1)
-    s = np.nansum(sub, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n[:, None] > 0, s / np.maximum(n, 1)[:, None], np.nan)
+    # a sum with NaN as 0 (as np.nansum, at a fraction of its cost on a few frames)
+    s = np.where(np.isfinite(sub), sub, 0.0).sum(axis=1)
+    return np.where(n[:, None] > 0, s / np.maximum(n, 1)[:, None], np.nan)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import numpy as np
 from posture.assess import tables
 from posture.assess.cues import CUE_TEXT
 from posture.assess.tables import lifting_index
+from posture.core.measure_info import label
 
 if TYPE_CHECKING:
     from posture.assess.analysis import Analysis
@@ -24,16 +25,19 @@ if TYPE_CHECKING:
 
 #: Measure -> plain label, in the order reports and the dashboard list them.
 LABELS = {
-    "trunk_flexion_deg": "Trunk bend",
-    "trunk_twist_deg": "Trunk twist",
-    "trunk_side_bend_deg": "Side bend",
-    "shoulders_forward_deg": "Shoulders forward",
-    "knee_flexion_deg": "Knee bend",
-    "neck_flexion_deg": "Neck bend",
-    "hip_flexion_deg": "Hip bend",
-    "hand_height_cm": "Hand height",
-    "hand_distance_cm": "Hand distance from feet",
-    "hand_asymmetry_deg": "Hands to one side",
+    name: label(name)
+    for name in (
+        "trunk_flexion_deg",
+        "trunk_twist_deg",
+        "trunk_side_bend_deg",
+        "shoulders_forward_deg",
+        "knee_flexion_deg",
+        "neck_flexion_deg",
+        "hip_flexion_deg",
+        "hand_height_cm",
+        "hand_distance_cm",
+        "hand_asymmetry_deg",
+    )
 }
 #: lifts.csv column -> table header, in the order shown (the others are in lifts.csv).
 LIFT_COLUMNS = {
@@ -139,7 +143,7 @@ def candidate_moments(result: Result) -> list[Moment]:
     for f in a.findings:
         active = np.array([f.cue in c for c in a.cues.cues], bool)
         if active.any():
-            score = a.cues.severity[f.rule] * 1000.0 + flex
+            score = np.nan_to_num(a.cues.severity[f.rule], nan=0.0) * 1000.0 + flex
             i = int(np.argmax(np.where(active, score, -np.inf)))
             found.append(Moment(i, float(a.t_s[i]), CUE_TEXT[f.cue]))
     peak = peak_row(a)

@@ -1,10 +1,15 @@
 """Live coaching: one camera frame in, one annotated frame and the current cue out.
 
 :class:`LiveSession` is the small stateful object the dashboard's webcam callback and the
-``posture live`` window both use. It runs the same parts as a recorded analysis (pose model,
-tracker, analysis, drawing); the differences are the ones live video needs: each frame is
-cleaned once as it arrives with the causal one-euro filter, the analysis covers a trailing
-window, and the camera calibration is frozen once the first upright moments are seen.
+``posture live`` window both use. Each frame goes through the pose model and the tracker, then
+each person's landmarks into their own :class:`posture.assess.stream.StreamingAnalysis` (the
+streaming core: the same lifts, rules, cues and scores as a recording, decided with the frames
+so far), and the subject's report is drawn. Nothing is re-analysed: a frame costs the same an
+hour into a session as in its first second.
+
+:meth:`LiveSession.finish` gives the session as a :class:`posture.run.recorded.Result` of the
+person a recording would analyse (the most visible over the session): what the live core
+decided at each frame, written by the same tables as ``posture analyze``.
 
 :class:`LatestFrame` keeps only the newest camera frame, so a slow moment drops frames instead
 of falling further and further behind.
@@ -14,36 +19,29 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 import numpy as np
 
-from posture.assess.analysis import Analysis, analyze
-from posture.assess.cues import CUE_TEXT
-from posture.core.body import settled
+from posture.assess.explain import FrameReport
+from posture.assess.stream import StreamingAnalysis
 from posture.core.config import Settings
-from posture.core.filtering import OneEuroFilter, upside_down
-from posture.core.gravity import Gravity
-from posture.core.landmarks import N_LANDMARKS, PoseSequence
-from posture.run.recorded import Result
+from posture.core.landmarks import PoseRecording
+from posture.core.measure_info import PANEL_MEASURES
+from posture.run.recorded import Result, select_subject
 from posture.video.draw import annotate
 from posture.video.finder import PeopleFinder
+from posture.video.identity import TrackPart, join_groups, join_people, recording, settle
 from posture.video.io import Frame
-from posture.video.pose import ModelInfo, resolve_model
+from posture.video.pose import DetectedPose, ModelInfo, resolve_model
+from posture.video.summaries import people_summaries
 from posture.video.tracking import PersonTracker
-from posture.video.views import frame_view
+from posture.video.views import report_view
 
 #: Readings handed to the page with each frame (name -> measure).
-READINGS = (
-    "trunk_flexion_deg",
-    "trunk_twist_deg",
-    "trunk_side_bend_deg",
-    "shoulders_forward_deg",
-    "knee_flexion_deg",
-)
+READINGS = PANEL_MEASURES
 
 
 @dataclass(frozen=True)
@@ -61,14 +59,27 @@ class LiveFrame:
     lifts: int = 0
     risky_lifts: int = 0
     process_ms: float = 0.0
+    report: FrameReport | None = None
 
 
-@dataclass
-class _Track:
-    raw: deque[tuple[float, int, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=deque)
-    clean: deque[tuple[np.ndarray, np.ndarray]] = field(default_factory=deque)
-    world_filter: OneEuroFilter | None = None
-    image_filter: OneEuroFilter | None = None
+class FindsPeople(Protocol):
+    """Finds and tracks the people of each frame (:class:`posture.video.finder.PeopleFinder`,
+    or a stand-in giving back detections made earlier)."""
+
+    def __call__(
+        self, frame_index: int, t_s: float, rgb: np.ndarray
+    ) -> list[tuple[int, DetectedPose]]: ...
+
+    def close(self) -> None: ...
+
+
+class _Person:
+    """One tracked person's streaming analysis, from the frame they were first seen."""
+
+    def __init__(self, core: StreamingAnalysis, first_row: int) -> None:
+        self.core, self.first_row = core, first_row
+        self.last_seen_t = -np.inf
+        self.report: FrameReport | None = None
 
 
 class LiveSession:
@@ -79,193 +90,171 @@ class LiveSession:
         settings: Settings,
         *,
         model: ModelInfo | None = None,
-        window_s: float = 10.0,
+        finder: Callable[[PersonTracker], FindsPeople] | None = None,
         mirror: bool = False,
         size: tuple[int, int] | None = None,
     ) -> None:
+        """``finder`` makes the stream's people finder from its tracker (default: the pose
+        model's graphs, :meth:`PeopleFinder.with_pose_model` with ``model``)."""
         self.settings = settings
         self.model = model or resolve_model(settings.pose)
-        self.window_s = window_s
+        self._make_finder = finder or self._pose_model_finder
         self.mirror = mirror
         self._tracker: PersonTracker | None = None
-        self._finder: PeopleFinder | None = None
+        self._finder: FindsPeople | None = None
         self._size = size
-        self._tracks: dict[int, _Track] = {}
-        self._gravity: Gravity | None = None
-        self._n = 0
-        self._lift_starts: set[float] = set()
-        self._risky_lift_starts: set[float] = set()
+        self._people: dict[int, _Person] = {}
+        self._t: list[float] = []
+        self._frames: list[int] = []
         self.started = time.monotonic()
 
     # ------------------------------------------------------------------------------------------
-    def update(self, rgb: np.ndarray, t_s: float) -> LiveFrame:
+    def update(self, rgb: np.ndarray, t_s: float, frame_index: int | None = None) -> LiveFrame:
         """Analyse one frame (RGB ``uint8``) taken at ``t_s`` seconds; draw and return it."""
         t0 = time.perf_counter()
         h, w = rgb.shape[:2]
         if self._tracker is None or self._finder is None:
             self._tracker = PersonTracker(self.settings.tracking, aspect=w / h)
-            self._finder = PeopleFinder.with_pose_model(
-                self.settings.pose, self.settings.tracking, self.model, self._tracker
-            )
+            self._finder = self._make_finder(self._tracker)
             self._size = self._size or (w, h)
-        people = self._finder(self._n, t_s, rgb)
-        ids = [pid for pid, _ in people]
-        self._n += 1
-        for pid, p in people:
-            self._push(pid, t_s, p.world_xyz_m, p.image_xyz, p.visibility)
+        row = len(self._t)
+        index = row if frame_index is None else frame_index
+        self._t.append(t_s)
+        self._frames.append(index)
+        people = self._finder(index, t_s, rgb)
+        self._push(row, t_s, index, {pid: p for pid, p in people})
         subject = self.settings.subject.person or self._tracker.most_visible()
-        for pid in self._tracks:
-            if pid not in ids:
-                nan3 = np.full((N_LANDMARKS, 3), np.nan, np.float32)
-                self._push(pid, t_s, nan3, nan3, np.full(N_LANDMARKS, np.nan, np.float32))
-        analysis = self._analyze(subject) if subject in self._tracks else None
+        report = self._people[subject].report if subject in self._people else None
         at_frame = [(pid, p.image_xyz, p.visibility) for pid, p in people]
         shown = np.ascontiguousarray(rgb[:, ::-1]) if self.mirror else rgb
         if self.mirror:
             at_frame = [(pid, _mirror(img), vis) for pid, img, vis in at_frame]
-        row = len(analysis.t_s) - 1 if analysis is not None else None
-        # a live window numbers its lifts from its own start: no number is shown
-        view = frame_view(
-            analysis, row, at_frame, (w, h), footer=self._footer(), lift_numbers=False
-        )
+        view = report_view(report, subject, at_frame, (w, h), footer=self._footer(subject))
         out = annotate(shown, view, blur=self.settings.output.blur_faces)
-        return self._result(out, t_s, analysis, row, time.perf_counter() - t0)
+        return self._result(out, t_s, subject, report, time.perf_counter() - t0)
 
-    def _push(
-        self, pid: int, t_s: float, world: np.ndarray, image: np.ndarray, vis: np.ndarray
-    ) -> None:
-        f = self.settings.filter
-        tr = self._tracks.setdefault(pid, _Track())
-        if tr.world_filter is None or tr.image_filter is None:
-            tr.world_filter = OneEuroFilter(
-                f.one_euro_min_cutoff_hz, f.one_euro_beta, f.one_euro_d_cutoff_hz
-            )
-            tr.image_filter = OneEuroFilter(
-                f.one_euro_min_cutoff_hz, f.one_euro_beta, f.one_euro_d_cutoff_hz
-            )
-        low = vis < f.min_visibility
-        aspect = self._size[0] / self._size[1] if self._size and self._size[1] else 1.0
-        if upside_down(world[None])[0] or upside_down(image[None], aspect)[0]:
-            low[:] = True  # a flipped skeleton: as if no pose (see posture.core.filtering)
-        w_in = np.where(low[:, None], np.nan, world)
-        i_in = np.where(low[:, None], np.nan, image)
-        tr.raw.append((t_s, self._n - 1, world, image, vis))
-        tr.clean.append(
-            (
-                tr.world_filter(w_in, t_s).astype(np.float32),
-                tr.image_filter(i_in, t_s).astype(np.float32),
-            )
+    def _pose_model_finder(self, tracker: PersonTracker) -> FindsPeople:
+        return PeopleFinder.with_pose_model(
+            self.settings.pose, self.settings.tracking, self.model, tracker
         )
-        while tr.raw and t_s - tr.raw[0][0] > self.window_s:
-            tr.raw.popleft()
-            tr.clean.popleft()
 
-    def _analyze(self, subject: int) -> Analysis | None:
-        tr = self._tracks[subject]
-        if not tr.raw or not np.isfinite(tr.raw[-1][2]).any():
-            return None
-        t = np.array([r[0] for r in tr.raw])
-        seq = PoseSequence(
-            t_s=t,
-            world_xyz_m=np.stack([r[2] for r in tr.raw]),
-            image_xyz=np.stack([r[3] for r in tr.raw]),
-            visibility=np.stack([r[4] for r in tr.raw]),
-            frame_index=np.array([r[1] for r in tr.raw]),
-            image_size_px=self._size or (0, 0),
-            person_id=subject,
-        )
-        cleaned = PoseSequence(
-            t_s=t,
-            world_xyz_m=np.stack([c[0] for c in tr.clean]),
-            image_xyz=np.stack([c[1] for c in tr.clean]),
-            visibility=seq.visibility,
-            frame_index=seq.frame_index,
-            image_size_px=seq.image_size_px,
-            person_id=subject,
-        )
-        a = analyze(seq, self.settings, live=True, cleaned=cleaned, gravity=self._gravity)
-        self._count_lifts(a)
-        found = a.measures.body.gravity
-        if self._gravity is None and settled(found, self.settings.view, t):
-            self._gravity = found
-        return a
-
-    def _count_lifts(self, a: Analysis) -> None:
-        """Count the lifts that ended in the window (a lift is known by its start time, so a
-        lift seen in many windows counts once; a lift still in progress waits)."""
-        last = len(a.t_s) - 1
-        for lift in a.lifts:
-            if lift.end_row >= last or lift.start_row == 0:
+    def _push(self, row: int, t_s: float, index: int, poses: dict[int, Any]) -> None:
+        """Every person's frame into their streaming analysis; people gone longer than the
+        tracker keeps them get no more frames (a person gone stays gone: the cost of a frame
+        does not grow with everyone ever seen)."""
+        keep_s = self.settings.tracking.max_missing_s
+        for pid in poses:
+            if pid not in self._people:
+                core = StreamingAnalysis(
+                    self.settings,
+                    image_size_px=self._size or (0, 0),
+                    person_id=pid,
+                    t0_s=self._t[0],
+                )
+                self._people[pid] = _Person(core, row)
+        for pid, person in self._people.items():
+            pose = poses.get(pid)
+            if pose is not None:
+                person.last_seen_t = t_s
+            elif t_s - person.last_seen_t > keep_s:
+                person.report = None
                 continue
-            key = round(lift.start_s, 1)
-            if key in self._lift_starts or any(abs(key - k) < 0.5 for k in self._lift_starts):
-                continue
-            self._lift_starts.add(key)
-            if lift.risky:
-                self._risky_lift_starts.add(key)
+            arrays = (pose.world_xyz_m, pose.image_xyz, pose.visibility) if pose else None
+            person.report = person.core.push(t_s, index, arrays)
 
-    def _footer(self) -> str:
-        n = len(self._lift_starts)
-        return f"lifts {n}, risky {len(self._risky_lift_starts)}" if n else ""
+    def _footer(self, subject: int) -> str:
+        n, risky = self._lift_counts(subject)
+        return f"lifts {n}, risky {risky}" if n else ""
+
+    def _lift_counts(self, subject: int) -> tuple[int, int]:
+        person = self._people.get(subject)
+        if person is None:
+            return 0, 0
+        return person.core.lifts_done, person.core.risky_lifts_done()
 
     def _result(
-        self, out: np.ndarray, t_s: float, a: Analysis | None, row: int | None, dt: float
+        self, out: np.ndarray, t_s: float, subject: int, report: FrameReport | None, dt: float
     ) -> LiveFrame:
-        if a is None or row is None or not a.pose_found[row]:
+        counts = self._lift_counts(subject)
+        if report is None or not report.pose_found:
             return LiveFrame(
-                out,
-                t_s,
-                "unknown",
-                None,
-                None,
-                {},
-                {},
-                False,
-                *self._lift_counts(),
-                process_ms=dt * 1000,
+                out, t_s, "unknown", None, None, {}, {}, False, *counts, dt * 1000, report
             )
-        m = a.measures
-        min_conf = self.settings.view.min_confidence
-        readings = {k: float(m[k][row]) for k in READINGS}
-        trusted = {k: bool(m.conf[k][row] >= min_conf) for k in READINGS}
-        cue = a.frame_cue(row)
+        readings = {name: value for name, value, _ in report.readings}
+        trusted = {name: ok for name, _, ok in report.readings}
         return LiveFrame(
             out,
             t_s,
-            str(a.cues.risk_level[row]),
-            cue,
-            CUE_TEXT[cue] if cue else None,
+            report.risk_level,
+            report.cue,
+            report.cue_text,
             readings,
             trusted,
             True,
-            *self._lift_counts(),
-            process_ms=dt * 1000,
+            *counts,
+            dt * 1000,
+            report,
         )
 
-    def _lift_counts(self) -> tuple[int, int]:
-        return len(self._lift_starts), len(self._risky_lift_starts)
-
     # ------------------------------------------------------------------------------------------
-    def finish(self) -> Result | None:
-        """The whole session analysed as a recording (for the session summary), or None if
-        nobody was seen."""
-        from posture.core.errors import NoPersonError
-        from posture.run.recorded import _select_subject
+    def finish(self, source: dict[str, Any] | None = None) -> Result | None:
+        """The session as analysed live, for the person a recording would analyse (identities
+        settled over the session, the user's joins applied, as
+        :func:`posture.run.recorded.result_from_tracks` does); None if nobody was seen.
+        ``source`` describes what was analysed (default: a live camera).
 
+        Live, each track was its own person: when the tracker split the subject into several
+        tracks (gone longer than it waits), the session's result is what was decided live for
+        the longest of them (the other tracks' frames read as frames without the subject)."""
         if self._tracker is None:
             return None
-        try:
-            rec = self._tracker.recording(0, self._size or (0, 0), meta={"source": "live"})
-        except NoPersonError:
+        t_s, frame_index = np.asarray(self._t), np.asarray(self._frames)
+        size = self._size or (0, 0)
+        parts = self._tracker.parts()
+        people = settle(parts, t_s, self._tracker.aspect, self.settings.tracking)
+        for group in join_groups(self.settings.subject.join):
+            people = join_people(people, group)
+        if not people:
             return None
-        rec = _select_subject(rec, self.settings)
-        analysis = analyze(rec.subject, self.settings)
-        people = [s.as_dict() for s in self._tracker.summaries() if s.person_id in rec.person_ids]
-        return Result(rec, analysis, {"source": "live camera"}, self.model.as_dict(), people)
+        rec = recording(people, t_s, frame_index, size, 0, {"source": "live"})
+        rec = select_subject(rec, self.settings)
+        track = _longest_track_of(rec, parts, self._people)
+        if track is None:
+            return None
+        person = self._people[track]
+        analysis = person.core.finish(t_s, frame_index, first_row=person.first_row)
+        if analysis is None:
+            return None
+        analysis = replace(
+            analysis,
+            raw=replace(analysis.raw, person_id=rec.subject_id),
+            cleaned=replace(analysis.cleaned, person_id=rec.subject_id),
+        )
+        described = [s.as_dict() for s in people_summaries(people, t_s, self._tracker.aspect)]
+        return Result(
+            rec, analysis, source or {"source": "live camera"}, self.model.as_dict(), described
+        )
 
     def close(self) -> None:
         if self._finder is not None:
             self._finder.close()
+
+
+def _longest_track_of(
+    rec: PoseRecording, parts: list[TrackPart], analysed: dict[int, Any]
+) -> int | None:
+    """The live track (one of ``analysed``) that gave the subject of ``rec`` most of its
+    frames (the subject holds that track's landmarks at those frames)."""
+    subject = rec.subject
+    best: tuple[int, int] | None = None
+    for part in parts:
+        if part.track_id not in analysed or not part.rows.size:
+            continue
+        a, b = subject.image_xyz[part.rows], part.image_xyz
+        same = int(np.all((a == b) | (np.isnan(a) & np.isnan(b)), axis=(1, 2)).sum())
+        if same and (best is None or same > best[0]):
+            best = (same, part.track_id)
+    return None if best is None else best[1]
 
 
 def _mirror(image_xyz: np.ndarray) -> np.ndarray:
@@ -334,21 +323,39 @@ def run_live(
     *,
     pace: bool,
     on_frame: Callable[[LiveFrame, float], bool],
+    every_frame: bool = False,
 ) -> dict[str, Any]:
-    """Drive a session from a frame source, newest frame first.
+    """Drive a session from a frame source.
 
-    ``on_frame(result, latency_s)`` shows a result and returns False to stop. Returns counts
-    and latencies (camera frame in to annotated frame out).
+    A camera (and a file played at its own speed, ``pace``) gives the newest frame first and
+    drops the frames that came while the previous one was analysed; ``every_frame`` feeds a
+    file's frames one after the other instead, none dropped (a replay to compare with the
+    recorded analysis). ``on_frame(result, latency_s)`` shows a result and returns False to
+    stop. Returns counts and latencies (camera frame in to annotated frame out).
     """
-    latest = LatestFrame(frames, pace=pace)
     latencies: list[float] = []
     processed = 0
+    if every_frame:
+        for frame in frames:
+            arrived = time.monotonic()
+            result = session.update(frame.rgb, frame.t_s, frame.index)
+            latencies.append(time.monotonic() - arrived)
+            processed += 1
+            if not on_frame(result, latencies[-1]):
+                break
+        return {
+            "produced": processed,
+            "processed": processed,
+            "dropped": 0,
+            "latencies_s": latencies,
+        }
+    latest = LatestFrame(frames, pace=pace)
     while True:
         item = latest.get()
         if item is None:
             break
         frame, arrived = item
-        result = session.update(frame.rgb, frame.t_s)
+        result = session.update(frame.rgb, frame.t_s, frame.index)
         latency = time.monotonic() - arrived
         latencies.append(latency)
         processed += 1

@@ -28,6 +28,7 @@ from posture.core.config import Settings, as_dict
 from posture.core.errors import InputError, NoPersonError, PostureError
 from posture.core.gravity import GravityCue
 from posture.core.landmarks import PoseRecording, load_npz, save_npz
+from posture.core.progress import Progress
 from posture.run.camera import (
     META_KEY,
     SceneEvidence,
@@ -54,8 +55,6 @@ from posture.video.seek import FrameStep
 from posture.video.summaries import most_visible_person, people_summaries, recording_summaries
 from posture.video.tracking import PersonTracker
 from posture.video.views import PeopleAtFrame, frame_view
-
-Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
 
 #: How long a thread may keep the GIL while another waits for it, during the frame loop. The
 #: pose model lets go of the GIL while it infers and needs it back the moment it is done; with
@@ -155,7 +154,7 @@ def final_views_hash(
     return hash(frame_view(analysis, row, people_at_row(rec, row), size))
 
 
-def _select_subject(rec: PoseRecording, settings: Settings) -> PoseRecording:
+def select_subject(rec: PoseRecording, settings: Settings) -> PoseRecording:
     wanted = settings.subject.person
     if wanted:
         return rec.with_subject(wanted)  # raises a clear InputError if unknown
@@ -302,7 +301,7 @@ def result_from_tracks(
     described = [s.as_dict() for s in people_summaries(people, t_s, aspect)]
     rec = recording(people, t_s, frame_index, size, 0, {"source": info.source})
     people.clear()  # the recording holds them now
-    rec = _select_subject(rec, settings)
+    rec = select_subject(rec, settings)
     timings["identities"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     try:
@@ -447,7 +446,7 @@ def analyze_landmarks(
     ``cues``: as :func:`analyze_source`."""
     t0 = time.perf_counter()
     rec = load_npz(path)
-    rec = _select_subject(joined_recording(rec, join_groups(settings.subject.join)), settings)
+    rec = select_subject(joined_recording(rec, join_groups(settings.subject.join)), settings)
     if not rec.subject.pose_found.any():
         raise NoPersonError(f"{path}: the subject has no pose in any frame")
     analysis = _analyze_with(rec, settings, evidence_from_meta(rec), cues)

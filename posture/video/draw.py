@@ -54,6 +54,7 @@ class FrameView:
     cue: str | None
     view: str
     footer: str = ""
+    why: str = ""  # why the main cue is on or off at this frame
 
 
 def person_view(
@@ -188,8 +189,9 @@ def annotate(
                 max(1, round(unit)),
             )
     _panel(img, view, color, unit)
-    if view.cue:
-        _banner(img, view.cue, color, unit)
+    banner_h = _banner(img, view.cue, color, unit) if view.cue else 0
+    if view.why:
+        _why(img, view.why, unit, banner_h)
     return img
 
 
@@ -254,7 +256,8 @@ def _panel(img: np.ndarray, view: FrameView, color: tuple[int, int, int], unit: 
         )
 
 
-def _banner(img: np.ndarray, cue_text: str, color: tuple[int, int, int], unit: float) -> None:
+def _banner(img: np.ndarray, cue_text: str, color: tuple[int, int, int], unit: float) -> int:
+    """The cue across the bottom; returns the banner's height."""
     h, w = img.shape[:2]
     scale = 0.9 * unit
     thick = max(1, round(2 * unit))
@@ -265,6 +268,21 @@ def _banner(img: np.ndarray, cue_text: str, color: tuple[int, int, int], unit: f
     bh = th + int(24 * unit)
     _shade(img, 0, h - bh, w, h, color, 0.85)
     _text(img, cue_text, ((w - tw) // 2, h - bh // 2 + th // 2), scale, (255, 255, 255), thick)
+    return bh
+
+
+def _why(img: np.ndarray, text: str, unit: float, above: int) -> None:
+    """Why the cue is on or off, in a strip above the banner (shrunk to fit the width)."""
+    h, w = img.shape[:2]
+    scale = 0.45 * unit
+    thick = max(1, round(unit))
+    (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+    while tw > w * 0.97 and scale > 0.25:
+        scale *= 0.92
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+    sh = th + int(12 * unit)
+    _shade(img, 0, h - above - sh, w, h - above, (20, 20, 20), 0.6)
+    _text(img, text, (int(6 * unit), h - above - sh // 2 + th // 2), scale, (235, 235, 235), thick)
 
 
 def person_crop(

@@ -150,6 +150,21 @@ class Runs:
         opts = [*options] if video else [*options, "--no-video"]
         return self._run(("clip", name, *opts), name, [str(clip_path(name)), *opts])
 
+    def live(self, name: str, *options: str) -> Run:
+        """``posture live --replay <clip> --no-window --out DIR`` (every frame, in order): the
+        live session's frames.csv, lifts.csv and summary.json."""
+        key = ("live", name, *options)
+        if key in self._cache:
+            return self._cache[key]
+        out = self.root / f"{len(self._cache):02d}-{name}-live"
+        argv = ["live", "--replay", str(clip_path(name)), "--no-window", "--out", str(out)]
+        t0 = time.perf_counter()
+        rc = cli.main([*argv, *options])
+        run = Run(f"{name}-live", argv, out, time.perf_counter() - t0)
+        assert rc == 0, f"posture {' '.join(argv)} exited with {rc}"
+        self._cache[key] = run
+        return run
+
     def rescore(self, run: Run, *options: str) -> Run:
         """``posture analyze --landmarks <run>/landmarks.npz [options] --no-video``."""
         opts = [*options, "--no-video"]

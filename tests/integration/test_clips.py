@@ -53,7 +53,8 @@ ISSUE_COLUMNS = (
     "reba_level",
     "rula_score",
     "owas_back",
-    *(f"{rule.__name__}_severity" for rule in RULES),
+    *(f"{rule.name}_severity" for rule in RULES),
+    *(f"{rule.name}_cue" for rule in RULES),
 )
 RISK_LEVELS = {"low", "medium", "high", "unknown"}
 
