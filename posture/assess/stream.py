@@ -39,6 +39,8 @@ from posture.core.filtering import CausalCleaner
 from posture.core.landmarks import N_LANDMARKS, PoseSequence
 from posture.core.measures import MEASURE_SPECS, Measures, compute_measures, velocities
 
+NAN = float("nan")
+
 #: Measures whose speed a stream takes from the frame before, and the angle each is the speed
 #: of (its confidence is the angle's: the same landmarks, the same view).
 SPEEDS = {
@@ -240,7 +242,13 @@ class StreamingAnalysis:
         row = len(self._store)
         ctx = self._context(row, t_s, m)
         self._store.add(raw, clean, m, ctx)
-        self._lifts.push(row, t_s, float(m["hand_height_cm"][0]), float(m["trunk_flexion_deg"][0]))
+        # a frame without the person gives the lift finder no sample: it bridges a short gap
+        # when they come back, as a recording's interpolation does, and ends the run when they
+        # do not (the cleaner's held landmarks, still settling through the low-pass, are no
+        # evidence of a movement: held alone, they made lifts as a person walked out of view)
+        seen = bool(raw.pose_found[0])
+        hands, trunk = (m["hand_height_cm"][0], m["trunk_flexion_deg"][0]) if seen else (NAN, NAN)
+        self._lifts.push(row, t_s, float(hands), float(trunk))
         v = self._judge(m, ctx, raw.pose_found, scores=False)
         low = self._lifts.in_progress()
         lift = (self.lifts_done + 1, self._lifts.style_at(low)) if low is not None else None
