@@ -1,5 +1,6 @@
 """What runs on a Ray worker: one process per worker that keeps the pose model, and analyses
-the recordings sent to it, as bytes, into a temporary folder of its own.
+the recordings sent to it, as bytes, into a temporary folder of its own; or one segment of a
+long recording (analysed, or drawn), the recording's copy kept for its next segments.
 
 No shared disk is assumed: the recording arrives as chunks through Ray's object store and the
 outputs go back the same way; the driver (where ``posture analyze`` runs) reads the inputs and
