@@ -248,11 +248,14 @@ def test_a_failure_is_retried_once_then_marked_with_its_reason(
     assert cut.where.endswith("; 2 segments")
 
 
+@pytest.mark.parametrize("cut", [False, True], ids=["whole", "cut"])
 def test_ctrl_c_cancels_the_remote_work_and_every_job_has_an_outcome(
-    clips: Path, tmp_path: Path, local_ray: list[Path]
+    clips: Path, tmp_path: Path, local_ray: list[Path], cut: bool
 ) -> None:
+    """One worker on the first recording, or (``cut``) two on its two segments."""
     jobs = batch.plan([clips / c for c in CLIPS], tmp_path / "out")
     start_local(local_ray)
+    run = dataclasses.replace(DEFAULTS.run, segment_min_s=1.0 if cut else 8.0)
 
     def interrupt(done: int, total: int) -> None:
         if done > 0:
@@ -260,9 +263,9 @@ def test_ctrl_c_cancels_the_remote_work_and_every_job_has_an_outcome(
 
     outcomes = distributed.run(
         jobs,
-        DEFAULTS,
+        dataclasses.replace(DEFAULTS, run=run),
         lambda job, result: result,
-        options=distributed.Options(workers=1),
+        options=distributed.Options(workers=2 if cut else 1),
         progress=interrupt,
     )
     assert [o.status for o in outcomes] == ["failed", "not run", "not run"]
