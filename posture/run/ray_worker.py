@@ -179,7 +179,11 @@ class PoseWorker:
         """This worker's copy of the task's recording: the chunks travel once per worker."""
         if task.key not in self._copies:
             src = Path(tempfile.mkdtemp(dir=self._dir)) / task.name
-            get_file(chunks, src)
+            try:
+                get_file(chunks, src)
+            except BaseException:  # no half copy left behind (a full disk, Ctrl-C)
+                shutil.rmtree(src.parent, ignore_errors=True)
+                raise
             self._copies[task.key] = src
         return self._copies[task.key]
 
