@@ -28,7 +28,8 @@ def add_ray_options(p: argparse.ArgumentParser) -> None:
         default=0,
         metavar="N",
         help="pose workers on the cluster (each keeps a model and takes one CPU; default: one "
-        "per CPU of the cluster)",
+        "per CPU of the cluster); a recording long enough (run.segment_min_s) is cut into "
+        "segments across them, as with --workers",
     )
 
 

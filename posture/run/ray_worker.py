@@ -1,5 +1,6 @@
 """What runs on a Ray worker: one process per worker that keeps the pose model, and analyses
-the recordings sent to it, as bytes, into a temporary folder of its own.
+the recordings sent to it, as bytes, into a temporary folder of its own; or one segment of a
+long recording (analysed, or drawn), the recording's copy kept for its next segments.
 
 No shared disk is assumed: the recording arrives as chunks through Ray's object store and the
 outputs go back the same way; the driver (where ``posture analyze`` runs) reads the inputs and
@@ -13,7 +14,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,9 @@ INPUT_ERRORS = (InputError, NoPersonError)
 
 @dataclass(frozen=True)
 class Task:
-    """One unit of work: a whole recording (``segment`` None), or in future one segment of a
-    long one (the seam for the segment mechanism of ``posture.run.segments``)."""
+    """One unit of work: a whole recording (``segment`` None), or one piece of a long one cut
+    by :mod:`posture.run.segments` (``segment`` a ``SegmentJob`` to analyse or a ``RenderJob``
+    to draw: :meth:`PoseWorker.segment`, :meth:`PoseWorker.render`)."""
 
     key: str  # unique in the batch: the job's output folder name
     name: str  # the input's file name (the temporary copy is named the same)
@@ -95,6 +97,9 @@ class PoseWorker:
         )
         self.progress = progress
         self.node = _node()
+        # the recordings cut into segments: a local copy each (by the task's key), made at
+        # the first segment this worker takes and kept for its next ones and their drawing
+        self._copies: dict[str, Path] = {}
 
     def where(self) -> dict[str, str]:
         return self.node
@@ -125,6 +130,74 @@ class PoseWorker:
             return {"result": result, "files": files, "node": self.node}
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    def segment(self, task: Task, chunks: Sequence[Any]) -> dict[str, Any]:
+        """Analyse one segment (``task.segment``, a ``SegmentJob``) of a recording whose
+        chunks are fetched only if this worker has no copy of it yet; returns the
+        ``SegmentResult`` (its error, if any, naming the input, not the copy) and where it
+        ran."""
+        from posture.run.segments import analyze_segment
+
+        src = self._copy(task, chunks)
+        job = replace(task.segment, source=str(src), model=self.model)
+        key = f"{task.key}/{job.segment.index}"  # the driver adds the segments up
+        total = job.segment.stop_frame - job.segment.lead_in_frame
+        result = analyze_segment(job, progress=self._reporter(key, total))
+        if result.error:
+            result = replace(result, error=result.error.replace(str(src), task.source))
+        return {"result": result, "node": self.node}
+
+    def render(self, task: Task, chunks: Sequence[Any]) -> dict[str, Any]:
+        """Draw one segment of the annotated video (``task.segment``, a ``RenderJob``); returns
+        the encoded piece as chunk refs."""
+        from posture.run.segments import render_segment
+
+        src = self._copy(task, chunks)
+        work = Path(tempfile.mkdtemp(dir=self._dir))
+        try:
+            job = replace(task.segment, source=str(src))
+            try:
+                piece = render_segment(job, work / f"{job.index:04d}.mp4")
+            except PostureError as exc:
+                raise type(exc)(str(exc).replace(str(src), task.source)) from None
+            return {"piece": put_file(piece), "node": self.node}
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def forget(self, key: str) -> None:
+        """The recording ``key`` is done: its copy is removed."""
+        copy = self._copies.pop(key, None)
+        if copy is not None:
+            shutil.rmtree(copy.parent, ignore_errors=True)
+
+    def close(self) -> None:
+        """The batch is done: every copy is removed (before the driver stops this worker)."""
+        self._copies.clear()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _copy(self, task: Task, chunks: Sequence[Any]) -> Path:
+        """This worker's copy of the task's recording: the chunks travel once per worker."""
+        if task.key not in self._copies:
+            src = Path(tempfile.mkdtemp(dir=self._dir)) / task.name
+            try:
+                get_file(chunks, src)
+            except BaseException:  # no half copy left behind (a full disk, Ctrl-C)
+                shutil.rmtree(src.parent, ignore_errors=True)
+                raise
+            self._copies[task.key] = src
+        return self._copies[task.key]
+
+    def _reporter(self, key: str, total: int) -> Callable[[int], None]:
+        """``progress(frames done)`` sent to the board at most every PROGRESS_EVERY_S."""
+        last = [0.0]
+
+        def progress(done: int) -> None:
+            now = time.monotonic()
+            if self.progress is not None and (now - last[0] >= PROGRESS_EVERY_S or done == total):
+                last[0] = now
+                self.progress.report.remote(key, done, total)
+
+        return progress
 
     def _analyze(self, task: Task, src: Path, out: Path) -> Any:
         from posture.run.recorded import analyze_landmarks, analyze_source
