@@ -14,6 +14,7 @@ from posture.core.body import (
     build_skeleton,
     forward_direction,
     mid,
+    model_depth_lean,
     still_frames,
 )
 from posture.core.config import DEFAULTS, override
@@ -363,3 +364,38 @@ def test_bending_on_the_spot_counts_as_still_in_the_picture() -> None:
 def test_very_short_sequences_count_as_still(n: int) -> None:
     seq = seq_of([synthetic.angles(yaw_deg=90)] * n, "world")
     assert still_frames(seq, build_skeleton(seq).points).tolist() == [True] * n
+
+
+# ---------------------------------------------------------------------------------------------
+# the pose model's lean in depth
+# ---------------------------------------------------------------------------------------------
+def leaned_in_depth(leans_deg: list[float]) -> np.ndarray:
+    """Upright side-view skeletons, each turned about the camera's horizontal axis (a lean
+    toward or away from the camera, as the pose model's depth gives it) by its own angle."""
+    points = build_skeleton(seq_of([synthetic.angles(yaw_deg=90)] * len(leans_deg))).points
+    out = points.copy()
+    for k, lean in enumerate(np.radians(leans_deg)):
+        c, s = np.cos(lean), np.sin(lean)
+        turn = np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+        out[k] = points[k] @ turn.T
+    return out
+
+
+@pytest.mark.parametrize("lean", [-8.0, -2.0, 3.0, 12.0])
+def test_a_steady_depth_lean_is_measured(lean: float) -> None:
+    points = leaned_in_depth([lean] * 12)
+    got = model_depth_lean(points, np.ones(12, bool), LEVEL)
+    assert abs(got) == pytest.approx(abs(lean), abs=0.2)
+    other = model_depth_lean(leaned_in_depth([-lean] * 12), np.ones(12, bool), LEVEL)
+    assert np.sign(got) == -np.sign(other)
+
+
+def test_upright_moments_that_disagree_on_the_lean_give_none() -> None:
+    """Leans of +10 and -10 deg in one clip (a walk toward the camera, a seated worker rising):
+    no steady lean of the model to take out."""
+    points = leaned_in_depth([10.0, -10.0] * 6)
+    assert np.isnan(model_depth_lean(points, np.ones(12, bool), LEVEL))
+
+
+def test_too_few_upright_moments_give_no_lean() -> None:
+    assert np.isnan(model_depth_lean(leaned_in_depth([4.0] * 4), np.ones(4, bool), LEVEL))

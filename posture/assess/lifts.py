@@ -86,7 +86,11 @@ def _around(
     min_conf: float,
     half_s: float = 0.1,
 ) -> float:
-    """Median of the trusted values within ``half_s`` of ``row``; NaN if there are none."""
+    """Median of the trusted values within ``half_s`` of ``row``, and at least the two frames on
+    either side (a clip analysed at a few frames a second, ``pose.max_fps``, where one frame's
+    borderline confidence would make the knees unknown); NaN if there are none."""
+    if len(t_s) > 1:
+        half_s = max(half_s, 2.01 * float(np.median(np.diff(t_s))))
     near = np.abs(t_s - t_s[row]) <= half_s
     good = near & np.isfinite(values) & (conf >= min_conf)
     return float(np.median(values[good])) if good.any() else float("nan")
