@@ -54,9 +54,16 @@ WHY_LOW_MEASURE = {
 }
 
 
+def _source_name(clip: dict[str, Any], default: str = "?") -> str:
+    """What was analysed, as the report names it: the file's name; a live session replayed from
+    a file (``posture live --replay``) is the live camera's, fed that file."""
+    name = Path(str(clip.get("source", default))).name
+    return f"live camera (a replay of {name})" if clip.get("kind") == "live replay" else name
+
+
 def _facts(s: dict[str, Any]) -> str:
     clip = s["clip"]
-    name = Path(str(clip.get("source", "?"))).name
+    name = _source_name(clip)
     size = f"{clip['width']} x {clip['height']} px" if clip.get("width") else "-"
     rows = [
         ["Source", name],
@@ -271,7 +278,7 @@ def _footer_text(s: dict[str, Any], name: str, created: str) -> str:
 def render_report(result: Result, *, blur_faces: bool = True) -> str:
     """The report as one HTML document (no external resources)."""
     s = result.summary()
-    name = Path(str(s["clip"].get("source", "clip"))).name
+    name = _source_name(s["clip"], "clip")
     created = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     sections = [
         ("Assessment", _assessment(s, created)),
