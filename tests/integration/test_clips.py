@@ -13,7 +13,7 @@ import pytest
 from posture.assess.cues import CUE_TEXT
 from posture.assess.rules import RULES
 
-from .conftest import SEATED_CLIPS, Runs, all_clips, worker_and_helper
+from .conftest import Runs, all_clips, seated, worker_and_helper
 
 pytestmark = [pytest.mark.media, pytest.mark.slow]
 
@@ -184,7 +184,7 @@ def test_without_a_load_no_lifting_index_is_given(runs: Runs) -> None:
 
 
 # --- the seated twist clips -------------------------------------------------------------------
-@pytest.mark.parametrize("clip", SEATED_CLIPS)
+@pytest.mark.parametrize("clip", seated(flagged_only=True))
 def test_seated_worker_is_flagged_for_twisting_during_the_hand_over(runs: Runs, clip: str) -> None:
     default = runs.clip(clip)
     worker, _helper = worker_and_helper(default)
