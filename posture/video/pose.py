@@ -246,17 +246,16 @@ class FollowingLandmarker:
     ``detect(rgb, t_ms, window)`` with a ``window`` (pixels ``(x0, y0, x1, y1)``) shows the
     model only that part of the frame, the rest black, at the frame's own size: the detector
     then finds the person there, and later frames, shown whole, keep following them in the same
-    coordinates. ``reset()`` forgets whom it follows (exactly as a fresh landmarker would).
+    coordinates. ``reset()`` forgets whom it follows; ``restart()`` readies it for another stream.
     """
 
     def __init__(self, settings: PoseSettings, model: ModelInfo) -> None:
         self.settings, self.model = settings, model
-        one = dataclasses.replace(settings, num_poses=1)
-        self._mp, self._landmarker = _landmarker(one, model, video=True)
+        self._one = dataclasses.replace(settings, num_poses=1)
+        self._mp, self._landmarker = _landmarker(self._one, model, video=True)
         self._last_ms = -1
-        self._offset_ms = 0  # added to the stream's timestamps (see restart)
-        self._rebase = False
         self._seen_pose = False
+        self._stale = False  # another stream's graph: built afresh before the next frame
 
     def detect(self, rgb: np.ndarray, t_ms: int, window: Crop | None = None) -> DetectedPose | None:
         if window is not None:
@@ -270,10 +269,12 @@ class FollowingLandmarker:
         return _to_arrays(result.pose_world_landmarks[0], result.pose_landmarks[0])
 
     def _detect(self, rgb: np.ndarray, t_ms: int) -> Any:
-        if self._rebase:  # a new stream: its clock continues this graph's, deltas kept
-            self._offset_ms = self._last_ms + 1000 - int(t_ms)
-            self._rebase = False
-        ms = max(int(t_ms) + self._offset_ms, self._last_ms + 1)
+        if self._stale:
+            self._landmarker.close()
+            self._mp, self._landmarker = _landmarker(self._one, self.model, video=True)
+            self._last_ms = -1
+            self._seen_pose = self._stale = False
+        ms = max(int(t_ms), self._last_ms + 1)
         self._last_ms = ms
         image = self._mp.Image(
             image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)
@@ -285,15 +286,16 @@ class FollowingLandmarker:
 
     def reset(self) -> None:
         """Forget the person followed: an empty picture makes the graph lose them, and its
-        state is then that of a fresh landmarker (checked: the same landmarks afterwards)."""
-        self._detect(_BLANK, self._last_ms + 1 - self._offset_ms)
+        state is then close to a fresh landmarker's (not exactly: see :meth:`restart`)."""
+        self._detect(_BLANK, self._last_ms + 1)
 
     def restart(self) -> None:
-        """Ready for another stream, whose clock may start anywhere: :meth:`reset`, and the
-        next timestamps shifted to continue this graph's own (MediaPipe requires them to
-        increase; its filters see only differences, and start afresh after the reset)."""
-        self.reset()
-        self._rebase = True
+        """Ready for another stream: the graph is built afresh before its first frame (when
+        it is used again, so a graph used once costs nothing more). A graph only reset (an
+        empty picture) was not quite a fresh one: a recording analysed after others in one
+        process followed the seated worker through at least 24 of the hand-over's 29 frames,
+        through 21 in a fresh process, so results depended on what the process did before."""
+        self._stale = True
 
     def close(self) -> None:
         self._landmarker.close()
