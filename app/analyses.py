@@ -109,11 +109,15 @@ class AnalysisStore:
         self._running: dict[str, threading.Lock] = {}
 
     def cached(self, source: Source, settings: Settings) -> Analyzed | None:
+        """The analysis of this content with these settings, under the name ``source`` gives
+        it (the same video uploaded as another file keeps the user's name)."""
         with self._lock:
             item = self._items.get(analysis_key(source, settings))
             if item is not None:
                 self._items.move_to_end(item.key)
-            return item
+        if item is not None and item.source.label != source.label:
+            return dataclasses.replace(item, source=source, extra={})
+        return item
 
     def _base(self, source: Source, settings: Settings) -> Analyzed | None:
         """An analysis of the same video with the same pose pass, to re-score."""

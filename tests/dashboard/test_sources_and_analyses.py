@@ -144,3 +144,21 @@ def test_the_store_forgets_the_oldest_and_removes_its_folder(tmp_path: Path) -> 
     assert not items[0].out_dir.exists()
     assert items[1].out_dir.exists() and items[2].out_dir.exists()
     assert store.cached(src, items[0].settings) is None
+
+
+def test_the_same_video_under_another_name_keeps_the_users_name(tmp_path: Path) -> None:
+    """A clip uploaded again as another file (the same content) is not analysed again, and is
+    shown under the name it was uploaded with."""
+    synthetic = pytest.importorskip("posture.synthetic")
+    from posture.core.landmarks import PoseRecording, save_npz
+
+    store = AnalysisStore(tmp_path / "store")
+    path = tmp_path / "rec.npz"
+    lift = synthetic.synthetic_lift("squat")
+    save_npz(path, PoseRecording((lift,), lift.person_id))
+    first = store.analyze(source_of(path, "first.npz"), DEFAULTS)
+    copy = tmp_path / "trainee.npz"
+    copy.write_bytes(path.read_bytes())
+    again = store.analyze(source_of(copy, "trainee.npz"), DEFAULTS)
+    assert again.source.label == "trainee.npz" and again.result is first.result
+    assert store.analyze(source_of(path, "first.npz"), DEFAULTS) is first
