@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from posture.library.schema import ASSESSMENT_FIELDS
+from posture.library.schema import ASSESSMENT_FIELDS, HEADLINE
 from posture.run.batch import headline
 
 if TYPE_CHECKING:
@@ -193,21 +193,7 @@ def make_entry(
         "warnings": "; ".join(summary.get("warnings") or []) or None,
         "summary_json": _json(summary),
     }
-    for key in (
-        "subject",
-        "people",
-        "frames_with_pose_share",
-        "lifts",
-        "risky_lifts",
-        "lifts_per_min",
-        "worst_lifting_index",
-        "time_high_share",
-        "time_medium_share",
-        "reba_peak",
-        "reba_high_share",
-        "rula_peak",
-        "peak_trunk_flexion_deg",
-    ):
+    for key in ("subject", "people", "frames_with_pose_share", *HEADLINE):
         assessment[key] = _number(figures.get(key))
     assessment["main_cue"] = (figures.get("main_cue") or None) and str(figures["main_cue"])[:255]
     return Entry(
