@@ -120,6 +120,30 @@ def test_twist(yaw: float, arms: dict, severity: float, cue: bool) -> None:
     check(synthetic.sequence(frames), "twist", severity, cue)
 
 
+FEET = [
+    LM.LEFT_ANKLE,
+    LM.RIGHT_ANKLE,
+    LM.LEFT_HEEL,
+    LM.RIGHT_HEEL,
+    LM.LEFT_FOOT_INDEX,
+    LM.RIGHT_FOOT_INDEX,
+]
+
+
+@pytest.mark.parametrize(
+    ("arms", "severity", "cue"),
+    [
+        (REACH, 2, True),  # arms held out: the reach shows the load the feet cannot
+        ({}, math.nan, False),  # arms down: the hands' distance unknown, cannot tell
+    ],
+    ids=["arms_out", "arms_down"],
+)
+def test_twist_with_the_feet_hidden(arms: dict, severity: float, cue: bool) -> None:
+    """A seated worker behind a cabinet: the hands' distance (from the ankles) is unknown."""
+    frames = posture(1.0, yaw_deg=0) + posture(3.0, yaw_deg=0, trunk_twist_deg=35, **arms)
+    check(hidden(synthetic.sequence(frames), FEET), "twist", severity, cue)
+
+
 # --- the load far from the body ---------------------------------------------------------------
 @pytest.mark.parametrize(
     ("arm", "hide", "severity", "cue"),

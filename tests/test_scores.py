@@ -6,14 +6,18 @@ feeds which input, the load only during lifts, confidence flags and NIOSH's refu
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from posture import synthetic
-from posture.assess.analysis import analyze
+from posture.assess.analysis import Analysis, analyze
+from posture.assess.rules import loaded
 from posture.assess.scores import INFREQUENT_PER_MIN, REBA_ARMS, lift_frequency
 from posture.assess.tables import analysis_summary, frames_table, lifts_table
 from posture.core.config import DEFAULTS, override
+from posture.core.landmarks import LM
 
 FPS = 30.0
 
@@ -58,11 +62,17 @@ def test_standing_upright_scores_reba_low_or_negligible() -> None:
     assert set(frames_table(a)["rula_level"]) <= {"acceptable", "investigate"}
 
 
-def test_the_load_counts_only_during_a_lift() -> None:
+def handling(a: Analysis) -> np.ndarray:
+    """Where the rules see a load handled: a lift in progress, the hands low or held out."""
+    return loaded(a.measures, a.context, a.settings)[0]
+
+
+def test_the_load_counts_only_where_one_is_handled() -> None:
     seq = synthetic.synthetic_lift("stoop", yaw_deg=90)
     light = analyze(seq, DEFAULTS)
     heavy = analyze(seq, override(DEFAULTS, {"task": {"load_kg": 15.0}}))
-    inside = heavy.context.in_lift
+    inside = handling(heavy)
+    assert heavy.context.in_lift[~inside].sum() == 0  # a lift in progress is handling
     assert inside.any() and (~inside).any()
     diff = frames_table(heavy)["reba_score"] - frames_table(light)["reba_score"]
     assert np.all(diff[~inside] == 0)
@@ -131,7 +141,7 @@ def test_summary_has_the_lift_and_reba_figures() -> None:
     assert cues["bend_knees"]["high_seconds"] > 0.5  # the stoop holds the trunk past 60 deg
 
 
-def test_shock_and_coupling_count_only_during_a_lift() -> None:
+def test_shock_and_coupling_count_only_where_a_load_is_handled() -> None:
     """Empty hands have no grip and nothing to jerk: shock (REBA, RULA) and REBA's coupling
     describe handling the load, like the load itself."""
     seq = synthetic.synthetic_lift("stoop", yaw_deg=90)
@@ -143,7 +153,7 @@ def test_shock_and_coupling_count_only_during_a_lift() -> None:
             DEFAULTS, {"task": {**load, "shock_or_rapid_force": True, "coupling": "unacceptable"}}
         ),
     )
-    inside = rough.context.in_lift
+    inside = handling(rough)
     assert inside.any() and (~inside).any()
     for score in ("reba_score", "rula_score"):
         diff = frames_table(rough)[score] - frames_table(plain)[score]
@@ -198,3 +208,17 @@ def test_reba_is_trusted_from_a_side_view_that_hides_the_far_arm() -> None:
     arms = [min(c[u][-1], c[e][-1]) for u, e in REBA_ARMS]
     assert min(arms) < DEFAULTS.view.min_confidence <= max(arms)
     assert frames_table(a)["reba_conf"][-1] >= DEFAULTS.view.min_confidence
+
+
+def test_a_seated_worker_whose_shins_are_hidden_is_scored_seated() -> None:
+    """Behind a cabinet the knees' angle is unknown: the hips flexed 90 deg with the trunk
+    upright still say sitting, and REBA's legs (1 for sitting) do not wait for the knees."""
+    sit = synthetic.angles(yaw_deg=70, hip_flexion_deg=90, knee_flexion_deg=90)
+    seq = synthetic.sequence([sit] * 60)
+    vis = seq.visibility.copy()
+    shins = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_HEEL, LM.RIGHT_HEEL]
+    vis[:, shins + [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]] = 0.0
+    a = analyze(replace(seq, visibility=vis), DEFAULTS)
+    assert np.isnan(a.measures["knee_flexion_deg"]).all()
+    assert a.context.seated.all()
+    assert np.all(frames_table(a)["reba_conf"] >= DEFAULTS.view.min_confidence)

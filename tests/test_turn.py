@@ -13,7 +13,7 @@ from posture.core.body import body_frame
 from posture.core.config import DEFAULTS
 from posture.core.landmarks import LM, PoseSequence
 from posture.core.measures import compute_measures
-from posture.core.pelvis import PELVIS_SEEN, held_forward, pelvis_anchoring
+from posture.core.pelvis import PELVIS_SEEN, forward_agreement, held_forward, pelvis_anchoring
 from posture.core.skeleton import build_skeleton
 from posture.core.turn import refine_line
 
@@ -139,3 +139,38 @@ def test_a_flicker_of_visibility_is_not_a_well_seen_pelvis() -> None:
     out, held, _ = held_forward(fwd, anchoring)
     assert held[6:].all()
     assert np.allclose(out[6:], [0.0, 0.0, -1.0])
+
+
+def turned_feet(seq: PoseSequence, deg: float) -> PoseSequence:
+    """The feet (heel to toe) turned ``deg`` about the vertical in the pose model's world
+    landmarks, as the model lays hidden toes sideways from behind."""
+    w = seq.world_xyz_m.copy()
+    a = np.radians(deg)
+    rot = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+    for heel, toe in ((LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX), (LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX)):
+        w[:, toe] = w[:, heel] + (w[:, toe] - w[:, heel]) @ rot.T
+    return replace(seq, world_xyz_m=w)
+
+
+def test_feet_and_pelvis_that_disagree_on_forward_make_the_twist_unsure() -> None:
+    still = synthetic.sequence([synthetic.angles(yaw_deg=150)] * 20)
+    p = build_skeleton(still, 60.0).points
+    assert np.allclose(forward_agreement(p, still.visibility), 1.0)
+    _, sure = twist_at_end(still)
+    assert sure >= DEFAULTS.view.min_confidence
+    def agreement(deg: float) -> np.ndarray:
+        seq = turned_feet(still, deg)
+        return forward_agreement(build_skeleton(seq, 60.0).points, seq.visibility)
+
+    assert np.allclose(agreement(20.0), 1.0)  # toes turned out: usual
+    assert np.all((agreement(70.0) >= 0.4) & (agreement(70.0) <= 0.6))
+    _, unsure = twist_at_end(turned_feet(still, 70.0))
+    assert unsure < DEFAULTS.view.min_confidence
+
+
+def test_frames_filled_across_a_gap_do_not_anchor_the_pelvis() -> None:
+    vis = np.full((6, 33), 0.9)
+    vis[2:4] = np.nan  # the pose model found nobody; clean() filled the landmarks
+    assert pelvis_anchoring(vis).tolist() == pytest.approx([0.9, 0.9, 0.0, 0.0, 0.9, 0.9])
+    # motion capture has no visibility at all: seen throughout
+    assert pelvis_anchoring(np.full((3, 33), np.nan)).tolist() == [1.0, 1.0, 1.0]

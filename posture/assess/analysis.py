@@ -102,12 +102,15 @@ class Analysis:
 
 
 def seated(m: Measures) -> np.ndarray:
-    """Sitting: hips and knees both flexed well past standing, trunk not bent over (a measure
-    not seen does not count as sitting)."""
+    """Sitting: hips and knees both flexed well past standing, trunk not bent over (hips or
+    trunk not seen do not count as sitting; knees not seen do not contradict it: a table or a
+    cabinet hides a seated worker's shins, and a standing person does not hold a thigh raised
+    60 deg with the trunk upright)."""
+    knee = m["knee_flexion_deg"]
     with np.errstate(invalid="ignore"):
         return (
             (np.nan_to_num(m["hip_flexion_deg"]) >= 60)
-            & (np.nan_to_num(m["knee_flexion_deg"]) >= 60)
+            & (np.isnan(knee) | (knee >= 60))
             & (np.nan_to_num(m["trunk_flexion_deg"], nan=90) < 30)
         )
 

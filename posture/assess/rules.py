@@ -136,13 +136,18 @@ def loaded(m: Measures, ctx: Context, s: Settings) -> tuple[np.ndarray, np.ndarr
     Returns ``(loaded, free)``, ``(T,)`` each; frames where neither holds cannot tell. The load
     is context, not the rule's own measure: it is judged from the hands as seen (trusted or
     not), but a hand not seen decides nothing: ``loaded`` is a lift in progress or hands seen
-    low or far, ``free`` no lift and both hand measures seen, high and close."""
+    low or far, ``free`` no lift and both hand measures seen, high and close. Where the hands'
+    distance cannot be measured (it is taken from the ankles: a seated worker behind a table
+    hides them), an arm held out shows the reach instead: an upper arm raised forward past
+    ``loaded_upper_arm_deg``."""
     r, v = s.rules.twist, _Values(m, s.view.min_confidence)
     height, reach = v("hand_height_cm"), v("hand_distance_cm")
     low = _lt(height, r.loaded_hand_height_cm)
     far = _gt(reach, r.loaded_hand_distance_cm)
+    arm = np.fmax(v("upper_arm_flexion_left_deg"), v("upper_arm_flexion_right_deg"))
+    held_out = ~v.known("hand_distance_cm") & _ge(arm, r.loaded_upper_arm_deg)
     seen = v.known("hand_height_cm") & v.known("hand_distance_cm")
-    load = ctx.in_lift | low | far
+    load = ctx.in_lift | low | far | held_out
     return load, ~load & seen
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from posture.assess.lifts import Lift
-from posture.assess.rules import Context
+from posture.assess.rules import Context, loaded
 from posture.core.config import Settings
 from posture.core.measures import Measures
 from posture.scoring import (
@@ -65,9 +65,14 @@ def _conf(m: Measures, names: tuple[str, ...]) -> np.ndarray:
     return np.min(np.stack([m.conf[n] for n in names]), axis=0)
 
 
-def _reba_conf(m: Measures) -> np.ndarray:
+def _reba_conf(m: Measures, seated: np.ndarray | None = None) -> np.ndarray:
+    """The weakest of the measures REBA used; the knees not where the person sits (REBA's
+    legs score 1 for sitting, whatever the knees: a table may hide them)."""
     arm = np.max(np.stack([_conf(m, side) for side in REBA_ARMS]), axis=0)
-    return np.minimum(_conf(m, REBA_MEASURES), arm)
+    body = _conf(m, REBA_MEASURES)
+    if seated is not None:
+        body = np.where(seated, _conf(m, REBA_MEASURES[:2]), body)
+    return np.minimum(body, arm)
 
 
 def _posture_flags(m: Measures, s: Settings) -> dict[str, np.ndarray]:
@@ -102,8 +107,9 @@ def _merge(loaded: Any, unloaded: Any, mask: np.ndarray) -> dict[str, np.ndarray
 def frame_scores(
     m: Measures, ctx: Context, static_hold: np.ndarray, s: Settings
 ) -> tuple[FrameScores, dict[str, np.ndarray]]:
-    """REBA, RULA, OWAS per frame; also the per-frame final scores and levels (load applied
-    only during lifts) as plain arrays for frames.csv."""
+    """REBA, RULA, OWAS per frame; also the per-frame final scores and levels (the load
+    applied where one is handled, as the rules judge it: :func:`posture.assess.rules.loaded`)
+    as plain arrays for frames.csv."""
     f = _posture_flags(m, s)
     common: dict[str, Any] = {
         "trunk_flexion_deg": m["trunk_flexion_deg"],
@@ -142,10 +148,14 @@ def frame_scores(
     )
     u_free = rula(RulaInputs(**rula_args, load_kg=0.0))
     owas = owas_back_code(m["trunk_flexion_deg"], f["trunk_twisted"], f["trunk_side_bent"])
-    reba_pf = _merge(r_loaded, r_free, ctx.in_lift)
+    # the load where the rules see one handled: a lift in progress, hands low or held out
+    handling, _ = loaded(m, ctx, s)
+    reba_pf = _merge(r_loaded, r_free, handling)
     held_or_repeated = np.asarray(static_hold, bool) | repeated
-    rula_pf = _merge(_merge(u_loaded_held, u_loaded, held_or_repeated), u_free, ctx.in_lift)
-    scores = FrameScores(r_loaded, u_loaded, owas, _reba_conf(m), _conf(m, OWAS_MEASURES))
+    rula_pf = _merge(_merge(u_loaded_held, u_loaded, held_or_repeated), u_free, handling)
+    scores = FrameScores(
+        r_loaded, u_loaded, owas, _reba_conf(m, ctx.seated), _conf(m, OWAS_MEASURES)
+    )
     return scores, {
         "reba_score": reba_pf["final"],
         "reba_level": reba_pf["level"],

@@ -125,7 +125,7 @@ class _Store:
             ("forward", m.body.forward[0]),
             ("right", m.body.right[0]),
             ("pelvis_held", m.body.pelvis_held[0]),
-            ("turn_agreement", m.body.shoulder_turn_agreement[0]),
+            ("turn_agreement", m.body.twist_agreement[0]),
             ("in_lift", ctx.in_lift[0]),
             ("rate", ctx.lift_rate_per_min[0]),
             ("seated", ctx.seated[0]),
@@ -149,7 +149,7 @@ class _Store:
             right=c["right"].get(a, b),
             yaw_deg=c["yaw"].get(a, b),
             pelvis_held=c["pelvis_held"].get(a, b),
-            shoulder_turn_agreement=c["turn_agreement"].get(a, b),
+            twist_agreement=c["turn_agreement"].get(a, b),
             plausible={
                 k.removeprefix("plausible_"): col.get(a, b)
                 for k, col in c.items()
@@ -366,7 +366,7 @@ class _Padding:
             right=self.pad(b.right, np.nan),
             yaw_deg=self.pad(b.yaw_deg, np.nan),
             pelvis_held=self.pad(b.pelvis_held, False),
-            shoulder_turn_agreement=self.pad(b.shoulder_turn_agreement, 1.0),
+            twist_agreement=self.pad(b.twist_agreement, 1.0),
             plausible={k: self.pad(v, 1.0) for k, v in b.plausible.items()},
         )
         return replace(

@@ -33,6 +33,7 @@ from posture.core.gravity import (
 from posture.core.landmarks import LM, PoseSequence
 from posture.core.pelvis import (
     PELVIS_SEEN,
+    forward_agreement,
     forward_direction,
     held_forward,
     pelvis_anchoring,
@@ -364,9 +365,10 @@ class BodyFrame:
     camera (0 front, +-180 back, +-90 side; positive when the person's front points to the
     image's right), all from the pelvis. ``body_length``: thigh + shank + trunk in the
     skeleton's units. ``pelvis_held`` ``(T,)``: the pelvis hidden, its orientation held
-    (``pelvis_note`` says how); ``shoulder_turn_agreement`` ``(T,)`` 0-1: how well the model's
-    depth and the picture's foreshortening agree on the shoulders' turn
-    (:mod:`posture.core.turn`). ``plausible``: per body part, ``(T,)`` 0-1, how far its
+    (``pelvis_note`` says how); ``twist_agreement`` ``(T,)`` 0-1: how well the cues of the
+    twist agree: the model's depth and the picture's foreshortening on the shoulders' turn
+    (:mod:`posture.core.turn`), the pelvis line and the legs on the forward the twist is
+    measured from (:func:`posture.core.pelvis.forward_agreement`, where the pelvis is seen). ``plausible``: per body part, ``(T,)`` 0-1, how far its
     segments keep the person's own lengths
     (:func:`posture.core.skeleton.segment_plausibility`).
     """
@@ -381,7 +383,7 @@ class BodyFrame:
     body_length: float
     pelvis_held: np.ndarray
     pelvis_note: str
-    shoulder_turn_agreement: np.ndarray
+    twist_agreement: np.ndarray
     plausible: dict[str, np.ndarray]
 
 
@@ -418,6 +420,7 @@ def body_frame(
     length = body_length_units(p, upright)
     plausible = segment_plausibility(p, upright)
     agreement = turns["shoulders"].agreement if "shoulders" in turns else np.ones(len(p))
+    agreement = agreement * np.where(held, 1.0, forward_agreement(p, seq.visibility))
     return BodyFrame(
         p,
         fwd,

@@ -112,7 +112,7 @@ def newest(bf: BodyFrame) -> BodyFrame:
         right=bf.right[-1:],
         yaw_deg=bf.yaw_deg[-1:],
         pelvis_held=bf.pelvis_held[-1:],
-        shoulder_turn_agreement=bf.shoulder_turn_agreement[-1:],
+        twist_agreement=bf.twist_agreement[-1:],
         plausible={k: v[-1:] for k, v in bf.plausible.items()},
     )
 

@@ -484,6 +484,15 @@ class TwistRule:
         hi=150.0,
         unit="cm",
     )
+    loaded_upper_arm_deg: float = setting(
+        45.0,
+        "where the hands' distance cannot be measured (feet hidden, e.g. a seated worker "
+        "behind a table), an upper arm raised this far forward counts as holding a load out "
+        "(REBA's upper-arm band from 45 deg)",
+        lo=0.0,
+        hi=180.0,
+        unit="deg",
+    )
 
 
 @dataclass(frozen=True)

@@ -485,7 +485,7 @@ def compute_measures(
         if name in GRAVITY_PLANE:
             c = c * up_known[GRAVITY_PLANE[name]]
         if family == "twist":
-            c = c * pelvis_known * bf.shoulder_turn_agreement
+            c = c * pelvis_known * bf.twist_agreement
         for body_part in RESTS_ON.get(name, ()):
             if body_part in bf.plausible:
                 c = c * bf.plausible[body_part]

@@ -27,6 +27,11 @@ CUE_LENGTHS = {"hips": 0.42, "shoulders": 0.65, "feet": 0.33, "face": 0.18, "thi
 #: :func:`pelvis_anchoring`) reaches this; elsewhere it is held.
 PELVIS_SEEN = 0.7
 PELVIS_SEEN_FRAMES = 5
+#: The pelvis line and the legs may point this far apart before the forward between them
+#: counts as unsure (:func:`forward_agreement`); a cue counts as clear from this share of its
+#: usual length.
+FORWARD_GAP_DEG = 30.0
+CLEAR_CUE = 0.3
 
 
 def nanmean_max(*arrays: np.ndarray) -> np.ndarray:
@@ -52,6 +57,42 @@ def forward_direction(p: np.ndarray, visibility: np.ndarray | None = None) -> np
     the feet count in proportion to how well their ends are seen (``visibility``): a leg the
     model only guesses (under a table) points nowhere in particular.
     """
+    pelvis, legs, _ = _forward_cues(p, visibility)
+    f = unit(horizontal(pelvis + legs))
+    bad = ~np.isfinite(p[:, HIPS + SHOULDERS]).all(axis=(1, 2))
+    f[bad] = np.nan
+    return f
+
+
+def forward_agreement(p: np.ndarray, visibility: np.ndarray | None = None) -> np.ndarray:
+    """``(T,)`` 0-1: how well the pelvis line and the legs (feet and thighs) agree on the
+    person's forward, as a factor for the confidence of what is measured against it (twist).
+
+    A standing or seated person's feet and thighs point within some 30 deg of the pelvis'
+    forward (toes turned out, a foot set aside); a larger gap means one of them is wrong (from
+    behind, the pose model may lay the hidden toes sideways; a hip line seen end-on has no
+    direction of its own), so the forward between them is unsure by about that much: full
+    up to ``FORWARD_GAP_DEG``, down to 0.4 at twice that. Only where both are clear and the
+    skeleton has depth (without it the cues are the picture's and weigh by foreshortening)."""
+    pelvis, legs, depth = _forward_cues(p, visibility)
+    out = np.ones(len(p))
+    if not depth:
+        return out
+    a, b = np.linalg.norm(pelvis, axis=-1), np.linalg.norm(legs, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = dot(pelvis, legs) / (a * b)
+    gap = np.degrees(np.arccos(np.clip(np.nan_to_num(cos, nan=1.0), -1.0, 1.0)))
+    clear = (a >= CLEAR_CUE) & (b >= CLEAR_CUE)
+    factor = np.clip(1.0 - 0.6 * (gap - FORWARD_GAP_DEG) / FORWARD_GAP_DEG, 0.4, 1.0)
+    return np.where(clear, factor, out)
+
+
+def _forward_cues(
+    p: np.ndarray, visibility: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The pelvis' forward cue (label-based, its sign settled) and the legs' (feet and thighs,
+    label-free), each ``(T, 3)`` in units of its usual length (see :func:`forward_direction`);
+    whether the points have depth."""
     seen = seen_weights(visibility, len(p))
     # the body's size in trunk lengths, from whichever segment is least foreshortened (the
     # trunk of a person bending toward the camera looks short, their shoulders do not)
@@ -68,8 +109,8 @@ def forward_direction(p: np.ndarray, visibility: np.ndarray | None = None) -> np
         feet = horizontal(toes - mid(p, [LM.LEFT_HEEL, LM.RIGHT_HEEL])) / n["feet"] * seen["feet"]
         knees = mid(p, [LM.LEFT_KNEE, LM.RIGHT_KNEE])
         # without depth a thigh's direction is its picture's: toward the camera reads as down
-        depth = float(np.any(np.nan_to_num(p[..., 2]) != 0.0))
-        thighs = horizontal(knees - mid(p, HIPS)) / n["thighs"] * seen["knees"] * depth
+        depth = bool(np.any(np.nan_to_num(p[..., 2]) != 0.0))
+        thighs = horizontal(knees - mid(p, HIPS)) / n["thighs"] * seen["knees"] * float(depth)
         face = horizontal(p[:, LM.NOSE] - mid(p, [LM.LEFT_EAR, LM.RIGHT_EAR])) / n["face"]
     ref = np.nan_to_num(feet) + np.nan_to_num(thighs)
     ref_len = np.linalg.norm(ref, axis=-1)
@@ -81,10 +122,7 @@ def forward_direction(p: np.ndarray, visibility: np.ndarray | None = None) -> np
     )
     flip = dot(lr0, sign_ref) < 0
     lr0 = np.where(flip[:, None], -lr0, lr0)
-    f = unit(horizontal(lr0 + ref))
-    bad = ~np.isfinite(p[:, HIPS + SHOULDERS]).all(axis=(1, 2))
-    f[bad] = np.nan
-    return f
+    return lr0, ref, depth
 
 
 def seen_weights(visibility: np.ndarray | None, n: int) -> dict[str, np.ndarray]:
@@ -92,12 +130,19 @@ def seen_weights(visibility: np.ndarray | None, n: int) -> dict[str, np.ndarray]
     1 from 0.8 (unknown visibility, e.g. motion capture: 1)."""
     if visibility is None:
         return {"knees": np.ones((n, 1)), "feet": np.ones((n, 1))}
-    vis = np.nan_to_num(visibility, nan=1.0)
+    vis = known_visibility(visibility)
 
     def weight(idx: list[LM]) -> np.ndarray:
         return np.clip((vis[:, idx].min(axis=1) - 0.5) / 0.3, 0.0, 1.0)[:, None]
 
     return {"knees": weight([LM.LEFT_KNEE, LM.RIGHT_KNEE]), "feet": weight(_FEET)}
+
+
+def known_visibility(visibility: np.ndarray) -> np.ndarray:
+    """Visibility with its unknowns settled: a sequence without any (motion capture) is seen
+    throughout (1); in one with visibility, a missing value is a frame filled across a gap in
+    what the pose model found (:func:`posture.core.filtering.clean`): not seen (0)."""
+    return np.nan_to_num(visibility, nan=0.0 if np.isfinite(visibility).any() else 1.0)
 
 
 def pelvis_anchoring(visibility: np.ndarray) -> np.ndarray:
@@ -107,9 +152,10 @@ def pelvis_anchoring(visibility: np.ndarray) -> np.ndarray:
     places the hips, with high visibility, from the upper body, and turns them with the
     shoulders. The legs anchor them: the hips count as seen where the hips and the legs (knees,
     ankles, feet: the better half of them) are seen. Unknown visibility (motion capture) counts
-    as seen. The legs count with the better seen of the ankles or the feet (a load or a plate
-    may hide the shins)."""
-    vis = np.nan_to_num(visibility, nan=1.0)
+    as seen; a frame filled across a short gap in what the pose model found is not seen. The
+    legs count with the better seen of the ankles or the feet (a load or a plate may hide the
+    shins)."""
+    vis = known_visibility(visibility)
     hips = vis[:, HIPS].min(axis=1)
     knees = vis[:, [LM.LEFT_KNEE, LM.RIGHT_KNEE]].mean(axis=1)
     feet = np.maximum(vis[:, ANKLES].mean(axis=1), vis[:, _FEET].mean(axis=1))

@@ -49,25 +49,9 @@ KNOWN_CLIPS = (
 SEATED_CLIPS = ("seated_twist_light_box_front", "seated_twist_heavy_box_front")
 TORSO = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP]
 
-#: Where the seated hand-over is not flagged today (issue 14, open): the worker's twist toward
-#: the helper is measured (-44 to -50 deg at confidence 0.71 on the light-box clip) but nothing
-#: shows a load in his hands: with his feet hidden by the cabinet the hands' height and distance
-#: (from the feet) are unknown, and a hand-over is not a lift.
-NOT_FLAGGED = pytest.mark.xfail(
-    strict=False,
-    reason="twist measured but not flagged as under load: the hands' height and distance are "
-    "measured from the feet, hidden by the cabinet, so nothing shows the box in his hands",
-)
-
-
-def seated(flagged_only: bool = False) -> list[object]:
-    """SEATED_CLIPS as parameters, the light-box clip expected to fail where a flag is asked."""
-    return [
-        pytest.param(c, marks=NOT_FLAGGED)
-        if flagged_only and c == "seated_twist_light_box_front"
-        else c
-        for c in SEATED_CLIPS
-    ]
+def seated() -> list[str]:
+    """SEATED_CLIPS as parameters."""
+    return list(SEATED_CLIPS)
 
 
 def all_clips() -> list[str]:

@@ -19,7 +19,7 @@ def hand_over(run_frames: dict[str, np.ndarray], twist: np.ndarray) -> np.ndarra
 
 
 @pytest.mark.media
-@pytest.mark.parametrize("clip", seated(flagged_only=True))
+@pytest.mark.parametrize("clip", seated())
 def test_the_seated_workers_twist_toward_the_helper_is_measured(runs: Runs, clip: str) -> None:
     first = runs.clip(clip)
     worker, _ = worker_and_helper(first)
@@ -40,22 +40,8 @@ def test_the_seated_workers_twist_toward_the_helper_is_measured(runs: Runs, clip
         assert pelvis["held_share"] > 0.5 and "pelvis" in pelvis["note"]
 
 
-#: The heavy-box clip since the people finder follows each person in their own region: the
-#: worker's legs read seen (visibility >= 0.7) in a run of 7 frames whose hips point sideways,
-#: and the hidden pelvis is held from them (issue 14, open).
-HELD_SIDEWAYS = pytest.mark.xfail(
-    strict=False,
-    reason="the hidden pelvis is held from 7 frames where the model gave the legs high "
-    "visibility and the hips pointing sideways: 75 % of frames read 'side' (the twist then "
-    "reads +-80-89 deg at confidence 0.2, low, with the pelvis note)",
-)
-
-
 @pytest.mark.media
-@pytest.mark.parametrize(
-    "clip",
-    [pytest.param(c, marks=HELD_SIDEWAYS) if "heavy" in c else c for c in SEATED_CLIPS],
-)
+@pytest.mark.parametrize("clip", SEATED_CLIPS)
 def test_the_seated_workers_view_does_not_flip_to_side_as_he_turns(runs: Runs, clip: str) -> None:
     first = runs.clip(clip)
     worker, _ = worker_and_helper(first)

@@ -69,8 +69,6 @@ NOT_YET = {
         "seated_twist_light_box_front": SEATED_DIFFER,
         "seated_twist_heavy_box_front": SEATED_DIFFER,
         "two_people_outdoor_backlight": FIRST_SECOND + " (87 % of frames agree at the very frame)",
-        "static_upright_rear_oblique": "2 of its 11 frames differ, at the start, while live "
-        "learns the camera's tilt (82 % at the very frame)",
     },
     "lifts": {"two_people_outdoor_backlight": FIRST_SECOND},
 }
