@@ -13,7 +13,14 @@ from posture.core.body import body_frame
 from posture.core.config import DEFAULTS
 from posture.core.landmarks import LM, PoseSequence
 from posture.core.measures import compute_measures
-from posture.core.pelvis import PELVIS_SEEN, forward_agreement, held_forward, pelvis_anchoring
+from posture.core.geometry import angle_between_deg
+from posture.core.pelvis import (
+    PELVIS_SEEN,
+    PelvisMemory,
+    forward_agreement,
+    held_forward,
+    pelvis_anchoring,
+)
 from posture.core.skeleton import build_skeleton
 from posture.core.turn import refine_line
 
@@ -174,3 +181,29 @@ def test_frames_filled_across_a_gap_do_not_anchor_the_pelvis() -> None:
     assert pelvis_anchoring(vis).tolist() == pytest.approx([0.9, 0.9, 0.0, 0.0, 0.9, 0.9])
     # motion capture has no visibility at all: seen throughout
     assert pelvis_anchoring(np.full((3, 33), np.nan)).tolist() == [1.0, 1.0, 1.0]
+
+
+def facing(deg: float) -> np.ndarray:
+    a = np.radians(deg)
+    return np.array([np.sin(a), 0.0, np.cos(a)])
+
+
+def test_a_stream_holds_the_hidden_pelvis_as_a_recording_does() -> None:
+    """Live has no hindsight: before the pelvis was ever seen it is held at its typical
+    direction so far (a turn of the shoulders that drags the hidden hips along does not move
+    it), then from its last well-seen orientation, however long ago."""
+    memory = PelvisMemory()
+    assert memory.prior() is None
+    for deg in [180.0] * 30 + [120.0] * 10:  # facing the camera, then hips dragged round
+        memory.add(facing(deg), None)
+    assert angle_between_deg(memory.prior(), facing(180.0)) < 1.0
+    memory.add(facing(150.0), facing(150.0))  # seen once, clearly
+    for _ in range(100):
+        memory.add(facing(90.0), None)
+    assert angle_between_deg(memory.prior(), facing(150.0)) < 1e-6
+    # held_forward with a prior: hidden frames before the first seen one take the prior
+    fwd = np.array([facing(90.0)] * 3 + [facing(0.0)] * 6)
+    anchoring = np.array([0.2] * 3 + [1.0] * 6)
+    out, held, _ = held_forward(fwd, anchoring, prior=facing(180.0))
+    assert held.tolist() == [True] * 3 + [False] * 6
+    assert np.allclose(out[:3], facing(180.0)) and np.allclose(out[3:], facing(0.0))

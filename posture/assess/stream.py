@@ -213,6 +213,10 @@ class StreamingAnalysis:
     def __len__(self) -> int:
         return len(self._store)
 
+    def use_scene(self, cue: GravityCue, hfov_deg: float | None) -> None:
+        """The scene's gravity, found while the stream runs (:meth:`BodyState.use_scene`)."""
+        self._body.use_scene(cue, hfov_deg)
+
     def _measures_between(self, a: int, b: int) -> tuple[Measures, int]:
         return self._store.measures(a, b + 1), a
 

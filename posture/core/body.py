@@ -394,11 +394,14 @@ def body_frame(
     *,
     extra_cues: Sequence[GravityCue] = (),
     hfov_deg: float | None = None,
+    pelvis_prior: np.ndarray | None = None,
 ) -> BodyFrame:
     """Skeleton, gravity and body axes for a (cleaned) pose sequence. ``gravity`` gives one
     found earlier (a live stream's, a calibration clip's); by default it is estimated here
     from the person and ``extra_cues``. ``hfov_deg``: the lens's field of view when the scene
-    showed it (``view.camera_hfov_deg`` when given wins; else ``DEFAULT_HFOV_DEG``)."""
+    showed it (``view.camera_hfov_deg`` when given wins; else ``DEFAULT_HFOV_DEG``).
+    ``pelvis_prior``: the pelvis' orientation held before these frames (a stream's memory,
+    :class:`posture.core.pelvis.PelvisMemory`)."""
     anchoring = pelvis_anchoring(seq.visibility)
     sk, turns = refine_depth(
         build_skeleton(seq, settings.camera_hfov_deg or hfov_deg or DEFAULT_HFOV_DEG),
@@ -408,7 +411,9 @@ def body_frame(
     if gravity is None:
         gravity = estimate_gravity(sk, seq, settings, extra_cues=extra_cues, still=still)
     p = sk.points @ gravity.rotation.T
-    fwd, held, pelvis_note = held_forward(forward_direction(p, seq.visibility), anchoring)
+    fwd, held, pelvis_note = held_forward(
+        forward_direction(p, seq.visibility), anchoring, pelvis_prior
+    )
     right = unit(np.cross(fwd, UP))
     # the view: the person's forward against the camera's horizontal line of sight, both in the
     # level axes, so a rolled or pitched camera does not turn the person

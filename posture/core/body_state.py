@@ -13,8 +13,13 @@ far, so :class:`BodyState` keeps what it has learnt:
   estimate from a few moments would move "up" while the stream goes on, and a measure that
   moves with it (the hands' height) would make lifts that are not there;
 * **the body frame of each frame**: :func:`posture.core.body.body_frame` over the last
-  ``BODY_WINDOW_S`` of frames with that gravity (the pelvis held while hidden, the shoulders'
-  turn and the segments' own lengths as seen in them), of which the newest row is kept;
+  ``BODY_WINDOW_S`` of frames with that gravity (the shoulders' turn and the segments' own
+  lengths as seen in them), of which the newest row is kept; the pelvis, while hidden, held
+  from its last well-seen orientation over the whole stream, or before it was ever seen
+  from its typical direction so far (:class:`posture.core.pelvis.PelvisMemory`: a recording
+  holds it the same way, but fills the frames before the first clear view back from it);
+* **the scene** when the live session found it (:meth:`BodyState.use_scene`): its gravity
+  cue joins the person's, as a recording's does, and settles the camera at once;
 * **the person's size** (thigh + shank + trunk): the running median over upright frames once
   there are some, else the running 90th percentile over the frames so far (a recording: the
   same over the clip); the trunk's **full length** (the 2D path's foreshortening): the running
@@ -43,6 +48,7 @@ from posture.core.config import ViewSettings
 from posture.core.gravity import LEVEL, Gravity, GravityCue
 from posture.core.landmarks import PoseSequence
 from posture.core.measures import BodyScale, trunk_lengths
+from posture.core.pelvis import PelvisMemory, forward_direction
 from posture.core.skeleton import leg_trunk_length
 
 #: Hip-to-acromion length as a share of stature (Drillis & Contini, see posture.core.skeleton).
@@ -133,7 +139,7 @@ class BodyState:
     ) -> None:
         self.settings = settings
         self.gravity: Gravity = gravity or LEVEL
-        self.settled = gravity is not None
+        self.settled = self._given = gravity is not None
         self.extra_cues, self.hfov_deg = tuple(extra_cues), hfov_deg
         self._body = _Window(BODY_WINDOW_S)
         self._calibration = _Window(GRAVITY_WINDOW_S)
@@ -141,6 +147,17 @@ class BodyState:
         self._length = RunningPercentile(90)
         self._upright_length = RunningPercentile(50)
         self._trunk = RunningPercentile(95)
+        self._pelvis = PelvisMemory()
+
+    def use_scene(self, cue: GravityCue, hfov_deg: float | None) -> None:
+        """The scene's gravity cue (and the lens it showed), found while the stream runs:
+        the camera is estimated again with it from the next frame on."""
+        if self._given:  # a calibration clip's, or found before the stream: kept
+            return
+        self.extra_cues = (*self.extra_cues, cue)
+        self.hfov_deg = self.hfov_deg if hfov_deg is None else hfov_deg
+        self.settled = False
+        self._next_estimate_t = -math.inf
 
     def __call__(self, row: PoseSequence) -> tuple[BodyFrame, BodyScale]:
         """The body frame of one cleaned frame (``row``: a sequence of one frame), and the
@@ -150,9 +167,16 @@ class BodyState:
             self._estimate(self._calibration.add(row), t)
         block = self._body.add(row)
         bf = body_frame(
-            block, self.settings, self.gravity, extra_cues=self.extra_cues, hfov_deg=self.hfov_deg
+            block,
+            self.settings,
+            self.gravity,
+            extra_cues=self.extra_cues,
+            hfov_deg=self.hfov_deg,
+            pelvis_prior=self._pelvis.prior(),
         )
         last = newest(bf)
+        raw = forward_direction(last.points, block.visibility[-1:])[0]
+        self._pelvis.add(raw, None if last.pelvis_held[0] else last.forward[0])
         length = float(leg_trunk_length(last.points)[0])
         self._length.add(length)
         if upright_frames(last.points)[0]:

@@ -172,14 +172,18 @@ def typical_direction(directions: np.ndarray) -> np.ndarray:
     return unit(np.cos(a) * mean + np.sin(a) * side)
 
 
-def held_forward(forward: np.ndarray, anchoring: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+def held_forward(
+    forward: np.ndarray, anchoring: np.ndarray, prior: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, str]:
     """The pelvis' forward where it is seen, held from the last frame it was (the first one
     before that) where it is not; ``(forward (T, 3), held (T,) bool, note)``.
 
     A chair does not turn with the trunk: while seated or hidden, the pelvis keeps its last
     well-seen orientation, unless the legs show it turning (then it is seen). Never seen at
     all: the hips' typical direction over the clip (:func:`typical_direction`), said in
-    ``note``.
+    ``note``. ``prior`` (a stream's memory, see :class:`PelvisMemory`): the orientation held
+    before these frames, used where they have not seen the pelvis yet (a stream has no
+    hindsight: it cannot fill back from a later view).
     """
     ok = np.isfinite(forward).all(axis=1)
     # seen for a moment only (a few frames) is not seen: a hidden leg's visibility flickers
@@ -188,12 +192,55 @@ def held_forward(forward: np.ndarray, anchoring: np.ndarray) -> tuple[np.ndarray
     if not held.any():
         return forward, held, ""
     out = forward.copy()
+    idx = np.where(seen, np.arange(len(forward)), -1)
+    last = np.maximum.accumulate(idx)
+    if prior is not None and np.isfinite(prior).all():
+        before = held & (last < 0)
+        out[before] = prior
+        after = held & (last >= 0)
+        out[after] = forward[last[after]]
+        return out, held, "pelvis hidden at times: held from its last well-seen orientation"
     if seen.any():
-        idx = np.where(seen, np.arange(len(forward)), -1)
-        last = np.maximum.accumulate(idx)
         first = int(np.flatnonzero(seen)[0])
         src = np.where(last >= 0, last, first)
         out[held] = forward[src[held]]
         return out, held, "pelvis hidden at times: held from its last well-seen orientation"
     out[held] = typical_direction(forward[ok])
     return out, held, "pelvis never clearly seen: taken as facing its usual direction"
+
+
+class PelvisMemory:
+    """A stream's memory of the pelvis, for :func:`held_forward`'s ``prior``: its last
+    well-seen orientation, or before any, its typical direction so far (as a recording's
+    :func:`typical_direction` over the clip: the median angle about the mean direction, from
+    a histogram of 1 deg bins, so memory and time stay constant)."""
+
+    def __init__(self) -> None:
+        self.last_seen: np.ndarray | None = None
+        self._sum = np.zeros(3)
+        self._counts = np.zeros(360, np.int64)
+
+    def add(self, raw: np.ndarray, seen_forward: np.ndarray | None) -> None:
+        """One frame: its pelvis forward as measured (``raw``, ``(3,)``), and the forward it
+        was given where the pelvis was seen (None where held)."""
+        if seen_forward is not None and np.isfinite(seen_forward).all():
+            self.last_seen = np.asarray(seen_forward, np.float64)
+        if np.isfinite(raw).all():
+            self._sum += raw
+            k = int(np.degrees(np.arctan2(raw[0], raw[2])) // 1.0) % 360
+            self._counts[k] += 1
+
+    def prior(self) -> np.ndarray | None:
+        if self.last_seen is not None:
+            return self.last_seen
+        n = int(self._counts.sum())
+        if n == 0 or not np.linalg.norm(self._sum) > 0:
+            return None
+        mean = self._sum / np.linalg.norm(self._sum)
+        centre = np.degrees(np.arctan2(mean[0], mean[2]))
+        bins = np.arange(360) + 0.5
+        rel = (bins - centre + 180.0) % 360.0 - 180.0
+        order = np.argsort(rel)
+        cum = np.cumsum(self._counts[order])
+        a = np.radians(centre + rel[order][int(np.searchsorted(cum, n / 2.0))])
+        return np.array([np.sin(a), 0.0, np.cos(a)])

@@ -76,6 +76,11 @@ def scene_evidence(
         return SceneEvidence(report={"found": False, "reason": "no frame was sampled"})
     if rec.people:
         sample = sample.with_people(people_at(rec, sample))
+    return evidence_of(sample, settings)
+
+
+def evidence_of(sample: SceneSample, settings: Settings) -> SceneEvidence:
+    """The scene's evidence from sampled frames whose people are already in ``sample``."""
     g = estimate_scene_gravity(sample, hfov_deg=settings.view.camera_hfov_deg, settings=settings)
     hfov = None
     if g.found and g.focal_source == "estimated" and settings.view.camera_hfov_deg is None:

@@ -30,11 +30,13 @@ from posture.assess.stream import StreamingAnalysis
 from posture.core.config import Settings
 from posture.core.landmarks import PoseRecording
 from posture.core.measure_info import PANEL_MEASURES
+from posture.run.camera import META_KEY, SceneEvidence, evidence_of
 from posture.run.recorded import Result, select_subject
 from posture.video.draw import annotate
 from posture.video.finder import PeopleFinder
 from posture.video.identity import TrackPart, join_groups, join_people, recording, settle
 from posture.video.io import Frame
+from posture.video.scene import SceneSampler
 from posture.video.pose import DetectedPose, ModelInfo, resolve_model
 from posture.video.summaries import people_summaries
 from posture.video.tracking import PersonTracker
@@ -73,6 +75,11 @@ class FindsPeople(Protocol):
     def close(self) -> None: ...
 
 
+#: Frames a live session looks at for the scene's gravity before it gives up (at
+#: ``scene.sample_interval_s``: the first few seconds of the session).
+LIVE_SCENE_FRAMES = 6
+
+
 class _Person:
     """One tracked person's streaming analysis, from the frame they were first seen."""
 
@@ -107,6 +114,9 @@ class LiveSession:
         self._t: list[float] = []
         self._frames: list[int] = []
         self.started = time.monotonic()
+        look = settings.view.scene_gravity and settings.view.correct_tilt
+        self._scene = SceneSampler(settings) if look else None
+        self.scene = SceneEvidence(report={"found": False, "reason": "not looked for (settings)"})
 
     # ------------------------------------------------------------------------------------------
     def update(self, rgb: np.ndarray, t_s: float, frame_index: int | None = None) -> LiveFrame:
@@ -122,6 +132,7 @@ class LiveSession:
         self._t.append(t_s)
         self._frames.append(index)
         people = self._finder(index, t_s, rgb)
+        self._look_at_scene(index, t_s, rgb, people)
         self._push(row, t_s, index, {pid: p for pid, p in people})
         subject = self.settings.subject.person or self._tracker.most_visible()
         report = self._people[subject].report if subject in self._people else None
@@ -132,6 +143,25 @@ class LiveSession:
         view = report_view(report, subject, at_frame, (w, h), footer=self._footer(subject))
         out = annotate(shown, view, blur=self.settings.output.blur_faces)
         return self._result(out, t_s, subject, report, time.perf_counter() - t0)
+
+    def _look_at_scene(self, index: int, t_s: float, rgb: np.ndarray, people: list) -> None:
+        """The camera's gravity from the room, as a recording finds it: the line segments of a
+        frame every ``scene.sample_interval_s`` (its people left out) until the scene shows it,
+        for at most ``LIVE_SCENE_FRAMES`` frames; then every person's analysis uses it (a few
+        tens of ms, once or a few times at the start of a session, on the frame's thread, so
+        a replay reads the same every time)."""
+        sampler = self._scene
+        if sampler is None or not people or not sampler.due(t_s):
+            return
+        marks = np.array([np.asarray(p.image_xyz)[:, :2] for _, p in people], np.float64)
+        sampler.offer(index, t_s, rgb, marks)
+        evidence = evidence_of(sampler.sample, self.settings)
+        self.scene = evidence
+        if evidence.cue is not None or len(sampler.sample.segments) >= LIVE_SCENE_FRAMES:
+            self._scene = None
+        if evidence.cue is not None:
+            for person in self._people.values():
+                person.core.use_scene(evidence.cue, evidence.hfov_deg)
 
     def _pose_model_finder(self, tracker: PersonTracker) -> FindsPeople:
         return PeopleFinder.with_pose_model(
@@ -151,6 +181,8 @@ class LiveSession:
                     person_id=pid,
                     t0_s=self._t[0],
                 )
+                if self.scene.cue is not None:
+                    core.use_scene(self.scene.cue, self.scene.hfov_deg)
                 self._people[pid] = _Person(core, row)
         for pid, person in self._people.items():
             pose = poses.get(pid)
@@ -216,7 +248,8 @@ class LiveSession:
             people = join_people(people, group)
         if not people:
             return None
-        rec = recording(people, t_s, frame_index, size, 0, {"source": "live"})
+        meta = {"source": "live", META_KEY: self.scene.as_meta()}
+        rec = recording(people, t_s, frame_index, size, 0, meta)
         rec = select_subject(rec, self.settings)
         track = _longest_track_of(rec, parts, self._people)
         if track is None:

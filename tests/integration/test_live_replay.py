@@ -114,6 +114,23 @@ def test_live_replay_writes_what_posture_analyze_writes(runs: Runs, clip: str) -
     assert set(live.summary) == set(recorded.summary)
 
 
+SCENE = "the scene's vertical lines"
+
+
+@pytest.mark.parametrize("clip", all_clips())
+def test_live_finds_the_camera_from_the_room_as_the_recording_does(runs: Runs, clip: str) -> None:
+    """Where the recording's camera came from the room's vertical lines, live's does too (it
+    samples the scene in its first seconds), within a degree or two (fewer frames)."""
+    live, recorded = runs.live(clip), recorded_run(runs, clip)
+    want = recorded.summary["geometry"]["camera"]
+    if SCENE not in want["sources"]:
+        pytest.skip(f"{clip}: the recording's camera is not from the scene: {want['sources']}")
+    got = live.summary["geometry"]["camera"]
+    assert SCENE in got["sources"], got
+    for angle in ("pitch_deg", "roll_deg"):
+        assert got[angle] == pytest.approx(want[angle], abs=2.0), (angle, got, want)
+
+
 @pytest.mark.parametrize("clip", clips("lifts"))
 def test_live_replay_finds_the_lifts_the_recording_finds(runs: Runs, clip: str) -> None:
     live, recorded = runs.live(clip), recorded_run(runs, clip)
