@@ -164,8 +164,21 @@ class _Store:
             c["yaw"].get(a, b),
             body,
             last.units_per_cm,
-            dict(last.info),
+            self._info(body.pelvis_held),
         )
+
+    def _info(self, held: np.ndarray) -> dict[str, Any]:
+        """The newest frame's geometry notes, the pelvis' over the rows asked for (the newest
+        frame alone says held or not: the share is the rows')."""
+        assert self.last is not None
+        info = dict(self.last.info)
+        if len(held):
+            note = "pelvis hidden at times: held from its last well-seen orientation" if held.any() else ""
+            info["pelvis"] = {
+                "held_share": round(float(np.mean(held)), 3),
+                "note": note or "seen",
+            }
+        return info
 
     def sequence(self, prefix: str, size: tuple[int, int], person_id: int) -> PoseSequence:
         c = self.cols

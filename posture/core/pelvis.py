@@ -175,13 +175,15 @@ def typical_direction(directions: np.ndarray) -> np.ndarray:
 def held_forward(
     forward: np.ndarray, anchoring: np.ndarray, prior: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    """The pelvis' forward where it is seen, held from the last frame it was (the first one
-    before that) where it is not; ``(forward (T, 3), held (T,) bool, note)``.
+    """The pelvis' forward where it is seen, held from the last frame it was where it is not;
+    ``(forward (T, 3), held (T,) bool, note)``.
 
     A chair does not turn with the trunk: while seated or hidden, the pelvis keeps its last
-    well-seen orientation, unless the legs show it turning (then it is seen). Never seen at
-    all: the hips' typical direction over the clip (:func:`typical_direction`), said in
-    ``note``. ``prior`` (a stream's memory, see :class:`PelvisMemory`): the orientation held
+    well-seen orientation, unless the legs show it turning (then it is seen). Before its first
+    clear view, and if never seen at all, it faces the hips' typical direction over those
+    frames (:func:`typical_direction`; never seen: said in ``note``): a recording does not
+    fill the time before the first clear view back from it, which a live stream could not
+    do (and a standing person may have turned meanwhile). ``prior`` (a stream's memory, see :class:`PelvisMemory`): the orientation held
     before these frames, used where they have not seen the pelvis yet (a stream has no
     hindsight: it cannot fill back from a later view).
     """
@@ -201,9 +203,11 @@ def held_forward(
         out[after] = forward[last[after]]
         return out, held, "pelvis hidden at times: held from its last well-seen orientation"
     if seen.any():
-        first = int(np.flatnonzero(seen)[0])
-        src = np.where(last >= 0, last, first)
-        out[held] = forward[src[held]]
+        after = held & (last >= 0)
+        out[after] = forward[last[after]]
+        before = held & (last < 0)
+        if before.any():  # as a stream would: the typical direction until the first clear view
+            out[before] = typical_direction(forward[before])
         return out, held, "pelvis hidden at times: held from its last well-seen orientation"
     out[held] = typical_direction(forward[ok])
     return out, held, "pelvis never clearly seen: taken as facing its usual direction"
