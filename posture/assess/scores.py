@@ -8,8 +8,11 @@ and says where a score rests on something the camera did not see well:
 * ``assumed``: an input the pose cannot give (wrists, shoulder raised, arm supported, neck
   twist) took its neutral default; every frame has some, and the README lists them.
 
-The load counts in REBA and RULA only while a lift is in progress, and so do what describes
-handling it: shock (REBA load/force, RULA force) and REBA's coupling (the grip on the load).
+The load counts in REBA and RULA only where the rules see one handled
+(:func:`posture.assess.rules.loaded`: a lift in progress, the hands low or held out from the
+body), and so do what describes handling it: shock (REBA load/force, RULA force) and REBA's
+coupling (the grip on the load). A seated worker's legs score 1 whatever the knees (REBA), so
+where the person sits the knees' confidence does not limit the score's.
 RULA's force is read from its "static or repeated" bands in the frames where the posture is
 held over a minute or lifts come more than 4 times a minute.
 """

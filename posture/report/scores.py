@@ -109,7 +109,8 @@ def standard_scores(result: Result, s: dict[str, Any]) -> str:
             "reba",
             "REBA, Rapid Entire Body Assessment (Hignett & McAtamney 2000)",
             "Whole-body posture, load and activity; 1 negligible, 2-3 low, 4-7 medium, 8-10 "
-            "high, 11-15 very high risk. The load counts only while a lift is in progress.",
+            "high, 11-15 very high risk. The load counts where one is handled: a lift in "
+            "progress, the hands low or held out.",
         ),
         _score_block(
             result,
