@@ -43,3 +43,14 @@ def test_absurd_bench_settings_are_one_line(
     assert main(["bench", str(clip), *args]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "--frames" in err
+
+
+@pytest.mark.parametrize("minutes", ["abc", "0", "-2", "1,2"])
+def test_absurd_bench_lengths_are_one_line(
+    minutes: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"x")
+    assert main(["bench", str(clip), "--minutes", minutes]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--minutes" in err

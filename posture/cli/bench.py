@@ -153,6 +153,9 @@ def run_bench(args: argparse.Namespace) -> int:
     runs: dict[str, list[Run]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.out) if args.out else Path(tmp) / "out"
+        named = clip
+        if args.minutes:  # a long recording: the clip looped to that length
+            clip = looped(clip, _one_length(args.minutes), Path(tmp))
         for _ in range(args.repeat):
             for run in (
                 reference(clip, model, 1, args.frames),
@@ -161,15 +164,44 @@ def run_bench(args: argparse.Namespace) -> int:
                 analyze(clip, out, args.frames, [*extra, "--workers", "1"], "... --workers 1"),
             ):
                 runs.setdefault(run.label, []).append(run)
-    report(clip, runs, args)
+    report(named, runs, args)
     return 0
+
+
+def _one_length(text: str) -> float:
+    try:
+        minutes = float(text)
+    except ValueError:
+        raise PostureError(f"--minutes: one length in minutes (e.g. 3), not {text!r}") from None
+    if not 0 < minutes <= 600:
+        raise PostureError(f"--minutes must be more than 0 and at most 600, not {text}")
+    return minutes
+
+
+def _clip_length_s(clip: Path) -> float:
+    from posture.video.seek import frame_index
+
+    t = frame_index(clip).t_s
+    return float(t[-1] - t[0]) + (float(t[1] - t[0]) if len(t) > 1 else 1 / 30)
+
+
+def looped(clip: Path, minutes: float, folder: Path) -> Path:
+    """``clip`` played over and over for about ``minutes``, a file in ``folder`` (no
+    re-encoding)."""
+    from posture.video.remux import loop_video
+
+    times = max(round(minutes * 60 / _clip_length_s(clip)), 1)
+    dest = folder / f"{clip.stem}_looped_{times}{clip.suffix or '.mp4'}"
+    loop_video(clip, dest, times)
+    return dest
 
 
 def report(clip: Path, runs: dict[str, list[Run]], args: argparse.Namespace) -> None:
     best = {k: min(v, key=lambda r: r.seconds) for k, v in runs.items()}
     ref = best["MediaPipe alone, num_poses=1"]
     print(
-        f"clip: {clip.name} ({ref.frames} frames)  machine: {platform.machine()}, "
+        f"clip: {clip.name}{f' looped to {args.minutes} min' if args.minutes else ''} "
+        f"({ref.frames} frames)  machine: {platform.machine()}, "
         f"{_cores()} cores  runs: {args.repeat} of each, alternating; best of each"
         + ("  [no annotated video]" if args.no_video else "")
     )

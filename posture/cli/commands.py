@@ -359,7 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="M,M,...",
         help="with --memory: the lengths to loop the clip to (default 0.5,5,30); with --live: "
         "one length M, the clip looped into a session of M minutes and the cost of a frame "
-        "reported minute by minute (is it flat?)",
+        "reported minute by minute (is it flat?); otherwise one length M: the speed measured "
+        "on the clip looped to M minutes (a long recording)",
     )
     b.add_argument(
         "--json", action="store_true", help="also print every run as JSON (--live --minutes: only)"
