@@ -73,8 +73,8 @@ class _Padded(_Column):
 
     def __init__(self, missing: int) -> None:
         super().__init__((), np.float64)
-        for _ in range(missing):
-            self.append(1.0)
+        self.a = np.ones((max(64, 2 * missing), *self.a.shape[1:]), np.float64)
+        self.n = missing
 
 
 class _Store:
@@ -135,7 +135,10 @@ class _Store:
             c[name].append(m[name][0])
             c[f"{name}_conf"].append(m.conf[name][0])
         for part, plausible in m.body.plausible.items():
-            c.setdefault(f"plausible_{part}", _Padded(len(self) - 1)).append(plausible[0])
+            key = f"plausible_{part}"
+            if key not in c:  # (not setdefault: its default would be built, padded, every frame)
+                c[key] = _Padded(len(self) - 1)
+            c[key].append(plausible[0])
         self.last = m
 
     def measures(self, a: int = 0, b: int | None = None) -> Measures:
