@@ -213,9 +213,14 @@ def report(clip: Path, runs: dict[str, list[Run]], args: argparse.Namespace) -> 
             f"{run.peak_total_mb:.0f} MB)"
         )
         stages = dict(run.stages)
+        segments = stages.pop("segments", None)  # a count, not a stage
         if "total" in stages:
             stages["start-up"] = run.seconds - stages["total"]
-        print("    stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+        print(
+            "    stages (s): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in stages.items())
+            + (f"; {segments:.0f} segments" if segments is not None else "")
+        )
     headline = ref.seconds / best["posture analyze"].seconds
     print(f"ratio: {headline:.2f} (MediaPipe alone, one person / posture analyze; target >= 1.5)")
     if getattr(args, "json", False):
