@@ -217,7 +217,7 @@ def test_a_seated_worker_whose_shins_are_hidden_is_scored_seated() -> None:
     seq = synthetic.sequence([sit] * 60)
     vis = seq.visibility.copy()
     shins = [LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_HEEL, LM.RIGHT_HEEL]
-    vis[:, shins + [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]] = 0.0
+    vis[:, [*shins, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]] = 0.0
     a = analyze(replace(seq, visibility=vis), DEFAULTS)
     assert np.isnan(a.measures["knee_flexion_deg"]).all()
     assert a.context.seated.all()

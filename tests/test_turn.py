@@ -11,9 +11,9 @@ import pytest
 from posture import synthetic
 from posture.core.body import body_frame
 from posture.core.config import DEFAULTS
+from posture.core.geometry import angle_between_deg
 from posture.core.landmarks import LM, PoseSequence
 from posture.core.measures import compute_measures
-from posture.core.geometry import angle_between_deg
 from posture.core.pelvis import (
     PELVIS_SEEN,
     PelvisMemory,
@@ -165,6 +165,7 @@ def test_feet_and_pelvis_that_disagree_on_forward_make_the_twist_unsure() -> Non
     assert np.allclose(forward_agreement(p, still.visibility), 1.0)
     _, sure = twist_at_end(still)
     assert sure >= DEFAULTS.view.min_confidence
+
     def agreement(deg: float) -> np.ndarray:
         seq = turned_feet(still, deg)
         return forward_agreement(build_skeleton(seq, 60.0).points, seq.visibility)

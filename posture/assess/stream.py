@@ -36,6 +36,7 @@ from posture.assess.rules import Context
 from posture.core.body_state import BodyState
 from posture.core.config import Settings
 from posture.core.filtering import CausalCleaner
+from posture.core.gravity import GravityCue
 from posture.core.landmarks import N_LANDMARKS, PoseSequence
 from posture.core.measures import MEASURE_SPECS, Measures, compute_measures, velocities
 
@@ -176,7 +177,11 @@ class _Store:
         assert self.last is not None
         info = dict(self.last.info)
         if len(held):
-            note = "pelvis hidden at times: held from its last well-seen orientation" if held.any() else ""
+            note = (
+                "pelvis hidden at times: held from its last well-seen orientation"
+                if held.any()
+                else ""
+            )
             info["pelvis"] = {
                 "held_share": round(float(np.mean(held)), 3),
                 "note": note or "seen",

@@ -368,9 +368,9 @@ class BodyFrame:
     (``pelvis_note`` says how); ``twist_agreement`` ``(T,)`` 0-1: how well the cues of the
     twist agree: the model's depth and the picture's foreshortening on the shoulders' turn
     (:mod:`posture.core.turn`), the pelvis line and the legs on the forward the twist is
-    measured from (:func:`posture.core.pelvis.forward_agreement`, where the pelvis is seen). ``plausible``: per body part, ``(T,)`` 0-1, how far its
-    segments keep the person's own lengths
-    (:func:`posture.core.skeleton.segment_plausibility`).
+    measured from (:func:`posture.core.pelvis.forward_agreement`, where the pelvis is seen).
+    ``plausible``: per body part, ``(T,)`` 0-1, how far its segments keep the person's own
+    lengths (:func:`posture.core.skeleton.segment_plausibility`).
     """
 
     points: np.ndarray

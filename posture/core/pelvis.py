@@ -183,9 +183,10 @@ def held_forward(
     clear view, and if never seen at all, it faces the hips' typical direction over those
     frames (:func:`typical_direction`; never seen: said in ``note``): a recording does not
     fill the time before the first clear view back from it, which a live stream could not
-    do (and a standing person may have turned meanwhile). ``prior`` (a stream's memory, see :class:`PelvisMemory`): the orientation held
-    before these frames, used where they have not seen the pelvis yet (a stream has no
-    hindsight: it cannot fill back from a later view).
+    do (and a standing person may have turned meanwhile). ``prior`` (a stream's memory, see
+    :class:`PelvisMemory`): the orientation held before these frames, used where they have
+    not seen the pelvis yet (a stream has no hindsight: it cannot fill back from a later
+    view).
     """
     ok = np.isfinite(forward).all(axis=1)
     # seen for a moment only (a few frames) is not seen: a hidden leg's visibility flickers

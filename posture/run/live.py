@@ -36,8 +36,8 @@ from posture.video.draw import annotate
 from posture.video.finder import PeopleFinder
 from posture.video.identity import TrackPart, join_groups, join_people, recording, settle
 from posture.video.io import Frame
-from posture.video.scene import SceneSampler
 from posture.video.pose import DetectedPose, ModelInfo, resolve_model
+from posture.video.scene import SceneSampler
 from posture.video.summaries import people_summaries
 from posture.video.tracking import PersonTracker
 from posture.video.views import report_view
@@ -248,7 +248,7 @@ class LiveSession:
             people = join_people(people, group)
         if not people:
             return None
-        meta = {"source": "live", META_KEY: self.scene.as_meta()}
+        meta: dict[str, object] = {"source": "live", META_KEY: self.scene.as_meta()}
         rec = recording(people, t_s, frame_index, size, 0, meta)
         rec = select_subject(rec, self.settings)
         track = _longest_track_of(rec, parts, self._people)

@@ -49,6 +49,7 @@ KNOWN_CLIPS = (
 SEATED_CLIPS = ("seated_twist_light_box_front", "seated_twist_heavy_box_front")
 TORSO = [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP]
 
+
 def seated() -> list[str]:
     """SEATED_CLIPS as parameters."""
     return list(SEATED_CLIPS)
