@@ -59,12 +59,12 @@ def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     b = b / np.linalg.norm(b)
     v = np.cross(a, b)
     c = float(np.dot(a, b))
-    if c < 0:  # nearly opposite (1 + c loses precision): half way round an axis
-        # perpendicular to ``a`` (taking ``a`` onto ``-a``), then the small turn onto ``b``
-        p = np.cross(a, [1.0, 0.0, 0.0])
-        if np.linalg.norm(p) < 1e-6:
+    if c < -0.5:  # far round (1 + c loses precision near opposite): half way round the same
+        # axis (taking ``a`` onto ``-a``), then the small turn onto ``b``: the same rotation
+        p = v if np.linalg.norm(v) > 1e-12 else np.cross(a, [1.0, 0.0, 0.0])
+        if np.linalg.norm(p) < 1e-6:  # exactly opposite, along x: any perpendicular axis
             p = np.cross(a, [0.0, 1.0, 0.0])
-        p /= np.linalg.norm(p)
+        p = p / np.linalg.norm(p)
         return rotation_between(-a, b) @ (2.0 * np.outer(p, p) - np.eye(3))
     vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
     return np.eye(3) + vx + vx @ vx / (1.0 + c)
