@@ -488,7 +488,29 @@ def _workers(args: argparse.Namespace, settings: Any) -> Iterator[Any]:
         yield None
         return
     with Workers(workers, settings, resolve_model(settings.pose)) as pool:
+        if _will_be_cut(args, settings, workers):
+            pool.start()  # its processes start up while this one does
         yield pool
+
+
+def _will_be_cut(args: argparse.Namespace, settings: Any, workers: int) -> bool:
+    """Whether the first input is a video long enough to be cut into segments (a folder or a
+    batch: yes), known from its container without decoding."""
+    from posture.run.segments import segment_count
+    from posture.video.io import open_video
+
+    inputs = args.input or []
+    if len(inputs) != 1:
+        return len(inputs) > 1
+    path = Path(inputs[0])
+    if path.is_dir():
+        return True
+    try:
+        with open_video(path) as video:
+            duration = video.info.duration_s
+    except (PostureError, OSError):  # a bad file gets its own one-line error later
+        return False
+    return segment_count(duration, workers, settings.run.segment_min_s) > 1
 
 
 def _analyze_one(

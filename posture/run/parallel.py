@@ -168,6 +168,11 @@ class Workers:
                 progress()
         return [results[k] for k in sorted(results)]
 
+    def start(self) -> None:
+        """Start the pool's processes now (they import and load the pose model while this
+        process gets ready), when it is known that a recording will need them."""
+        self._start_pool()
+
     def _start_pool(self) -> None:
         """The pool's processes, started when a first recording has more than one segment (a
         short clip alone never pays for them); they load the pose model as they start."""
