@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from dashboard_driver import CLIP, SCREENSHOTS, Watched
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from posture.video.draw import RISK_RGB
 
@@ -80,10 +81,19 @@ def pdf_text(data: bytes) -> str:
     return " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
 
 
-def download(w: Watched, label: str) -> bytes:
-    with w.page.expect_download() as info:
-        w.page.get_by_role("button", name=label).click()
-    return Path(info.value.path()).read_bytes()
+def download(w: Watched, label: str, attempts: int = 3) -> bytes:
+    """Click a download button and read what it downloads. A click that lands while the page
+    is still rerunning for the click before (a report made on the server, on a loaded
+    machine) can be dropped with the button it hit: it is clicked again."""
+    for attempt in range(attempts):
+        try:
+            with w.page.expect_download(timeout=40_000) as info:
+                w.page.get_by_role("button", name=label).click()
+            return Path(info.value.path()).read_bytes()
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 # ---------------------------------------------------------------------------------------------
