@@ -33,7 +33,7 @@ from posture.core.gravity import (
 from posture.core.landmarks import LM, PoseSequence
 from posture.core.pelvis import (
     PELVIS_SEEN,
-    forward_agreement,
+    forward_and_agreement,
     forward_direction,
     held_forward,
     pelvis_anchoring,
@@ -411,9 +411,8 @@ def body_frame(
     if gravity is None:
         gravity = estimate_gravity(sk, seq, settings, extra_cues=extra_cues, still=still)
     p = sk.points @ gravity.rotation.T
-    fwd, held, pelvis_note = held_forward(
-        forward_direction(p, seq.visibility), anchoring, pelvis_prior
-    )
+    raw_forward, forward_agree = forward_and_agreement(p, seq.visibility)
+    fwd, held, pelvis_note = held_forward(raw_forward, anchoring, pelvis_prior)
     right = unit(np.cross(fwd, UP))
     # the view: the person's forward against the camera's horizontal line of sight, both in the
     # level axes, so a rolled or pitched camera does not turn the person
@@ -425,7 +424,7 @@ def body_frame(
     length = body_length_units(p, upright)
     plausible = segment_plausibility(p, upright)
     agreement = turns["shoulders"].agreement if "shoulders" in turns else np.ones(len(p))
-    agreement = agreement * np.where(held, 1.0, forward_agreement(p, seq.visibility))
+    agreement = agreement * np.where(held, 1.0, forward_agree)
     return BodyFrame(
         p,
         fwd,

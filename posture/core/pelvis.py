@@ -57,11 +57,18 @@ def forward_direction(p: np.ndarray, visibility: np.ndarray | None = None) -> np
     the feet count in proportion to how well their ends are seen (``visibility``): a leg the
     model only guesses (under a table) points nowhere in particular.
     """
-    pelvis, legs, _ = _forward_cues(p, visibility)
+    return forward_and_agreement(p, visibility)[0]
+
+
+def forward_and_agreement(
+    p: np.ndarray, visibility: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`forward_direction` and :func:`forward_agreement` from one reading of the cues."""
+    pelvis, legs, depth = _forward_cues(p, visibility)
     f = unit(horizontal(pelvis + legs))
     bad = ~np.isfinite(p[:, HIPS + SHOULDERS]).all(axis=(1, 2))
     f[bad] = np.nan
-    return f
+    return f, _agreement(pelvis, legs, depth)
 
 
 def forward_agreement(p: np.ndarray, visibility: np.ndarray | None = None) -> np.ndarray:
@@ -74,8 +81,11 @@ def forward_agreement(p: np.ndarray, visibility: np.ndarray | None = None) -> np
     direction of its own), so the forward between them is unsure by about that much: full
     up to ``FORWARD_GAP_DEG``, down to 0.4 at twice that. Only where both are clear and the
     skeleton has depth (without it the cues are the picture's and weigh by foreshortening)."""
-    pelvis, legs, depth = _forward_cues(p, visibility)
-    out = np.ones(len(p))
+    return forward_and_agreement(p, visibility)[1]
+
+
+def _agreement(pelvis: np.ndarray, legs: np.ndarray, depth: bool) -> np.ndarray:
+    out = np.ones(len(pelvis))
     if not depth:
         return out
     a, b = np.linalg.norm(pelvis, axis=-1), np.linalg.norm(legs, axis=-1)
