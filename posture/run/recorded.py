@@ -200,7 +200,9 @@ def analyze_source(
         tracker = PersonTracker(settings.tracking, aspect=info.width / info.height)
         scene = SceneSampler(settings) if looks_at_scene(settings) else None
         finder = PeopleFinder.with_pose_model(settings.pose, settings.tracking, model_info, tracker)
-        if tmp_video is not None and settings.output.video:
+        if tmp_video is not None and settings.output.video and isinstance(source, int):
+            # a camera cannot be replayed: its video is drawn as it goes; a file's is drawn
+            # from the final analysis once the frames are done (redraw_video)
             tmp_video.parent.mkdir(parents=True, exist_ok=True)
             writer = VideoWriter(tmp_video, size_out, info.fps)
             renderer = LaggedRenderer(
@@ -229,11 +231,24 @@ def analyze_source(
                 raise
             raise KeyboardInterrupt from None
         result.assessment = assessment or Assessment()
-        if renderer is not None and writer is not None and tmp_video is not None:
+        if tmp_video is not None and settings.output.video:
             assert out_dir is not None
             t0 = time.perf_counter()
-            _finish_video(source, result, renderer, writer, size_out, settings, out_dir, tmp_video)
-            writer = renderer = None
+            if renderer is not None and writer is not None:
+                _finish_camera_video(result, renderer, writer, size_out, settings, tmp_video)
+                writer = renderer = None
+            else:
+                assert not isinstance(source, int)
+                try:
+                    problem = redraw_video(
+                        source, result.recording, result.analysis, tmp_video, settings
+                    )
+                except KeyboardInterrupt:  # the results are kept, the video is not
+                    tmp_video.unlink(missing_ok=True)
+                    problem = "interrupted while drawing the annotated video; no video written"
+                if problem:
+                    result.warnings.append(problem)
+            _keep_video(result, out_dir, tmp_video)
             timings["finish_video"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - t_start
         if out_dir is not None:
@@ -374,39 +389,35 @@ def _run_frames(
     return n
 
 
-def _finish_video(
-    source: str | Path | int,
+def _finish_camera_video(
     result: Result,
     renderer: LaggedRenderer,
     writer: VideoWriter,
     size: tuple[int, int],
     settings: Settings,
-    out_dir: Path,
     tmp: Path,
 ) -> None:
-    """Draw the frames still pending; redraw everything if an early frame differs."""
+    """A camera's video: draw the frames still pending from the final analysis. The frames
+    drawn earlier came from a provisional one and cannot be drawn again (a camera cannot be
+    replayed): if any differs from the final analysis, a warning says so."""
     rec, analysis = result.recording, result.analysis
     pending = renderer.finish()
-    mismatch = renderer.error is not None or any(
+    for row, small in pending:
+        view = frame_view(analysis, row.row, people_at_row(rec, row.row), size)
+        writer.write(annotate(small, view, blur=settings.output.blur_faces), row.t_s)
+    writer.close()
+    if renderer.error is not None or any(
         final_views_hash(rec, analysis, size, r) != h for r, h in renderer.drawn.items()
-    )
-    if not mismatch:
-        for row, small in pending:
-            view = frame_view(analysis, row.row, people_at_row(rec, row.row), size)
-            writer.write(annotate(small, view, blur=settings.output.blur_faces), row.t_s)
-        writer.close()
-    else:
-        writer.close()
-        if isinstance(source, int):
-            result.warnings.append(
-                "the annotated video was drawn with a provisional analysis "
-                "(a live camera cannot be replayed)"
-            )
-        else:
-            redraw_video(source, rec, analysis, tmp, settings)
-            result.timings["redrawn"] = 1.0
+    ):
+        result.warnings.append(
+            "the annotated video was drawn with a provisional analysis "
+            "(a live camera cannot be replayed)"
+        )
     if writer.error:
         result.warnings.append(writer.error)
+
+
+def _keep_video(result: Result, out_dir: Path, tmp: Path) -> None:
     if tmp.exists():
         final = out_dir / "annotated.mp4"
         os.replace(tmp, final)
@@ -415,8 +426,10 @@ def _finish_video(
 
 def redraw_video(
     path: str | Path, rec: PoseRecording, analysis: Analysis, out: Path, settings: Settings
-) -> None:
-    """Draw the annotated video from a finished analysis (second pass over the video)."""
+) -> str | None:
+    """Draw the annotated video from a finished analysis (second pass over the video: decoding
+    and encoding on threads of their own, drawing on this one). Returns what went wrong, if
+    anything did (the frames drawn before it are kept)."""
     with open_video(path) as src:
         size = output_size(src.info.width, src.info.height, settings.output.video_max_height)
         with VideoWriter(out, size, src.info.fps) as writer:
@@ -427,9 +440,17 @@ def redraw_video(
                 row = int(np.searchsorted(numbers, frame.index))
                 if numbers[row] != frame.index:
                     continue
-                small = cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
+                small = (
+                    cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
+                    if (frame.rgb.shape[1], frame.rgb.shape[0]) != size
+                    else frame.rgb
+                )
                 view = frame_view(analysis, row, people_at_row(rec, row), size)
-                writer.write(annotate(small, view, blur=settings.output.blur_faces), frame.t_s)
+                blur = settings.output.blur_faces
+                # the decoded frame is this loop's alone: drawn on, not copied
+                writer.write(annotate(small, view, blur=blur, in_place=True), frame.t_s)
+        drawn_error = src.error
+    return writer.error or (f"annotated video: {drawn_error}" if drawn_error else None)
 
 
 # ---------------------------------------------------------------------------------------------
