@@ -241,7 +241,7 @@ class ViewSettings:
     calibration_s: float = setting(
         1.0,
         "upright, still time after which the person's own evidence of gravity counts as "
-        "settled (live video and the early-drawn annotated video)",
+        "settled (live video and a camera's annotated video, drawn as it goes)",
         lo=0.1,
         hi=60.0,
         unit="s",

@@ -360,8 +360,8 @@ def _run_frames(
     warnings: list[str],
     scene: SceneSampler | None = None,
 ) -> int:
-    """Pose estimation and tracking over every frame on this thread; the early drawing follows
-    on a thread of its own. Returns how many frames were analysed."""
+    """Pose estimation and tracking over every frame on this thread; a camera's early drawing
+    follows on a thread of its own. Returns how many frames were analysed."""
     n = 0
     total = src.info.n_frames
 

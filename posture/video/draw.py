@@ -2,8 +2,8 @@
 
 Everything a frame shows is collected first in a :class:`FrameView` (plain, rounded values);
 ``annotate(rgb, view)`` only draws it. Two FrameViews that compare equal draw the same
-picture, which is how the pipeline checks that an annotated frame drawn early, before the
-clip was finished, shows exactly the final result.
+picture, which is how the pipeline checks that a camera's annotated frame, drawn before the
+recording was finished, shows exactly the final result.
 """
 
 from __future__ import annotations
