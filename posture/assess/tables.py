@@ -5,7 +5,7 @@ Every column and key is described in the README ("Outputs").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -55,41 +55,50 @@ def frame_durations(t_s: np.ndarray) -> np.ndarray:
     return np.append(d, np.median(d))
 
 
-def frames_table(a: Analysis) -> dict[str, np.ndarray]:
-    """Columns of frames.csv."""
+def frames_table(a: Analysis, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
+    """Columns of frames.csv, of rows ``[start, stop)`` (all by default: a long recording's
+    whole table is several times its landmarks' size, so it is written a part at a time)."""
     m = a.measures
-    n = a.n_frames
+    r = slice(start, a.n_frames if stop is None else min(stop, a.n_frames))
+    n = len(range(a.n_frames)[r])
+    found = a.pose_found[r]
     cols: dict[str, np.ndarray] = {
-        "frame": a.raw.frame_index,
-        "time_s": np.round(a.t_s, 4),
+        "frame": a.raw.frame_index[r],
+        "time_s": np.round(a.t_s[r], 4),
         "person": np.full(n, a.raw.person_id),
-        "pose_found": a.pose_found.astype(int),
-        "view": m.view,
+        "pose_found": found.astype(int),
+        "view": m.view[r],
     }
     for name in CSV_MEASURES:
-        cols[name] = np.round(m[name], 2 if name == "hip_shift" else 1)
-        cols[f"{name}_conf"] = np.round(m.conf[name], 2)
-    cols["risk_level"] = a.cues.risk_level
-    cols["cues"] = np.array([";".join(c) for c in a.cues.cues], dtype=object)
-    cols["unconfirmed_cues"] = np.array([";".join(c) for c in a.cues.unconfirmed], dtype=object)
-    lift = np.zeros(n, int)
+        cols[name] = np.round(m[name][r], 2 if name == "hip_shift" else 1)
+        cols[f"{name}_conf"] = np.round(m.conf[name][r], 2)
+    cols["risk_level"] = a.cues.risk_level[r]
+    cols["cues"] = np.array([";".join(c) for c in a.cues.cues[r]], dtype=object)
+    cols["unconfirmed_cues"] = np.array([";".join(c) for c in a.cues.unconfirmed[r]], dtype=object)
+    lift = np.zeros(a.n_frames, int)
     for lf in a.lifts:
         lift[lf.start_row : lf.end_row + 1] = lf.number
-    cols["lift"] = lift
+    cols["lift"] = lift[r]
     sc = a.score_columns
-    found = a.pose_found
-    cols["reba_score"] = np.where(found, sc["reba_score"], np.nan)
-    cols["reba_level"] = np.where(found, sc["reba_level"], "unknown")
-    cols["reba_conf"] = np.round(a.scores.reba_conf, 2)
-    cols["rula_score"] = np.where(found, sc["rula_score"], np.nan)
-    cols["rula_level"] = np.where(found, sc["rula_level"], "unknown")
-    cols["owas_back"] = np.where(found, sc["owas_back"], np.nan)
-    cols["owas_conf"] = np.round(a.scores.owas_conf, 2)
+    cols["reba_score"] = np.where(found, sc["reba_score"][r], np.nan)
+    cols["reba_level"] = np.where(found, sc["reba_level"][r], "unknown")
+    cols["reba_conf"] = np.round(a.scores.reba_conf[r], 2)
+    cols["rula_score"] = np.where(found, sc["rula_score"][r], np.nan)
+    cols["rula_level"] = np.where(found, sc["rula_level"][r], "unknown")
+    cols["owas_back"] = np.where(found, sc["owas_back"][r], np.nan)
+    cols["owas_conf"] = np.round(a.scores.owas_conf[r], 2)
     for f in a.findings:  # the finding at the frame (empty: cannot tell), then its cue's state
-        cols[f"{f.rule}_severity"] = a.cues.severity[f.rule]
+        cols[f"{f.rule}_severity"] = a.cues.severity[f.rule][r]
     for f in a.findings:
-        cols[f"{f.rule}_cue"] = a.cues.state[f.rule]
+        cols[f"{f.rule}_cue"] = a.cues.state[f.rule][r]
     return cols
+
+
+def frames_table_parts(a: Analysis, rows: int = 4096) -> Iterator[dict[str, np.ndarray]]:
+    """:func:`frames_table` ``rows`` rows at a time (at least one part, maybe empty)."""
+    yield frames_table(a, 0, rows)
+    for start in range(rows, a.n_frames, rows):
+        yield frames_table(a, start, start + rows)
 
 
 def lifts_table(a: Analysis) -> dict[str, list[Any]]:

@@ -63,11 +63,16 @@ def mask_low_visibility(seq: PoseSequence, min_visibility: float) -> PoseSequenc
 def upside_down(xyz: np.ndarray, aspect: float = 1.0) -> np.ndarray:
     """``(T,)`` True where the pose ``(T, 33, 3)`` (y pointing down, as in MediaPipe's image
     and world landmarks) is upside down; False where it cannot be told."""
-    pts = xyz.astype(np.float64) * np.array([aspect, 1.0, aspect])  # z in units of x
+    used = [LM.LEFT_HIP, LM.RIGHT_HIP, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]
+    used += [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
+    # only the landmarks used, in float64 (z in units of x): a whole copy of a long
+    # recording's landmarks would be its largest array
+    sub = xyz[:, used].astype(np.float64) * np.array([aspect, 1.0, aspect])
+    where = {lm: k for k, lm in enumerate(used)}
 
     def midpoint(a: LM, b: LM, dims: int) -> np.ndarray:
         """Of the points seen (one ankle may be hidden), in the first ``dims`` axes."""
-        pair = pts[:, [a, b], :dims]
+        pair = sub[:, [where[a], where[b]], :dims]
         n = np.isfinite(pair).all(axis=-1).sum(axis=1)[:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(
@@ -111,14 +116,20 @@ def drop_upside_down(seq: PoseSequence) -> tuple[PoseSequence, np.ndarray]:
 
 
 def _channels(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
-    """``x`` ``(T, ...)`` as ``(T, C)`` float64 channels, their validity, and the channels
+    """``x`` ``(T, ...)`` as ``(T, C)`` channels (a view where it can be, in ``x``'s own
+    type: a long recording is never copied whole in float64), their validity, and the channels
     grouped by their NaN pattern (x, y, z of one landmark go together, done in one call)."""
-    flat = x.reshape(x.shape[0], -1).astype(np.float64)
+    flat = x.reshape(x.shape[0], -1)
     valid = np.isfinite(flat)
     patterns: dict[bytes, list[int]] = {}
     for c in range(flat.shape[1]):
         patterns.setdefault(valid[:, c].tobytes(), []).append(c)
     return flat, valid, list(patterns.values())
+
+
+#: Channels filtered in one call at most: the zero-phase filter pads and copies its input
+#: several times, so a recording's channels are filtered a few at a time (the same values).
+FILTER_CHANNELS = 12
 
 
 def fill_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray:
@@ -139,8 +150,9 @@ def fill_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray:
         for a, b in itertools.pairwise(good):
             if b - a > 1 and t_s[b] - t_s[a] <= max_gap_s + 1e-9:
                 w = (t_s[a + 1 : b] - t_s[a]) / (t_s[b] - t_s[a])
-                out[a + 1 : b, cols] = flat[a, cols] + w[:, None] * (flat[b, cols] - flat[a, cols])
-    return out.reshape(x.shape).astype(x.dtype)
+                start, end = flat[a, cols].astype(np.float64), flat[b, cols].astype(np.float64)
+                out[a + 1 : b, cols] = start + w[:, None] * (end - start)
+    return out.reshape(x.shape)
 
 
 def lowpass_design(cutoff_hz: float, order: int, fs: float) -> np.ndarray | None:
@@ -172,8 +184,10 @@ def lowpass_zero_phase(
     for cols in groups:
         for a, b in nan_runs(valid[:, cols[0]]):
             if b - a > padlen:
-                out[a:b, cols] = sosfiltfilt(sos, flat[a:b, cols], axis=0)
-    return out.reshape(x.shape).astype(x.dtype)
+                for k in range(0, len(cols), FILTER_CHANNELS):
+                    part = cols[k : k + FILTER_CHANNELS]
+                    out[a:b, part] = sosfiltfilt(sos, flat[a:b, part].astype(np.float64), axis=0)
+    return out.reshape(x.shape)
 
 
 class OneEuroFilter:

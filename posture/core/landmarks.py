@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from functools import cached_property
@@ -297,22 +298,62 @@ NPZ_KEYS = {
 
 
 def save_npz(path: str | Path, rec: PoseRecording) -> None:
-    """Write a recording as ``landmarks.npz`` (all people, person axis first)."""
+    """Write a recording as ``landmarks.npz`` (all people, person axis first). The people's
+    arrays are written one after another, a part at a time, straight into the compressed
+    file: a long recording's landmarks are never copied whole (``np.savez_compressed`` would
+    stack them, then copy them again as it writes)."""
     people = rec.people
     meta = dict(rec.meta)
-    np.savez_compressed(
-        Path(path),
-        format_version=np.int64(NPZ_FORMAT_VERSION),
-        t_s=people[0].t_s,
-        frame_index=people[0].frame_index,
-        world_xyz_m=np.stack([p.world_xyz_m for p in people]),
-        image_xyz=np.stack([p.image_xyz for p in people]),
-        visibility=np.stack([p.visibility for p in people]),
-        person_ids=np.array([p.person_id for p in people], dtype=np.int64),
-        subject_id=np.int64(rec.subject_id),
-        image_size_px=np.array(people[0].image_size_px, dtype=np.int64),
-        meta_json=np.array(json.dumps(meta, default=str)),
-    )
+    small = {
+        "format_version": np.int64(NPZ_FORMAT_VERSION),
+        "t_s": people[0].t_s,
+        "frame_index": people[0].frame_index,
+    }
+    stacked = ("world_xyz_m", "image_xyz", "visibility")
+    rest = {
+        "person_ids": np.array([p.person_id for p in people], dtype=np.int64),
+        "subject_id": np.int64(rec.subject_id),
+        "image_size_px": np.array(people[0].image_size_px, dtype=np.int64),
+        "meta_json": np.array(json.dumps(meta, default=str)),
+    }
+    with zipfile.ZipFile(Path(path), "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, value in small.items():
+            _npy_entry(zf, name, np.asarray(value).shape, np.asarray(value).dtype, [value])
+        for name in stacked:
+            parts = [np.ascontiguousarray(getattr(p, name)) for p in people]
+            dtype = np.result_type(*parts)
+            _npy_entry(zf, name, (len(parts), *parts[0].shape), dtype, parts)
+        for name, value in rest.items():
+            _npy_entry(zf, name, np.asarray(value).shape, np.asarray(value).dtype, [value])
+
+
+#: Frames of one array written to landmarks.npz at a time.
+_NPZ_ROWS = 4096
+
+
+def _npy_entry(
+    zf: zipfile.ZipFile,
+    name: str,
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+    parts: Sequence[Any],
+) -> None:
+    """One ``name.npy`` in ``zf``: an array of ``shape`` whose consecutive C-order pieces are
+    ``parts`` (each written ``_NPZ_ROWS`` rows at a time)."""
+    header = {
+        "descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+        "fortran_order": False,
+        "shape": tuple(int(d) for d in shape),
+    }
+    with zf.open(f"{name}.npy", "w", force_zip64=True) as f:
+        np.lib.format.write_array_header_1_0(f, header)
+        for part in parts:
+            arr = np.asarray(part, dtype=dtype)
+            if arr.ndim == 0:
+                f.write(arr.tobytes())
+                continue
+            for a in range(0, max(len(arr), 1), _NPZ_ROWS):
+                f.write(np.ascontiguousarray(arr[a : a + _NPZ_ROWS]).tobytes())
 
 
 def _with_person_axis(arr: np.ndarray, per_frame_ndim: int) -> np.ndarray:

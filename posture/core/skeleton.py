@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from posture.core.geometry import dot, joint_angle_deg, nanmean
-from posture.core.landmarks import LM, PoseSequence
+from posture.core.landmarks import LM, N_LANDMARKS, PoseSequence
 
 #: Straight up in level axes (``y`` points down).
 UP = np.array([0.0, -1.0, 0.0])
@@ -72,6 +72,11 @@ class Skeleton:
     has_depth: bool
 
 
+#: Frames fused at a time: the fusion's intermediate arrays are several times the landmarks'
+#: size, so a long recording is fused a few minutes at a time (each frame on its own).
+SKELETON_CHUNK = 2048
+
+
 def build_skeleton(seq: PoseSequence, hfov_deg: float = DEFAULT_HFOV_DEG) -> Skeleton:
     """The skeleton the measures use; see the module docstring for the choice of source.
 
@@ -81,16 +86,27 @@ def build_skeleton(seq: PoseSequence, hfov_deg: float = DEFAULT_HFOV_DEG) -> Ske
     length of a camera of ``hfov_deg`` horizontal field of view (assumed: a picture does not
     say; errors in it only matter to second order).
     """
-    world = seq.world_xyz_m.astype(np.float64)
-    has_world = bool(np.isfinite(world).any())
+    has_world = bool(np.isfinite(seq.world_xyz_m).any())
     if not seq.has_image:
-        return Skeleton(world, "world", True)
+        return Skeleton(seq.world_xyz_m.astype(np.float64), "world", True)
+    source, depth = ("fused", True) if has_world else ("image-2d", False)
+    n = len(seq)
+    if n <= SKELETON_CHUNK:
+        return Skeleton(_skeleton_points(seq, hfov_deg, has_world), source, depth)
+    points = np.empty((n, N_LANDMARKS, 3))
+    for a in range(0, n, SKELETON_CHUNK):
+        b = min(a + SKELETON_CHUNK, n)
+        points[a:b] = _skeleton_points(seq.slice(a, b), hfov_deg, has_world)
+    return Skeleton(points, source, depth)
+
+
+def _skeleton_points(seq: PoseSequence, hfov_deg: float, has_world: bool) -> np.ndarray:
+    """:func:`build_skeleton`'s points of ``seq``, which has image landmarks."""
     xy = seq.image_xy_px_scaled()
     hips = mid(np.concatenate([xy, np.zeros_like(xy[..., :1])], -1), HIPS)[:, None, :2]
     if not has_world:
-        return Skeleton(
-            np.concatenate([xy - hips, np.zeros_like(xy[..., :1])], -1), "image-2d", False
-        )
+        return np.concatenate([xy - hips, np.zeros_like(xy[..., :1])], -1)
+    world = seq.world_xyz_m.astype(np.float64)
     rel = xy - hips
     # metres per frame height at the hips, per frame: world in-plane size over image size
     num = np.nansum(
@@ -109,8 +125,7 @@ def build_skeleton(seq: PoseSequence, hfov_deg: float = DEFAULT_HFOV_DEG) -> Ske
         metric
         - mid(np.concatenate([metric, np.zeros_like(metric[..., :1])], -1), HIPS)[:, None, :2]
     )
-    fused = np.concatenate([metric, world[..., 2:3]], axis=-1)
-    return Skeleton(fused, "fused", True)
+    return np.concatenate([metric, world[..., 2:3]], axis=-1)
 
 
 def knee_flexion_sides(p: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,17 +39,29 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def write_table_csv(path: Path, table: Mapping[str, Sequence[Any] | np.ndarray]) -> None:
     """One row per frame; empty cells where a value is unknown (NaN)."""
-    names = list(table)
-    n = len(next(iter(table.values()))) if table else 0
+    write_table_csv_parts(path, [table])
+
+
+def write_table_csv_parts(
+    path: Path, parts: Iterable[Mapping[str, Sequence[Any] | np.ndarray]]
+) -> None:
+    """:func:`write_table_csv` of a table given as consecutive parts with the same columns
+    (the header from the first), so that a long one is never held whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
-            w.writerow(names)
-            cols = [table[k] for k in names]
-            for i in range(n):
-                w.writerow([_cell(c[i]) for c in cols])
+            names: list[str] | None = None
+            for table in parts:
+                if names is None:
+                    names = list(table)
+                    w.writerow(names)
+                cols = [table[k] for k in names]
+                for i in range(len(cols[0]) if cols else 0):
+                    w.writerow([_cell(c[i]) for c in cols])
+            if names is None:
+                w.writerow([])
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -22,7 +22,7 @@ import numpy as np
 
 from posture import __version__
 from posture.assess.analysis import Analysis, analyze
-from posture.assess.tables import analysis_summary, frames_table, lifts_table
+from posture.assess.tables import analysis_summary, frames_table_parts, lifts_table
 from posture.core.assessment import Assessment
 from posture.core.config import Settings, as_dict
 from posture.core.errors import InputError, NoPersonError, PostureError
@@ -507,10 +507,10 @@ def analyze_landmarks(
 
 def write_outputs(result: Result, out_dir: Path, *, npz: bool = True) -> None:
     """frames.csv, summary.json and landmarks.npz into ``out_dir``."""
-    from posture.run.export import write_json, write_table_csv
+    from posture.run.export import write_json, write_table_csv, write_table_csv_parts
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_table_csv(out_dir / "frames.csv", frames_table(result.analysis))
+    write_table_csv_parts(out_dir / "frames.csv", frames_table_parts(result.analysis))
     result.outputs["frames"] = out_dir / "frames.csv"
     write_table_csv(out_dir / "lifts.csv", lifts_table(result.analysis))
     result.outputs["lifts"] = out_dir / "lifts.csv"

@@ -70,7 +70,7 @@ def summarise(
         person_id=person_id,
         frames=seen,
         share_of_clip=seen / max(n_frames, 1),
-        mean_x=float(nanmean(image[:, list(TORSO), 0].ravel(), axis=0)),
+        mean_x=float(nanmean(image[:, list(TORSO), 0].astype(np.float64).ravel(), axis=0)),
         mean_size=float(np.mean([torso_anchor(i, aspect)[1] for i in image[::10]]))
         if seen
         else float("nan"),
@@ -87,7 +87,7 @@ def recording_summaries(rec: PoseRecording) -> list[TrackSummary]:
     return [
         summarise(
             p.person_id,
-            p.image_xyz[p.pose_found].astype(np.float64),
+            p.image_xyz[p.pose_found],  # float32: summarise takes what it needs in float64
             p.visibility[p.pose_found].astype(np.float64),
             p.t_s[p.pose_found],
             len(p.t_s),
