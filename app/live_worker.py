@@ -67,7 +67,9 @@ class Reading:
 def _default_session(settings: Settings) -> LiveSession:
     from posture.run.live import LiveSession
 
-    return LiveSession(settings, mirror=True)
+    session = LiveSession(settings, mirror=True)
+    session.background_search = True  # a webcam: no frame waits for the periodic search
+    return session
 
 
 class LiveWorker:

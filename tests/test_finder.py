@@ -189,3 +189,39 @@ def test_search_every_s_sets_how_often_the_picture_is_searched(every_s: float) -
     n = 60
     _ids, finder, _ = run(Scene([walk(0.3, 0.6, n)]), n, search_every_s=every_s)
     assert finder.stats.searches == (n if every_s == 0 else 4)
+
+
+def test_a_live_finder_searches_beside_the_frames_and_the_people_found_join_a_frame_later() -> None:
+    # a live camera: the periodic search (some 30 ms of the model) runs on a thread of its own
+    # so that no frame waits for it; a search that is due because nobody is followed is made at
+    # once, on the frame's own thread
+    import threading
+
+    n = 90
+    scene = Scene([walk(0.2, 0.3, n), [None] * 40 + walk(0.8, 0.7, 50)])
+    log: list[str] = []
+    threads: list[tuple[int, int]] = []  # (frame, thread) of each search
+
+    def search(rgb: np.ndarray) -> list[DetectedPose]:
+        threads.append((scene.frame, threading.get_ident()))
+        return [p for _, p in scene.people()]
+
+    tracker = PersonTracker(DEFAULTS.tracking, aspect=W / H)
+    finder = PeopleFinder(DEFAULTS.pose, tracker, lambda: FakeGraph(scene, log), search)
+    finder.background_search = True
+    rgb = np.zeros((H, W, 3), np.uint8)
+    seen: list[set[int]] = []
+    try:
+        for i in range(n):
+            scene.frame = i
+            seen.append({tid for tid, _ in finder(i, i / FPS, rgb)})
+            if finder._pending is not None:
+                finder._pending.result()  # (here: done before the next frame comes)
+    finally:
+        finder.close()
+    me = threading.get_ident()
+    assert [(f, t == me) for f, t in threads] == [(0, True), (30, False), (60, False)]
+    first_seen = next(i for i, ids in enumerate(seen) if 2 in ids)
+    assert first_seen == 61  # searched at frame 60, joined at the next frame
+    assert all(ids == {1, 2} for ids in seen[61:])
+    assert finder._pool is None  # closed with the finder

@@ -221,3 +221,60 @@ def test_run_live_paced_keeps_latency_bounded_when_the_consumer_is_slower() -> N
     # newest frame keeps it flat. A behavioural bound, not a timing target: 2x leaves room
     # for the analysis window growing and for scheduling noise.
     assert np.median(lat[-third:]) <= 2 * np.median(lat[:third])
+
+
+# --- run_live: the pose model one frame ahead of the analysis ------------------------------
+class _NobodyFinder:
+    """A stand-in for the pose model's people finder: nobody in any frame, after a pause."""
+
+    def __init__(self, pause_s: float) -> None:
+        self.pause_s = pause_s
+
+    def __call__(self, frame_index: int, t_s: float, rgb: np.ndarray) -> list:
+        time.sleep(self.pause_s)
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+class _ThreadsSeen(LiveSession):
+    def __init__(self, pause_s: float) -> None:
+        super().__init__(DEFAULTS, finder=lambda _tracker: _NobodyFinder(pause_s))
+        self.threads: dict[str, set[int]] = {"see": set(), "show": set()}
+        self.order: list[int] = []
+
+    def see(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
+        self.threads["see"].add(threading.get_ident())
+        return super().see(*args, **kwargs)  # type: ignore[arg-type]
+
+    def show(self, seen: object) -> LiveFrame:  # type: ignore[override]
+        self.threads["show"].add(threading.get_ident())
+        self.order.append(seen.index)  # type: ignore[attr-defined]
+        return super().show(seen)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("stop_after", [0, 7])
+def test_run_live_sees_on_one_thread_shows_on_this_one_and_shows_every_frame_seen(
+    stop_after: int,
+) -> None:
+    frames = [Frame(i, i / 30, np.zeros((48, 64, 3), np.uint8)) for i in range(40)]
+    session = _ThreadsSeen(pause_s=0.002)
+    shown: list[int] = []
+
+    def on_frame(_result: LiveFrame, _latency: float) -> bool:
+        shown.append(1)
+        return not stop_after or len(shown) < stop_after
+
+    stats = run_live(session, iter(frames), pace=True, on_frame=on_frame)
+    assert session.threads["show"] == {threading.get_ident()}  # a window needs the main thread
+    assert session.threads["see"] and not session.threads["see"] & session.threads["show"]
+    # the session stays whole: every frame the model saw was analysed, in order, even after
+    # the callback asked to stop
+    assert session.order == sorted(session.order) and len(set(session.order)) == len(session.order)
+    assert len(session.order) == session._seen == len(session._t)
+    assert stats["processed"] == len(shown)
+    if stop_after:
+        assert len(shown) == stop_after
+    else:
+        assert session.order[-1] == frames[-1].index

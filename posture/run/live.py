@@ -17,6 +17,7 @@ of falling further and further behind.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -80,6 +81,18 @@ class FindsPeople(Protocol):
 LIVE_SCENE_FRAMES = 6
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A frame the pose model has seen (:meth:`LiveSession.see`), for :meth:`LiveSession.show`."""
+
+    rgb: np.ndarray
+    t_s: float
+    index: int
+    people: list[tuple[int, DetectedPose]]
+    subject: int
+    see_s: float  # time the pose model's part took
+
+
 class _Person:
     """One tracked person's streaming analysis, from the frame they were first seen."""
 
@@ -90,7 +103,8 @@ class _Person:
 
 
 class LiveSession:
-    """Stateful live analysis. Not thread-safe: call ``update`` from one thread."""
+    """Stateful live analysis. Not thread-safe: call ``update`` from one thread, or ``see``
+    from one and ``show`` from another (each frame seen then shown, in order)."""
 
     def __init__(
         self,
@@ -113,6 +127,11 @@ class LiveSession:
         self._people: dict[int, _Person] = {}
         self._t: list[float] = []
         self._frames: list[int] = []
+        self._seen = 0  # frames seen by the pose model (see)
+        #: A camera's session: the periodic search for people coming into view runs beside
+        #: the frames instead of holding one up (:class:`PeopleFinder`); a replay of a file
+        #: frame by frame leaves it off, so that it reads the same every time.
+        self.background_search = False
         self.started = time.monotonic()
         look = settings.view.scene_gravity and settings.view.correct_tilt
         self._scene = SceneSampler(settings) if look else None
@@ -121,20 +140,37 @@ class LiveSession:
     # ------------------------------------------------------------------------------------------
     def update(self, rgb: np.ndarray, t_s: float, frame_index: int | None = None) -> LiveFrame:
         """Analyse one frame (RGB ``uint8``) taken at ``t_s`` seconds; draw and return it."""
+        return self.show(self.see(rgb, t_s, frame_index))
+
+    def see(self, rgb: np.ndarray, t_s: float, frame_index: int | None = None) -> Seen:
+        """The pose model's part of :meth:`update`: the people of the frame, found and
+        tracked. :func:`run_live` runs it on a thread of its own, one frame ahead of
+        :meth:`show`; every frame seen must then be shown, in order."""
         t0 = time.perf_counter()
         h, w = rgb.shape[:2]
         if self._tracker is None or self._finder is None:
             self._tracker = PersonTracker(self.settings.tracking, aspect=w / h)
             self._finder = self._make_finder(self._tracker)
+            if isinstance(self._finder, PeopleFinder):
+                self._finder.background_search = self.background_search
             self._size = self._size or (w, h)
+        index = self._seen if frame_index is None else frame_index
+        self._seen += 1
+        people = self._finder(index, t_s, rgb)
+        subject = self.settings.subject.person or self._tracker.most_visible()
+        return Seen(rgb, t_s, index, people, subject, time.perf_counter() - t0)
+
+    def show(self, seen: Seen) -> LiveFrame:
+        """The rest of :meth:`update` for a frame :meth:`see` saw: every person's streaming
+        analysis, the scene, the drawing."""
+        t0 = time.perf_counter()
+        rgb, t_s, index, people, subject = seen.rgb, seen.t_s, seen.index, seen.people, seen.subject
+        h, w = rgb.shape[:2]
         row = len(self._t)
-        index = row if frame_index is None else frame_index
         self._t.append(t_s)
         self._frames.append(index)
-        people = self._finder(index, t_s, rgb)
         self._look_at_scene(index, t_s, rgb, people)
         self._push(row, t_s, index, {pid: p for pid, p in people})
-        subject = self.settings.subject.person or self._tracker.most_visible()
         report = self._people[subject].report if subject in self._people else None
         at_frame = [(pid, p.image_xyz, p.visibility) for pid, p in people]
         shown = np.ascontiguousarray(rgb[:, ::-1]) if self.mirror else rgb
@@ -142,7 +178,8 @@ class LiveSession:
             at_frame = [(pid, _mirror(img), vis) for pid, img, vis in at_frame]
         view = report_view(report, subject, at_frame, (w, h), footer=self._footer(subject))
         out = annotate(shown, view, blur=self.settings.output.blur_faces)
-        return self._result(out, t_s, subject, report, time.perf_counter() - t0)
+        spent = seen.see_s + time.perf_counter() - t0
+        return self._result(out, t_s, subject, report, spent)
 
     def _look_at_scene(self, index: int, t_s: float, rgb: np.ndarray, people: list) -> None:
         """The camera's gravity from the room, as a recording finds it: the line segments of a
@@ -382,21 +419,71 @@ def run_live(
             "dropped": 0,
             "latencies_s": latencies,
         }
-    latest = LatestFrame(frames, pace=pace)
-    while True:
-        item = latest.get()
-        if item is None:
-            break
-        frame, arrived = item
-        result = session.update(frame.rgb, frame.t_s, frame.index)
-        latency = time.monotonic() - arrived
-        latencies.append(latency)
-        processed += 1
-        if not on_frame(result, latency):
-            break
+    session.background_search = True  # a camera: no frame waits for the periodic search
+    return _pipelined(session, LatestFrame(frames, pace=pace), on_frame)
+
+
+#: A camera that gives no frame for this long has stopped.
+CAMERA_TIMEOUT_S = 5.0
+
+
+def _pipelined(
+    session: LiveSession, latest: LatestFrame, on_frame: Callable[[LiveFrame, float], bool]
+) -> dict[str, Any]:
+    """The pose model on a thread of its own, the analysis and drawing on this one, one frame
+    behind it: a frame's latency is the model's time plus the analysis', but the model takes
+    the next frame as soon as it is done with one (on 2 cores, the two overlap). The
+    callback runs on this thread (a window must be shown from the main thread)."""
+    handoff: queue.Queue[tuple[Seen, float] | None] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    failed: list[BaseException] = []
+
+    def model() -> None:
+        last = time.monotonic()
+        try:
+            while not stop.is_set():
+                item = latest.get(timeout=0.2)
+                if item is None:
+                    if latest.done or time.monotonic() - last > CAMERA_TIMEOUT_S:
+                        return
+                    continue
+                frame, arrived = item
+                last = time.monotonic()
+                handoff.put((session.see(frame.rgb, frame.t_s, frame.index), arrived))
+        except BaseException as exc:  # raised again on the main thread
+            failed.append(exc)
+        finally:
+            handoff.put(None)
+
+    thread = threading.Thread(target=model, name="posture-live-model", daemon=True)
+    thread.start()
+    latencies: list[float] = []
+    try:
+        while (item := handoff.get()) is not None:
+            seen, arrived = item
+            if stop.is_set():  # stopping: a frame the model saw is analysed all the same
+                session.show(seen)
+                continue
+            result = session.show(seen)
+            latencies.append(time.monotonic() - arrived)
+            if not on_frame(result, latencies[-1]):
+                stop.set()
+    finally:
+        stop.set()
+        while thread.is_alive() or not handoff.empty():
+            try:
+                item = handoff.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if item is None:
+                break
+            session.show(item[0])
+        thread.join()
+    if failed:
+        raise failed[0]
     return {
         "produced": latest.produced,
-        "processed": processed,
+        "processed": len(latencies),
         "dropped": latest.dropped,
         "latencies_s": latencies,
     }

@@ -24,6 +24,7 @@ poses of each frame: followed, searched or second-looked poses are all just dete
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -153,6 +154,11 @@ class PeopleFinder:
         self._last_search_slot = -np.inf  # the search_every_s period of the last search
         self._busy_until_t = -np.inf  # search every frame until then (people overlapping)
         self.stats = FinderStats()
+        #: Live only: the periodic search runs on a thread of its own and its people join a
+        #: frame or two later, so that no frame waits for it (see :meth:`_maybe_search`).
+        self.background_search = False
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future[list[DetectedPose]] | None = None
 
     @classmethod
     def with_pose_model(
@@ -236,18 +242,50 @@ class PeopleFinder:
         """The whole picture's people not followed already, when a search is due: nobody is
         followed, people overlap, or the clip's clock has passed a multiple of
         ``search_every_s`` since the last search (times fixed to the clip, not to when the
-        finder started: a segment of the clip searches on the frames a whole run does)."""
+        finder started: a segment of the clip searches on the frames a whole run does).
+
+        With ``background_search`` (a live camera: a frame must not wait some 30 ms for the
+        search now and then) the periodic search runs beside the following, on a thread of
+        its own, and the people it found who are not followed yet join at the frame when it is
+        done, a frame or two later (their landmarks of the frame searched). A search that is
+        due because nobody is followed or people overlap is made at once, as without it."""
         every = self.pose.search_every_s
         slot = np.floor(t_s / every) if every > 0 else t_s
-        due = not found or t_s < self._busy_until_t or slot != self._last_search_slot
+        urgent = not found or t_s < self._busy_until_t
+        due = urgent or slot != self._last_search_slot
+        late = self._collect(rgb, found) if self.background_search else []
         if not due:
-            return []
+            return late
         self._last_search_slot = slot
         self.stats.searches += 1
+        if self.background_search and not urgent:
+            if self._pending is None:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(1, thread_name_prefix="posture-search")
+                self._pending = self._pool.submit(self._search, rgb)
+            return late
+        if self._pending is not None:  # the search graph is busy: let it finish first
+            self._pending.result()
+            self._pending = None
+        return self._not_followed(rgb, self._search(rgb), found)
+
+    def _collect(
+        self, rgb: np.ndarray, found: list[tuple[_Slot, DetectedPose]]
+    ) -> list[DetectedPose]:
+        """The people of a background search that has finished, not followed already."""
+        if self._pending is None or not self._pending.done():
+            return []
+        searched, self._pending = self._pending.result(), None
+        return self._not_followed(rgb, searched, found)
+
+    @staticmethod
+    def _not_followed(
+        rgb: np.ndarray, searched: list[DetectedPose], found: list[tuple[_Slot, DetectedPose]]
+    ) -> list[DetectedPose]:
         aspect = rgb.shape[1] / rgb.shape[0]
         marks = [(*torso_anchor(p.image_xyz, aspect), pose_box(p)) for _, p in found]
         new = []
-        for pose in self._search(rgb):
+        for pose in searched:
             mark = (*torso_anchor(pose.image_xyz, aspect), pose_box(pose))
             if not any(is_duplicate(mark, m) for m in marks):
                 new.append(pose)
@@ -292,6 +330,9 @@ class PeopleFinder:
         return [s.track_id for s in self._slots if s.track_id]
 
     def close(self) -> None:
+        if self._pool is not None:  # a search still running finishes before its graph closes
+            self._pool.shutdown(wait=True)
+            self._pool, self._pending = None, None
         if self._own:
             for slot in self._slots:
                 slot.graph.close()
