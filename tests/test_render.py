@@ -102,7 +102,7 @@ def _camera_replay(result: Result, out: Path) -> Result:
             grey.copy(),
         )
     result = replace(result, warnings=[])
-    _finish_camera_video(result, renderer, writer, size, DEFAULTS, out)
+    _finish_camera_video(result, renderer, writer, size, DEFAULTS)
     return result
 
 

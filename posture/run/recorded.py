@@ -235,7 +235,7 @@ def analyze_source(
             assert out_dir is not None
             t0 = time.perf_counter()
             if renderer is not None and writer is not None:
-                _finish_camera_video(result, renderer, writer, size_out, settings, tmp_video)
+                _finish_camera_video(result, renderer, writer, size_out, settings)
                 writer = renderer = None
             else:
                 assert not isinstance(source, int)
@@ -395,7 +395,6 @@ def _finish_camera_video(
     writer: VideoWriter,
     size: tuple[int, int],
     settings: Settings,
-    tmp: Path,
 ) -> None:
     """A camera's video: draw the frames still pending from the final analysis. The frames
     drawn earlier came from a provisional one and cannot be drawn again (a camera cannot be
