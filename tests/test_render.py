@@ -54,7 +54,7 @@ def file_run(
         drawn.append(view)
         return real(rgb, view, **kwargs)
 
-    out = tmp_path_factory.mktemp("file_run")
+    out = tmp_path_factory.mktemp("file_run") / "not_made_yet"  # the run makes it
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(posture.run.recorded, "annotate", spy)
         result = analyze_source(clip, DEFAULTS, out)
