@@ -11,7 +11,8 @@ known (:func:`posture.run.recorded.redraw_video`, or per segment by the parallel
 early from a provisional analysis was tried for files too: the camera's gravity and the
 zero-phase filters are settled over the whole recording, so almost every early frame differed
 from the final one by a degree somewhere (2,112 of 2,131 on the squat clip looped 4 times) and
-had to be drawn again, after costing the frame loop up to 15 ms of CPU a frame.
+had to be drawn again, after costing 7 ms of CPU a frame beside the frame loop there (the
+provisional analysis re-ran a window of up to 75 s every second).
 """
 
 from __future__ import annotations
