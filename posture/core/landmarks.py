@@ -304,42 +304,36 @@ def save_npz(path: str | Path, rec: PoseRecording) -> None:
     stack them, then copy them again as it writes)."""
     people = rec.people
     meta = dict(rec.meta)
-    small = {
-        "format_version": np.int64(NPZ_FORMAT_VERSION),
-        "t_s": people[0].t_s,
-        "frame_index": people[0].frame_index,
-    }
-    stacked = ("world_xyz_m", "image_xyz", "visibility")
-    rest = {
-        "person_ids": np.array([p.person_id for p in people], dtype=np.int64),
-        "subject_id": np.int64(rec.subject_id),
-        "image_size_px": np.array(people[0].image_size_px, dtype=np.int64),
-        "meta_json": np.array(json.dumps(meta, default=str)),
+    # each entry's consecutive pieces; the people's arrays stacked along a first axis
+    entries: dict[str, list[Any]] = {
+        "format_version": [np.int64(NPZ_FORMAT_VERSION)],
+        "t_s": [people[0].t_s],
+        "frame_index": [people[0].frame_index],
+        **{name: [getattr(p, name) for p in people] for name in _PER_PERSON},
+        "person_ids": [np.array([p.person_id for p in people], dtype=np.int64)],
+        "subject_id": [np.int64(rec.subject_id)],
+        "image_size_px": [np.array(people[0].image_size_px, dtype=np.int64)],
+        "meta_json": [np.array(json.dumps(meta, default=str))],
     }
     with zipfile.ZipFile(Path(path), "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, value in small.items():
-            _npy_entry(zf, name, np.asarray(value).shape, np.asarray(value).dtype, [value])
-        for name in stacked:
-            parts = [np.ascontiguousarray(getattr(p, name)) for p in people]
-            dtype = np.result_type(*parts)
-            _npy_entry(zf, name, (len(parts), *parts[0].shape), dtype, parts)
-        for name, value in rest.items():
-            _npy_entry(zf, name, np.asarray(value).shape, np.asarray(value).dtype, [value])
+        for name, parts in entries.items():
+            _npy_entry(zf, name, parts, stacked=name in _PER_PERSON)
+
+
+#: The arrays of landmarks.npz with a person axis first.
+_PER_PERSON = ("world_xyz_m", "image_xyz", "visibility")
 
 
 #: Frames of one array written to landmarks.npz at a time.
 _NPZ_ROWS = 4096
 
 
-def _npy_entry(
-    zf: zipfile.ZipFile,
-    name: str,
-    shape: tuple[int, ...],
-    dtype: np.dtype[Any],
-    parts: Sequence[Any],
-) -> None:
-    """One ``name.npy`` in ``zf``: an array of ``shape`` whose consecutive C-order pieces are
-    ``parts`` (each written ``_NPZ_ROWS`` rows at a time)."""
+def _npy_entry(zf: zipfile.ZipFile, name: str, parts: Sequence[Any], *, stacked: bool) -> None:
+    """One ``name.npy`` in ``zf``: ``parts`` stacked along a new first axis (``stacked``) or
+    the one array ``parts[0]``, written ``_NPZ_ROWS`` rows at a time."""
+    arrays = [np.asarray(part) for part in parts]
+    dtype = np.result_type(*arrays)
+    shape = (len(arrays), *arrays[0].shape) if stacked else arrays[0].shape
     header = {
         "descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
         "fortran_order": False,
@@ -347,8 +341,8 @@ def _npy_entry(
     }
     with zf.open(f"{name}.npy", "w", force_zip64=True) as f:
         np.lib.format.write_array_header_1_0(f, header)
-        for part in parts:
-            arr = np.asarray(part, dtype=dtype)
+        for part in arrays:
+            arr = part.astype(dtype, copy=False)
             if arr.ndim == 0:
                 f.write(arr.tobytes())
                 continue
