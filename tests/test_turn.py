@@ -19,10 +19,11 @@ from posture.core.pelvis import (
     PelvisMemory,
     forward_agreement,
     held_forward,
+    lasting,
     pelvis_anchoring,
 )
 from posture.core.skeleton import build_skeleton
-from posture.core.turn import refine_line
+from posture.core.turn import LINES, WidthMemory, full_width, refine_depth, refine_line
 
 SHOULDERS = (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
 HIPS = (LM.LEFT_HIP, LM.RIGHT_HIP)
@@ -134,8 +135,9 @@ def test_the_pelvis_is_held_from_its_last_well_seen_orientation() -> None:
     fwd[5:] = [1.0, 0.0, 0.0]  # the hips seem to turn once hidden
     anchoring = np.array([1.0] * 5 + [0.2] * 5)
     out, held, note = held_forward(fwd, anchoring)
-    assert held.tolist() == [False] * 5 + [True] * 5
-    assert np.allclose(out[5:], [0.0, 0.0, -1.0])
+    # seen from the fifth frame in a row on, as a stream can tell it
+    assert held.tolist() == [True] * 4 + [False] + [True] * 5
+    assert np.allclose(out, [0.0, 0.0, -1.0])
     assert "held" in note
 
 
@@ -203,8 +205,51 @@ def test_a_stream_holds_the_hidden_pelvis_as_a_recording_does() -> None:
         memory.add(facing(90.0), None)
     assert angle_between_deg(memory.prior(), facing(150.0)) < 1e-6
     # held_forward with a prior: hidden frames before the first seen one take the prior
-    fwd = np.array([facing(90.0)] * 3 + [facing(0.0)] * 6)
-    anchoring = np.array([0.2] * 3 + [1.0] * 6)
+    fwd = np.array([facing(90.0)] * 3 + [facing(0.0)] * 8)
+    anchoring = np.array([0.2] * 3 + [1.0] * 8)
     out, held, _ = held_forward(fwd, anchoring, prior=facing(180.0))
-    assert held.tolist() == [True] * 3 + [False] * 6
-    assert np.allclose(out[:3], facing(180.0)) and np.allclose(out[3:], facing(0.0))
+    assert held.tolist() == [True] * 7 + [False] * 4  # seen from its fifth frame in a row
+    assert np.allclose(out[:7], facing(180.0)) and np.allclose(out[7:], facing(0.0))
+
+
+def test_before_its_first_clear_view_a_recording_holds_the_pelvis_as_a_stream_does() -> None:
+    """A recording has the frames after, but takes the pelvis before its first clear view as a
+    stream does: the typical direction of the frames so far."""
+    rng = np.random.default_rng(1)
+    degs = np.r_[170 + rng.normal(0, 4, 20), 120 + rng.normal(0, 4, 20), [150.0] * 10]
+    fwd = np.array([facing(d) for d in degs])
+    anchoring = np.array([0.2] * 40 + [1.0] * 10)
+    out, held, _ = held_forward(fwd, anchoring)
+    memory = PelvisMemory()
+    for i in range(44):  # held up to the fifth frame of the clear view
+        assert held[i]
+        want = fwd[i] if i == 0 else memory.prior()
+        assert angle_between_deg(out[i], want) < 1e-6, i
+        memory.add(fwd[i], None)
+    assert angle_between_deg(out[30], facing(170.0)) < 5  # not dragged round with the hips
+
+
+def test_a_condition_lasts_from_its_nth_frame_in_a_row() -> None:
+    mask = np.array([1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1], bool)
+    assert lasting(mask, 5).astype(int).tolist() == [0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0]
+    assert lasting(mask, 1).tolist() == mask.tolist()
+
+
+def test_a_stream_takes_the_lines_full_widths_over_the_frames_so_far() -> None:
+    """A worker who faced the camera, then stays turned: the stream's shoulder width is the
+    one it saw while he faced it (as the recording's, over the whole clip), not the turned
+    width of its last second, which would read his turn as smaller."""
+    frames = [synthetic.angles(yaw_deg=0)] * 30 + [synthetic.angles(yaw_deg=50)] * 90
+    seq = synthetic.sequence(frames)
+    # the pose model's depth under-reads a turn (module docstring): half the true depth
+    seq = replace(seq, world_xyz_m=seq.world_xyz_m * np.array([1.0, 1.0, 0.5], np.float32))
+    sk = build_skeleton(seq)
+    assert sk.source == "fused"
+    memory = WidthMemory()
+    for i in range(len(sk.points)):
+        window = sk.points[max(0, i - 29) : i + 1]  # the stream's last second
+        refine_depth(replace(sk, points=window), np.ones(len(window), bool), memory)
+    a, b = LINES["shoulders"]
+    whole = full_width(sk.points, a, b)
+    assert memory.width("shoulders") == pytest.approx(whole, rel=0.01)
+    assert full_width(sk.points[-30:], a, b) < 0.9 * whole  # the last second alone

@@ -54,7 +54,7 @@ from posture.core.skeleton import (
     mid,
     segment_plausibility,
 )
-from posture.core.turn import refine_depth
+from posture.core.turn import WidthMemory, refine_depth
 from posture.core.walking import walking_cue
 
 __all__ = [
@@ -395,17 +395,20 @@ def body_frame(
     extra_cues: Sequence[GravityCue] = (),
     hfov_deg: float | None = None,
     pelvis_prior: np.ndarray | None = None,
+    widths: WidthMemory | None = None,
 ) -> BodyFrame:
     """Skeleton, gravity and body axes for a (cleaned) pose sequence. ``gravity`` gives one
     found earlier (a live stream's, a calibration clip's); by default it is estimated here
     from the person and ``extra_cues``. ``hfov_deg``: the lens's field of view when the scene
     showed it (``view.camera_hfov_deg`` when given wins; else ``DEFAULT_HFOV_DEG``).
     ``pelvis_prior``: the pelvis' orientation held before these frames (a stream's memory,
-    :class:`posture.core.pelvis.PelvisMemory`)."""
+    :class:`posture.core.pelvis.PelvisMemory`); ``widths``: its memory of the body lines'
+    full widths (:class:`posture.core.turn.WidthMemory`)."""
     anchoring = pelvis_anchoring(seq.visibility)
     sk, turns = refine_depth(
         build_skeleton(seq, settings.camera_hfov_deg or hfov_deg or DEFAULT_HFOV_DEG),
         anchoring >= PELVIS_SEEN,
+        widths,
     )
     still = still_frames(seq, sk.points)
     if gravity is None:

@@ -49,7 +49,9 @@ from posture.core.gravity import LEVEL, Gravity, GravityCue
 from posture.core.landmarks import PoseSequence
 from posture.core.measures import BodyScale, trunk_lengths
 from posture.core.pelvis import PelvisMemory, forward_direction
+from posture.core.running import RunningPercentile
 from posture.core.skeleton import leg_trunk_length
+from posture.core.turn import WidthMemory
 
 #: Hip-to-acromion length as a share of stature (Drillis & Contini, see posture.core.skeleton).
 TRUNK_STATURE_FRACTION = 0.288
@@ -58,29 +60,6 @@ BODY_WINDOW_S = 1.0
 #: The frames gravity is estimated from until it is settled, s, and how often, s.
 GRAVITY_WINDOW_S = 10.0
 GRAVITY_EVERY_S = 0.5
-
-
-class RunningPercentile:
-    """The ``q``-th percentile of the positive values seen so far, in constant time and memory:
-    a histogram of their logarithms in bins of ``step`` (0.5 %)."""
-
-    def __init__(self, q: float, lo: float = 1e-3, hi: float = 1e3, step: float = 0.005) -> None:
-        self.q, self.lo, self.step = q, math.log(lo), step
-        self.counts = np.zeros(math.ceil((math.log(hi) - self.lo) / step) + 1, np.int64)
-        self.n = 0
-
-    def add(self, x: float) -> None:
-        if math.isfinite(x) and x > 0:
-            k = int((math.log(x) - self.lo) / self.step)
-            self.counts[min(max(k, 0), len(self.counts) - 1)] += 1
-            self.n += 1
-
-    def value(self) -> float:
-        """The percentile (the middle of its bin), NaN before any value."""
-        if self.n == 0:
-            return float("nan")
-        k = int(np.searchsorted(np.cumsum(self.counts), self.q / 100.0 * self.n))
-        return math.exp(self.lo + (min(k, len(self.counts) - 1) + 0.5) * self.step)
 
 
 class _Window:
@@ -148,6 +127,7 @@ class BodyState:
         self._upright_length = RunningPercentile(50)
         self._trunk = RunningPercentile(95)
         self._pelvis = PelvisMemory()
+        self._widths = WidthMemory()
 
     def use_scene(self, cue: GravityCue, hfov_deg: float | None) -> None:
         """The scene's gravity cue (and the lens it showed), found while the stream runs:
@@ -173,6 +153,7 @@ class BodyState:
             extra_cues=self.extra_cues,
             hfov_deg=self.hfov_deg,
             pelvis_prior=self._pelvis.prior(),
+            widths=self._widths,
         )
         last = newest(bf)
         raw = forward_direction(last.points, block.visibility[-1:])[0]

@@ -10,7 +10,6 @@ seen too, and is held elsewhere (:func:`held_forward`). All in level axes (``y``
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import binary_opening
 
 from posture.core.geometry import dot, unit
 from posture.core.landmarks import LM
@@ -24,7 +23,8 @@ _FEET = [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]
 #: ears to nose, hip to knee.
 CUE_LENGTHS = {"hips": 0.42, "shoulders": 0.65, "feet": 0.33, "face": 0.18, "thighs": 0.9}
 #: The pelvis' orientation is taken as seen where its anchoring (hips and legs seen, 0-1,
-#: :func:`pelvis_anchoring`) reaches this; elsewhere it is held.
+#: :func:`pelvis_anchoring`) reaches this for ``PELVIS_SEEN_FRAMES`` frames in a row (from the
+#: last of them on, :func:`lasting`); elsewhere it is held.
 PELVIS_SEEN = 0.7
 PELVIS_SEEN_FRAMES = 5
 #: The pelvis line and the legs may point this far apart before the forward between them
@@ -172,14 +172,13 @@ def pelvis_anchoring(visibility: np.ndarray) -> np.ndarray:
     return np.minimum(np.minimum(hips, knees), feet)
 
 
-def typical_direction(directions: np.ndarray) -> np.ndarray:
-    """The median of horizontal unit vectors ``(N, 3)`` by their angle about the vertical (a
-    person turned away for a moment does not pull it, as a mean would)."""
-    mean = unit(np.mean(directions, axis=0))
-    side = np.cross(UP, mean)
-    turn = np.arctan2(dot(directions, side), dot(directions, mean))
-    a = float(np.median(turn))
-    return unit(np.cos(a) * mean + np.sin(a) * side)
+def lasting(mask: np.ndarray, n: int) -> np.ndarray:
+    """``(T,)`` where ``mask`` has held for at least the last ``n`` frames: a run counts from
+    its ``n``-th frame on, as a stream can tell it (without looking ahead), so a recording and
+    a stream take the same frames as seen."""
+    idx = np.arange(len(mask))
+    last_off = np.maximum.accumulate(np.where(mask, -1, idx))
+    return mask & (idx - last_off >= n)
 
 
 def held_forward(
@@ -190,9 +189,9 @@ def held_forward(
 
     A chair does not turn with the trunk: while seated or hidden, the pelvis keeps its last
     well-seen orientation, unless the legs show it turning (then it is seen). Before its first
-    clear view, and if never seen at all, it faces the hips' typical direction over those
-    frames (:func:`typical_direction`; never seen: said in ``note``): a recording does not
-    fill the time before the first clear view back from it, which a live stream could not
+    clear view, and if never seen at all, it faces the hips' typical direction over the frames
+    so far (:func:`running_typical`; never seen: said in ``note``), as a live stream does: a
+    recording does not fill that time back from the first clear view, which a stream could not
     do (and a standing person may have turned meanwhile). ``prior`` (a stream's memory, see
     :class:`PelvisMemory`): the orientation held before these frames, used where they have
     not seen the pelvis yet (a stream has no hindsight: it cannot fill back from a later
@@ -200,7 +199,7 @@ def held_forward(
     """
     ok = np.isfinite(forward).all(axis=1)
     # seen for a moment only (a few frames) is not seen: a hidden leg's visibility flickers
-    seen = binary_opening(ok & (anchoring >= PELVIS_SEEN), np.ones(PELVIS_SEEN_FRAMES, bool))
+    seen = lasting(ok & (anchoring >= PELVIS_SEEN), PELVIS_SEEN_FRAMES)
     held = ok & ~seen
     if not held.any():
         return forward, held, ""
@@ -218,22 +217,40 @@ def held_forward(
         out[after] = forward[last[after]]
         before = held & (last < 0)
         if before.any():  # as a stream would: the typical direction until the first clear view
-            out[before] = typical_direction(forward[before])
+            first = int(np.argmax(seen))
+            out[:first][before[:first]] = running_typical(forward[:first])[before[:first]]
         return out, held, "pelvis hidden at times: held from its last well-seen orientation"
-    out[held] = typical_direction(forward[ok])
+    out[held] = running_typical(forward)[held]
     return out, held, "pelvis never clearly seen: taken as facing its usual direction"
+
+
+def running_typical(forward: np.ndarray) -> np.ndarray:
+    """``(T, 3)``: at each frame, the typical direction of the frames before it (the frame's
+    own at the first), as :class:`PelvisMemory` keeps it for a stream: the same frames give
+    the same direction in a recording and live."""
+    out = forward.copy()
+    memory = PelvisMemory()
+    for i, f in enumerate(forward):
+        prior = memory.prior()
+        if prior is not None:
+            out[i] = prior
+        memory.add(f, None)
+    return out
 
 
 class PelvisMemory:
     """A stream's memory of the pelvis, for :func:`held_forward`'s ``prior``: its last
-    well-seen orientation, or before any, its typical direction so far (as a recording's
-    :func:`typical_direction` over the clip: the median angle about the mean direction, from
-    a histogram of 1 deg bins, so memory and time stay constant)."""
+    well-seen orientation, or before any, its typical direction so far (the median angle about
+    the mean direction, a person turned away for a moment does not pull it as a mean would;
+    from a histogram of 1 deg bins, the mean direction within the median's bin, so memory and
+    time stay constant; a recording takes it the
+    same way, :func:`running_typical`)."""
 
     def __init__(self) -> None:
         self.last_seen: np.ndarray | None = None
         self._sum = np.zeros(3)
         self._counts = np.zeros(360, np.int64)
+        self._bin_sums = np.zeros((360, 3))  # the directions in each bin, summed
 
     def add(self, raw: np.ndarray, seen_forward: np.ndarray | None) -> None:
         """One frame: its pelvis forward as measured (``raw``, ``(3,)``), and the forward it
@@ -244,6 +261,7 @@ class PelvisMemory:
             self._sum += raw
             k = int(np.degrees(np.arctan2(raw[0], raw[2])) // 1.0) % 360
             self._counts[k] += 1
+            self._bin_sums[k] += raw
 
     def prior(self) -> np.ndarray | None:
         if self.last_seen is not None:
@@ -257,5 +275,6 @@ class PelvisMemory:
         rel = (bins - centre + 180.0) % 360.0 - 180.0
         order = np.argsort(rel)
         cum = np.cumsum(self._counts[order])
-        a = np.radians(centre + rel[order][int(np.searchsorted(cum, n / 2.0))])
-        return np.array([np.sin(a), 0.0, np.cos(a)])
+        k = int(order[int(np.searchsorted(cum, n / 2.0))])
+        v = self._bin_sums[k]  # the mean of the directions in the median's bin
+        return v / np.linalg.norm(v)

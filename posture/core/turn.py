@@ -15,16 +15,20 @@ face's turn) gives the sign, which foreshortening cannot. How well the two agree
 
 Widths are the person's own: the 95th percentile of the apparent width over the clip (a
 person faces the camera at some point in most recordings), never less than the model's median
-3D width.
+3D width. A stream takes them over the frames so far (:class:`WidthMemory`), not over its last
+moments: a worker who stays turned toward a bench for a while would otherwise have his turned
+width taken for his full width, and his turn read as smaller than the recording reads it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from posture.core.landmarks import LM
+from posture.core.running import RunningPercentile
 from posture.core.skeleton import Skeleton
 
 #: Error of the pose model's depth difference across the body, as a share of the line's width
@@ -54,15 +58,44 @@ class LineTurn:
     width: float
 
 
-def full_width(p: np.ndarray, a: LM, b: LM, where: np.ndarray | None = None) -> float:
-    """A line's full width in skeleton units (see the module docstring), over the frames
-    ``where`` (all by default)."""
+def _widths(p: np.ndarray, a: LM, b: LM, where: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """A line's apparent (picture) and model (3D) widths over the frames ``where`` (all by
+    default) where it is seen."""
     apparent = np.linalg.norm(p[:, b, :2] - p[:, a, :2], axis=-1)
     model = np.linalg.norm(p[:, b] - p[:, a], axis=-1)
     ok = np.isfinite(apparent) & (True if where is None else where)
-    if not ok.any():
+    return apparent[ok], model[ok]
+
+
+def full_width(p: np.ndarray, a: LM, b: LM, where: np.ndarray | None = None) -> float:
+    """A line's full width in skeleton units (see the module docstring), over the frames
+    ``where`` (all by default)."""
+    apparent, model = _widths(p, a, b, where)
+    if not len(apparent):
         return float("nan")
-    return float(max(np.percentile(apparent[ok], 95), np.nanmedian(model[ok])))
+    return float(max(np.percentile(apparent, 95), np.nanmedian(model)))
+
+
+class WidthMemory:
+    """A stream's full widths of the body lines (:func:`full_width` over the frames so far):
+    each line's running 95th percentile of the apparent width and running median of the
+    model's width, in constant time and memory."""
+
+    def __init__(self) -> None:
+        self._apparent = {name: RunningPercentile(95) for name in LINES}
+        self._model = {name: RunningPercentile(50) for name in LINES}
+
+    def add(self, name: str, p: np.ndarray, where: np.ndarray | None = None) -> None:
+        """The frames ``p`` (skeleton points, ``(T, 33, 3)``) of line ``name``, ``where`` seen."""
+        a, b = LINES[name]
+        apparent, model = _widths(p, a, b, where)
+        for x, m in zip(apparent, model, strict=True):
+            self._apparent[name].add(float(x))
+            self._model[name].add(float(m))
+
+    def width(self, name: str) -> float:
+        """The line's full width so far (NaN before it was seen)."""
+        return max(self._apparent[name].value(), self._model[name].value())
 
 
 def _face_sign(p: np.ndarray) -> np.ndarray:
@@ -108,11 +141,17 @@ def refine_line(p: np.ndarray, a: LM, b: LM, width: float | None = None) -> Line
     return LineTurn(depth, agreement, w)
 
 
-def refine_depth(sk: Skeleton, hips_seen: np.ndarray) -> tuple[Skeleton, dict[str, LineTurn]]:
+def refine_depth(
+    sk: Skeleton, hips_seen: np.ndarray, widths: WidthMemory | None = None
+) -> tuple[Skeleton, dict[str, LineTurn]]:
     """The skeleton with each body line's depth difference refined (fused skeletons only:
     motion capture's depth is measured, a picture alone has none to refine); the lines' turns
     for the confidences. The hips only where they are seen (``hips_seen`` ``(T,)``: hips the
-    pose model places from the upper body have no width of their own to measure)."""
+    pose model places from the upper body have no width of their own to measure).
+
+    ``widths``: a stream's memory of the full widths (these frames being its latest window):
+    the newest frame joins it, and the widths are its own (over the stream so far) rather than
+    these frames'."""
     if sk.source != "fused":
         return sk, {}
     p = sk.points.copy()
@@ -121,7 +160,11 @@ def refine_depth(sk: Skeleton, hips_seen: np.ndarray) -> tuple[Skeleton, dict[st
         where = hips_seen if name == "hips" else np.ones(len(p), bool)
         if not where.any():
             continue
-        turn = refine_line(sk.points, a, b, full_width(sk.points, a, b, where))
+        if widths is not None:
+            widths.add(name, sk.points[-1:], where[-1:])
+        w = widths.width(name) if widths is not None else math.nan
+        w = w if math.isfinite(w) else full_width(sk.points, a, b, where)
+        turn = refine_line(sk.points, a, b, w)
         centre = (p[:, a, 2] + p[:, b, 2]) / 2
         p[where, a, 2] = (centre - turn.depth / 2)[where]
         p[where, b, 2] = (centre + turn.depth / 2)[where]
