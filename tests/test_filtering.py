@@ -13,10 +13,12 @@ from posture import synthetic
 from posture.assess.tables import frames_table
 from posture.core.config import DEFAULTS, FilterSettings
 from posture.core.filtering import (
+    CausalCleaner,
     OneEuroFilter,
     clean,
     drop_upside_down,
     fill_gaps,
+    hold_gaps,
     lowpass_zero_phase,
     mask_low_visibility,
     nan_runs,
@@ -91,6 +93,42 @@ def test_fill_gaps_uses_real_timestamps() -> None:
     x = np.array([0.0, 1, 2, np.nan, np.nan, 5, 6])[:, None]
     assert np.isnan(fill_gaps(x, t, 0.3)[3:5]).all()
     np.testing.assert_allclose(fill_gaps(x, t, 1.5)[3:5, 0], [2 + 3 * 0.434 / 1.0, 2 + 3 * 0.734])
+
+
+def test_hold_gaps_keeps_the_last_value_for_a_while_into_a_long_gap_then_nothing() -> None:
+    t = timeline(20)  # 30 fps
+    x = np.arange(20.0)[:, None]
+    x[:2] = np.nan  # leading: nothing to hold
+    x[5:15] = np.nan  # a third of a second and more: 0.1 s held
+    x[-2:] = np.nan  # trailing: held
+    out = hold_gaps(x, t, 0.1)[:, 0]
+    assert np.isnan(out[:2]).all()
+    np.testing.assert_array_equal(out[5:8], [4.0, 4.0, 4.0])  # within 0.1 s of frame 4
+    assert np.isnan(out[8:15]).all()
+    np.testing.assert_array_equal(out[-2:], [17.0, 17.0])
+    np.testing.assert_array_equal(out[2:5], x[2:5, 0])  # what was seen is never changed
+    assert hold_gaps(x, t, 0.0) is x
+
+
+def test_a_recording_and_a_stream_know_the_same_landmarks_at_every_frame() -> None:
+    """Where a landmark is lost, a recording interpolates what a stream holds, and a longer gap
+    is held as long as a stream holds it: both know the same landmarks at every frame."""
+    seq = synthetic.synthetic_lift("squat")
+    vis = seq.visibility.copy()
+    rng = np.random.default_rng(3)
+    for lm in (LM.LEFT_ANKLE, LM.RIGHT_WRIST, LM.LEFT_KNEE):
+        for start in rng.integers(0, len(seq) - 40, 4):
+            vis[start : start + rng.integers(1, 40), lm] = 0.0
+    seq = replace(seq, visibility=vis)
+    recorded = clean(seq, DEFAULTS.filter)
+    cleaner = CausalCleaner(DEFAULTS.filter, seq.aspect)
+    live = np.stack(
+        [
+            cleaner(seq.world_xyz_m[i], seq.image_xyz[i], seq.visibility[i], float(seq.t_s[i]))[1]
+            for i in range(len(seq))
+        ]
+    )
+    np.testing.assert_array_equal(np.isfinite(live), np.isfinite(recorded.image_xyz))
 
 
 def test_fill_gaps_treats_channels_with_their_own_gaps() -> None:
@@ -221,11 +259,14 @@ def test_clean_keeps_shape_fills_a_blink_and_keeps_long_gaps(live: bool, tol_m: 
     seq = synthetic.synthetic_lift("squat")
     vis = seq.visibility.copy()
     vis[40:42, LM.RIGHT_WRIST] = 0.0  # a blink: filled
-    vis[60:90, LM.LEFT_ANKLE] = 0.0  # a second out of view: stays missing
+    vis[60:90, LM.LEFT_ANKLE] = 0.0  # a second out of view: held for max_gap_s, then missing
     out = clean(replace(seq, visibility=vis), DEFAULTS.filter, live=live)
     assert out.world_xyz_m.shape == seq.world_xyz_m.shape
     assert np.isfinite(out.world_xyz_m[40:42, LM.RIGHT_WRIST]).all()
-    assert np.isnan(out.image_xyz[60:90, LM.LEFT_ANKLE]).all()
+    held = seq.t_s[60:90] - seq.t_s[59] <= DEFAULTS.filter.max_gap_s + 1e-9
+    assert 0 < held.sum() < 30
+    ankle = out.image_xyz[60:90, LM.LEFT_ANKLE]
+    assert np.isfinite(ankle[held]).all() and np.isnan(ankle[~held]).all()
     err = np.nanmax(np.abs(out.world_xyz_m - seq.world_xyz_m))
     assert err < tol_m  # a smooth lift is barely changed (the live filter lags a little)
 

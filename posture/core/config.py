@@ -138,7 +138,8 @@ class FilterSettings:
     )
     max_gap_s: float = setting(
         0.3,
-        "gaps up to this long are interpolated; longer ones stay empty",
+        "gaps up to this long are interpolated; longer ones keep the last value this long, then "
+        "stay empty",
         lo=0.0,
         hi=5.0,
         unit="s",

@@ -155,6 +155,28 @@ def fill_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray:
     return out.reshape(x.shape)
 
 
+def hold_gaps(x: np.ndarray, t_s: np.ndarray, hold_s: float) -> np.ndarray:
+    """NaN gaps that :func:`fill_gaps` left (longer than it fills, or trailing) keep the last
+    value seen for ``hold_s`` after it, per channel, as a stream shows them
+    (:class:`CausalCleaner`): the frames just after a landmark is lost read alike in a
+    recording and live; past ``hold_s`` the landmark is unknown. Leading gaps stay empty."""
+    if x.shape[0] < 2 or hold_s <= 0:
+        return x
+    flat, valid, groups = _channels(x)
+    out = flat.copy()
+    idx = np.arange(len(flat))
+    for cols in groups:
+        v = valid[:, cols[0]]
+        if v.all() or not v.any():
+            continue
+        last = np.maximum.accumulate(np.where(v, idx, -1))
+        hold = ~v & (last >= 0)
+        hold[hold] = t_s[hold] - t_s[last[hold]] <= hold_s + 1e-9
+        rows, c = np.flatnonzero(hold), np.asarray(cols)
+        out[np.ix_(rows, c)] = flat[np.ix_(last[rows], c)]
+    return out.reshape(x.shape)
+
+
 def lowpass_design(cutoff_hz: float, order: int, fs: float) -> np.ndarray | None:
     """The Butterworth low-pass (second-order sections) for ``fs`` samples a second; None when
     the cut-off is too close to the Nyquist frequency to filter anything."""
@@ -295,9 +317,9 @@ def one_euro(x: np.ndarray, t_s: np.ndarray, settings: FilterSettings) -> np.nda
 
 
 def clean(seq: PoseSequence, settings: FilterSettings, *, live: bool = False) -> PoseSequence:
-    """Visibility threshold, upside-down frames dropped, short-gap interpolation, then
-    smoothing, on world and image landmarks alike. ``live`` selects the one-euro filter instead
-    of the zero-phase one."""
+    """Visibility threshold, upside-down frames dropped, short-gap interpolation (a longer gap
+    holds the last value for as long, :func:`hold_gaps`), then smoothing, on world and image
+    landmarks alike. ``live`` selects the one-euro filter instead of the zero-phase one."""
     s, _ = drop_upside_down(mask_low_visibility(seq, settings.min_visibility))
     out = {}
     for name in ("world_xyz_m", "image_xyz"):
@@ -305,7 +327,7 @@ def clean(seq: PoseSequence, settings: FilterSettings, *, live: bool = False) ->
         if not np.isfinite(arr).any():
             out[name] = arr
             continue
-        arr = fill_gaps(arr, s.t_s, settings.max_gap_s)
+        arr = hold_gaps(fill_gaps(arr, s.t_s, settings.max_gap_s), s.t_s, settings.max_gap_s)
         if live:
             arr = one_euro(arr, s.t_s, settings)
         else:
@@ -317,8 +339,9 @@ def clean(seq: PoseSequence, settings: FilterSettings, *, live: bool = False) ->
 class CausalCleaner:
     """Cleaning for a live stream, one frame at a time, with only the frames before it: the
     same visibility threshold and upside-down check as :func:`clean`; a landmark missing for
-    up to ``max_gap_s`` keeps its last value (a recording interpolates to the next one, which
-    a stream has not seen yet); then the low-pass run forward only (:class:`CausalLowpass`),
+    up to ``max_gap_s`` keeps its last value (a recording interpolates to the next one where it
+    comes back within ``max_gap_s``, which a stream has not seen yet, and holds it as a stream
+    does where it does not); then the low-pass run forward only (:class:`CausalLowpass`),
     or the one-euro filter (``filter.live``)."""
 
     def __init__(self, settings: FilterSettings, aspect: float = 1.0) -> None:
