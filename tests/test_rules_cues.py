@@ -9,7 +9,7 @@ from posture import synthetic
 from posture.assess.analysis import analyze
 from posture.assess.cues import CUE_TEXT
 from posture.assess.tables import frames_table
-from posture.assess.temporal import CueTimer
+from posture.assess.temporal import BRIDGE_S, CueTimer, HeldFor
 from posture.core.config import DEFAULTS, override
 
 FPS = 30.0
@@ -171,6 +171,21 @@ def test_shoulders_forward_needs_to_be_held() -> None:
     long = run(still(1.0) + still(4.0, head_forward_deg=40))
     assert "shoulders_back" not in cues_seen(short)
     assert "shoulders_back" in cues_seen(long)
+
+
+@pytest.mark.parametrize(("off_frames", "bridged"), [(1, True), (5, True), (6, False)])
+def test_a_held_condition_survives_a_flicker_not_a_break(off_frames: int, bridged: bool) -> None:
+    """A measure near its threshold flickers across it: a stop of up to ``BRIDGE_S`` (0.2 s,
+    back on 6 frames later at 30 fps) does not start the held time again."""
+    assert pytest.approx(0.2) == BRIDGE_S
+    t = t_of(60)
+    cond = np.ones(60, bool)
+    cond[20 : 20 + off_frames] = False
+    held_for = HeldFor()
+    got = [held_for.step(bool(c), float(ti)) for c, ti in zip(cond, t, strict=True)]
+    assert all(g == 0.0 for g in np.array(got)[~cond])  # it does not hold while it stops
+    since = 0 if bridged else 20 + off_frames
+    assert got[-1] == pytest.approx(t[-1] - t[since])
 
 
 def test_repetition_means_more_than_4_lifts_a_minute() -> None:

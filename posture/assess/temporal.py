@@ -5,7 +5,8 @@ A live stream steps them once per frame; a recorded clip steps them over every f
 (a loop of a few microseconds a frame). There is one implementation of each, so a live session
 and a recorded analysis fed the same measures decide the same thing at every frame.
 
-* :class:`HeldFor`: how long a condition has held without a break;
+* :class:`HeldFor`: how long a condition has held without a break (a break of a frame or two,
+  ``BRIDGE_S``, is a measure flickering across its threshold, not a break);
 * :class:`TrailingRange`: the range (max - min) of a value over a trailing time window, in
   amortised constant time (monotonic queues), unknown samples left out;
 * :class:`CueTimer`: when a cue shows: once its finding has lasted ``on_s``, while it holds,
@@ -19,20 +20,30 @@ from collections import deque
 
 #: Time comparisons allow for the rounding of frame times.
 EPS_S = 1e-9
+#: A condition that stops for at most this long has not been broken (s): a measure near its
+#: threshold flickers across it for a frame or two (noise, or a filter's lag: a live stream's
+#: and a recording's filters part there by about a frame), and a held time that started again
+#: at each flicker would make two analyses of the same frames raise a finding seconds apart.
+BRIDGE_S = 0.2
 
 
 class HeldFor:
-    """Seconds a condition has held without a break, up to each frame (0 when it does not)."""
+    """Seconds a condition has held without a break, up to each frame (0 where it does not
+    hold); a stop of at most ``bridge_s`` is no break: the time runs on from the first start."""
 
-    def __init__(self) -> None:
+    def __init__(self, bridge_s: float = BRIDGE_S) -> None:
+        self.bridge_s = bridge_s
         self._since: float | None = None
+        self._last_t = -math.inf
 
     def step(self, cond: bool, t_s: float) -> float:
         if not cond:
-            self._since = None
+            if t_s - self._last_t > self.bridge_s + EPS_S:
+                self._since = None
             return 0.0
-        if self._since is None:
+        if self._since is None or t_s - self._last_t > self.bridge_s + EPS_S:
             self._since = t_s
+        self._last_t = t_s
         return t_s - self._since
 
 
