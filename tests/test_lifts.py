@@ -9,7 +9,7 @@ import pytest
 
 from posture import synthetic
 from posture.assess.analysis import analyze
-from posture.assess.lifts import classify, lift_rate
+from posture.assess.lifts import classify, detect_lifts, lift_rate
 from posture.assess.tables import lifts_table
 from posture.core.config import DEFAULTS, override
 
@@ -199,3 +199,11 @@ def test_the_one_hand_threshold_comes_from_the_settings() -> None:
     seq = synthetic.synthetic_lift("stoop", one_handed=True)
     loose = override(DEFAULTS, {"lifts": {"one_hand_height_cm": 60.0}})
     assert not analyze(seq, loose).lifts[0].one_handed
+
+
+def test_a_frame_without_the_person_gives_the_lift_finder_no_sample() -> None:
+    """As in a stream: the landmarks cleaning held or filled where the pose model found nobody
+    are no evidence of a movement (the finder bridges a short gap itself)."""
+    a = analyze(synthetic.synthetic_lift("squat"), DEFAULTS)
+    assert len(detect_lifts(a.measures, DEFAULTS, np.ones(a.n_frames, bool))) == 1
+    assert detect_lifts(a.measures, DEFAULTS, np.zeros(a.n_frames, bool)) == []

@@ -134,7 +134,7 @@ def analyze(
     cleaned = clean(seq, settings.filter)
     bf = body_frame(cleaned, settings.view, gravity, extra_cues=extra_cues, hfov_deg=hfov_deg)
     m = compute_measures(cleaned, settings, body=bf)
-    lifts = detect_lifts(m, settings)
+    lifts = detect_lifts(m, settings, seq.pose_found)
     sitting = seated(m)
     ctx = context or Context(
         carrying(lifts, len(seq)),

@@ -313,10 +313,16 @@ class LiftTracker:
         return out
 
 
-def detect_lifts(m: Measures, settings: Settings) -> list[Lift]:
-    """Every lift of a whole clip: the frames fed in order through :class:`LiftTracker`."""
+def detect_lifts(m: Measures, settings: Settings, seen: np.ndarray | None = None) -> list[Lift]:
+    """Every lift of a whole clip: the frames fed in order through :class:`LiftTracker`.
+    ``seen`` ``(T,)``: where the pose model found the person; a frame without them gives the
+    tracker no sample, as in a stream (:meth:`posture.assess.stream.StreamingAnalysis.push`):
+    the tracker bridges a short gap itself, and the landmarks cleaning held or filled across
+    it are no evidence of a movement."""
     tracker = LiftTracker(settings, lambda a, b: (m, 0))
     hands, trunk = m["hand_height_cm"], m["trunk_flexion_deg"]
+    if seen is not None:
+        hands, trunk = np.where(seen, hands, np.nan), np.where(seen, trunk, np.nan)
     for i, t in enumerate(np.asarray(m.t_s, dtype=np.float64)):
         tracker.push(i, float(t), float(hands[i]), float(trunk[i]))
     tracker.close()
