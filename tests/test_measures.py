@@ -21,6 +21,7 @@ image-only (2D)        front                  side bend / abduction 0.00; sagitt
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -33,7 +34,7 @@ from posture.core.body import STATURE_FRACTION_LEG_TRUNK, mid
 from posture.core.config import DEFAULTS, override
 from posture.core.errors import InputError
 from posture.core.landmarks import LM
-from posture.core.measures import MEASURE_SPECS, Measures, compute_measures
+from posture.core.measures import MEASURE_SPECS, Measures, compute_measures, mean_of_seen
 from posture.core.skeleton import DEFAULT_HFOV_DEG
 
 MIN_CONF = DEFAULTS.view.min_confidence
@@ -533,3 +534,28 @@ def test_hand_asymmetry_is_from_the_pelvis_not_the_twisted_shoulders(
     truth = _true_asymmetry_deg(reach)
     assert (truth > 15) == (twist > 15)
     assert float(m["hand_asymmetry_deg"][-1]) == pytest.approx(truth, abs=1.0)
+
+
+def test_a_knee_held_while_hidden_is_not_averaged_with_the_knee_seen() -> None:
+    """A squat from the side: the far knee hides behind the near one and cleaning keeps its
+    last place for a moment; the knees' mean is the knee seen, at the near leg's own trust."""
+    seq = synthetic.sequence(
+        [synthetic.angles(yaw_deg=90, knee_flexion_left_deg=40, knee_flexion_right_deg=110)] * 30
+    )
+    vis = seq.visibility.copy()
+    vis[:, LM.LEFT_KNEE] = 0.3  # hidden: held
+    m = compute_measures(replace(seq, visibility=vis), DEFAULTS)
+    assert np.isfinite(m["knee_flexion_left_deg"]).all()
+    np.testing.assert_allclose(m["knee_flexion_deg"], m["knee_flexion_right_deg"])
+    both = compute_measures(seq, DEFAULTS)["knee_flexion_deg"]
+    np.testing.assert_allclose(both, (40 + 110) / 2, atol=1.0)
+
+
+@pytest.mark.parametrize(
+    ("seen", "expected"),
+    [([True, True], 2.0), ([True, False], 1.0), ([False, True], 3.0), ([False, False], 2.0)],
+)
+def test_the_mean_of_two_sides_takes_the_sides_seen(seen: list[bool], expected: float) -> None:
+    got = mean_of_seen(np.array([1.0]), np.array([3.0]), np.array([seen]))
+    assert got[0] == pytest.approx(expected)
+    assert mean_of_seen(np.array([np.nan]), np.array([3.0]), np.array([[True, False]]))[0] == 3.0

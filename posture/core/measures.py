@@ -42,6 +42,7 @@ from posture.core.geometry import (
     wrap_deg,
 )
 from posture.core.landmarks import LM, PoseSequence
+from posture.core.pelvis import known_visibility
 
 # Neutral offsets of the pose model's landmarks, so that an upright person holding the head
 # level reads about 0. The ear-to-eye line points ~10 deg above the trunk's forward direction
@@ -394,6 +395,53 @@ RESTS_ON = {
     "knee_flexion_left_deg": ("knee_left",),
     "knee_flexion_right_deg": ("knee_right",),
 }
+#: Measures that are the mean of a left and a right one, over the sides seen.
+BOTH_SIDES = {"knee_flexion_deg": ("knee_flexion_left_deg", "knee_flexion_right_deg")}
+#: The landmarks a side of those measures is seen by.
+_SIDE_LANDMARKS = {
+    "knee_flexion_deg": (
+        [LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE],
+        [LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE],
+    )
+}
+
+
+def sides_seen(visibility: np.ndarray, min_visibility: float) -> dict[str, np.ndarray]:
+    """``(T, 2)`` per two-sided measure: whether its left and right landmarks are seen at the
+    frame (visibility at least ``min_visibility``; unknown visibility, motion capture, counts as
+    seen). A landmark lost for a moment keeps its last value (:mod:`posture.core.filtering`),
+    but it is not seen: a side seen is not averaged with a side held."""
+    vis = known_visibility(visibility)
+    return {
+        name: np.stack([vis[:, lm].min(axis=1) >= min_visibility for lm in sides], axis=1)
+        for name, sides in _SIDE_LANDMARKS.items()
+    }
+
+
+def mean_of_seen(left: np.ndarray, right: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """``(T,)`` mean of the sides seen (``seen`` ``(T, 2)``), of both where neither is seen
+    (each side NaN where it cannot be measured)."""
+    both = np.stack([left, right], axis=1)
+    use = seen & np.isfinite(both)
+    use = np.where(use.any(axis=1, keepdims=True), use, np.isfinite(both))
+    with np.errstate(invalid="ignore"):
+        return np.where(use, both, 0.0).sum(axis=1) / use.sum(axis=1)
+
+
+def _plausible(bf: BodyFrame, name: str, seen: np.ndarray | None) -> np.ndarray | float:
+    """The confidence factor of measure ``name`` from the body parts it rests on
+    (:data:`RESTS_ON`): of the sides it was taken from, for a two-sided mean."""
+    parts = [p for p in RESTS_ON.get(name, ()) if p in bf.plausible]
+    if seen is None or len(parts) != 2:
+        out: np.ndarray | float = 1.0
+        for part in parts:
+            out = out * bf.plausible[part]
+        return out
+    factors = np.stack([bf.plausible[p] for p in parts], axis=1)
+    used = np.where(seen.any(axis=1, keepdims=True), seen, True)
+    return np.where(used, factors, 1.0).min(axis=1)
+
+
 #: Confidence factor of measures against the pelvis while its orientation is held (hidden).
 PELVIS_HELD_FACTOR = 0.75
 
@@ -467,6 +515,9 @@ def compute_measures(
         values.update(part(bf))
     values.update(hands(bf, units_per_cm))
     values.update(weight_shift(bf, units_per_cm))
+    sides = sides_seen(seq.visibility, settings.filter.min_visibility)
+    for name, (left, right) in BOTH_SIDES.items():
+        values[name] = mean_of_seen(values[left], values[right], sides[name])
     values.update(velocities(values, seq.t_s))
     yaw = _hint_yaw(settings.view, bf.yaw_deg)
     full = scale.trunk_length if scale is not None else None
@@ -486,9 +537,7 @@ def compute_measures(
             c = c * up_known[GRAVITY_PLANE[name]]
         if family == "twist":
             c = c * pelvis_known * bf.twist_agreement
-        for body_part in RESTS_ON.get(name, ()):
-            if body_part in bf.plausible:
-                c = c * bf.plausible[body_part]
+        c = c * _plausible(bf, name, sides.get(name))
         conf[name] = np.where(np.isfinite(values[name]), c, 0.0)
     info: dict[str, object] = {
         "skeleton": bf.source,
