@@ -18,7 +18,6 @@ from posture.core.filtering import (
     clean,
     drop_upside_down,
     fill_gaps,
-    hold_gaps,
     lowpass_zero_phase,
     mask_low_visibility,
     nan_runs,
@@ -95,19 +94,22 @@ def test_fill_gaps_uses_real_timestamps() -> None:
     np.testing.assert_allclose(fill_gaps(x, t, 1.5)[3:5, 0], [2 + 3 * 0.434 / 1.0, 2 + 3 * 0.734])
 
 
-def test_hold_gaps_keeps_the_last_value_for_a_while_into_a_long_gap_then_nothing() -> None:
+def test_a_long_gap_keeps_the_last_value_for_a_while_then_nothing() -> None:
     t = timeline(20)  # 30 fps
     x = np.arange(20.0)[:, None]
     x[:2] = np.nan  # leading: nothing to hold
     x[5:15] = np.nan  # a third of a second and more: 0.1 s held
     x[-2:] = np.nan  # trailing: held
-    out = hold_gaps(x, t, 0.1)[:, 0]
+    out = fill_gaps(x, t, 0.0, hold_s=0.1)[:, 0]
     assert np.isnan(out[:2]).all()
     np.testing.assert_array_equal(out[5:8], [4.0, 4.0, 4.0])  # within 0.1 s of frame 4
     assert np.isnan(out[8:15]).all()
     np.testing.assert_array_equal(out[-2:], [17.0, 17.0])
     np.testing.assert_array_equal(out[2:5], x[2:5, 0])  # what was seen is never changed
-    assert hold_gaps(x, t, 0.0) is x
+    assert fill_gaps(x, t, 0.0) is x
+    both = fill_gaps(x, t, 0.5, hold_s=0.1)[:, 0]  # a gap interpolated is not held
+    np.testing.assert_array_equal(both[:-2], fill_gaps(x, t, 0.5)[:-2, 0])
+    np.testing.assert_array_equal(both[-2:], [17.0, 17.0])
 
 
 def test_a_recording_and_a_stream_know_the_same_landmarks_at_every_frame() -> None:

@@ -132,35 +132,16 @@ def _channels(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
 FILTER_CHANNELS = 12
 
 
-def fill_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float) -> np.ndarray:
+def fill_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float, hold_s: float = 0.0) -> np.ndarray:
     """Linear interpolation across NaN gaps no longer than ``max_gap_s``, per channel.
 
     ``x`` is ``(T, ...)``; channels are the trailing axes. The gap length is the time between
-    the last sample before and the first after it; leading and trailing gaps are not filled.
+    the last sample before and the first after it; leading gaps are not filled. A gap left
+    (longer, or trailing) keeps the last value seen for ``hold_s`` after it, as a stream shows
+    it (:class:`CausalCleaner`): the frames just after a landmark is lost read alike in a
+    recording and live; past ``hold_s`` the landmark is unknown.
     """
-    if x.shape[0] < 3 or max_gap_s <= 0:
-        return x
-    flat, valid, groups = _channels(x)
-    out = flat.copy()
-    for cols in groups:
-        v = valid[:, cols[0]]
-        if v.all() or v.sum() < 2:
-            continue
-        good = np.flatnonzero(v)
-        for a, b in itertools.pairwise(good):
-            if b - a > 1 and t_s[b] - t_s[a] <= max_gap_s + 1e-9:
-                w = (t_s[a + 1 : b] - t_s[a]) / (t_s[b] - t_s[a])
-                start, end = flat[a, cols].astype(np.float64), flat[b, cols].astype(np.float64)
-                out[a + 1 : b, cols] = start + w[:, None] * (end - start)
-    return out.reshape(x.shape)
-
-
-def hold_gaps(x: np.ndarray, t_s: np.ndarray, hold_s: float) -> np.ndarray:
-    """NaN gaps that :func:`fill_gaps` left (longer than it fills, or trailing) keep the last
-    value seen for ``hold_s`` after it, per channel, as a stream shows them
-    (:class:`CausalCleaner`): the frames just after a landmark is lost read alike in a
-    recording and live; past ``hold_s`` the landmark is unknown. Leading gaps stay empty."""
-    if x.shape[0] < 2 or hold_s <= 0:
+    if x.shape[0] < 2 or (max_gap_s <= 0 and hold_s <= 0):
         return x
     flat, valid, groups = _channels(x)
     out = flat.copy()
@@ -169,11 +150,18 @@ def hold_gaps(x: np.ndarray, t_s: np.ndarray, hold_s: float) -> np.ndarray:
         v = valid[:, cols[0]]
         if v.all() or not v.any():
             continue
-        last = np.maximum.accumulate(np.where(v, idx, -1))
-        hold = ~v & (last >= 0)
-        hold[hold] = t_s[hold] - t_s[last[hold]] <= hold_s + 1e-9
-        rows, c = np.flatnonzero(hold), np.asarray(cols)
-        out[np.ix_(rows, c)] = flat[np.ix_(last[rows], c)]
+        good = np.flatnonzero(v)
+        for a, b in itertools.pairwise(good):
+            if b - a > 1 and t_s[b] - t_s[a] <= max_gap_s + 1e-9:
+                w = (t_s[a + 1 : b] - t_s[a]) / (t_s[b] - t_s[a])
+                start, end = flat[a, cols].astype(np.float64), flat[b, cols].astype(np.float64)
+                out[a + 1 : b, cols] = start + w[:, None] * (end - start)
+        if hold_s > 0:
+            last = np.maximum.accumulate(np.where(v, idx, -1))
+            hold = ~np.isfinite(out[:, cols[0]]) & (last >= 0)
+            hold[hold] = t_s[hold] - t_s[last[hold]] <= hold_s + 1e-9
+            rows, c = np.flatnonzero(hold), np.asarray(cols)
+            out[np.ix_(rows, c)] = flat[np.ix_(last[rows], c)]
     return out.reshape(x.shape)
 
 
@@ -318,7 +306,7 @@ def one_euro(x: np.ndarray, t_s: np.ndarray, settings: FilterSettings) -> np.nda
 
 def clean(seq: PoseSequence, settings: FilterSettings, *, live: bool = False) -> PoseSequence:
     """Visibility threshold, upside-down frames dropped, short-gap interpolation (a longer gap
-    holds the last value for as long, :func:`hold_gaps`), then smoothing, on world and image
+    holds the last value for as long, :func:`fill_gaps`), then smoothing, on world and image
     landmarks alike. ``live`` selects the one-euro filter instead of the zero-phase one."""
     s, _ = drop_upside_down(mask_low_visibility(seq, settings.min_visibility))
     out = {}
@@ -327,7 +315,7 @@ def clean(seq: PoseSequence, settings: FilterSettings, *, live: bool = False) ->
         if not np.isfinite(arr).any():
             out[name] = arr
             continue
-        arr = hold_gaps(fill_gaps(arr, s.t_s, settings.max_gap_s), s.t_s, settings.max_gap_s)
+        arr = fill_gaps(arr, s.t_s, settings.max_gap_s, hold_s=settings.max_gap_s)
         if live:
             arr = one_euro(arr, s.t_s, settings)
         else:
