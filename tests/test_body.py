@@ -399,3 +399,20 @@ def test_upright_moments_that_disagree_on_the_lean_give_none() -> None:
 
 def test_too_few_upright_moments_give_no_lean() -> None:
     assert np.isnan(model_depth_lean(leaned_in_depth([4.0] * 4), np.ones(4, bool), LEVEL))
+
+
+@pytest.mark.parametrize(("stretch", "trust"), [(1.0, 1.0), (1.2, 1.0), (1.45, 0.5), (1.7, 0.0)])
+def test_a_thigh_not_the_length_of_its_mirror_is_not_trusted(stretch: float, trust: float) -> None:
+    """Left and right thighs have one length: a knee the pose model misplaced (held where it was
+    last seen while the hips moved) makes one much longer, whatever the person's own lengths,
+    known or not yet (the first frames of a stream)."""
+    from posture.core.skeleton import segment_plausibility
+
+    p = body_frame(synthetic.sequence([synthetic.angles(yaw_deg=90)] * 10), DEFAULTS.view).points
+    p = p.copy()  # the left thigh stretched in every frame: the person's own lengths agree
+    hip, knee = p[:, LM.LEFT_HIP].copy(), p[:, LM.LEFT_KNEE].copy()
+    p[:, LM.LEFT_KNEE] = hip + (knee - hip) * stretch
+    p[:, LM.LEFT_ANKLE] += p[:, LM.LEFT_KNEE] - knee  # the lower leg moves with the knee
+    got = segment_plausibility(p, np.zeros(10, bool))
+    for part in ("knee_left", "knee_right", "hips"):
+        np.testing.assert_allclose(got[part], trust, atol=0.05)
