@@ -49,16 +49,8 @@ RISK_LAG_S = 0.05
 RISK_AGREEMENT_STRICT = 0.90
 
 
-#: Where live and recorded do not agree yet (issue 10, open), test by test: the reason.
-FIRST_SECOND = (
-    "the man comes into view at 0.1 s with landmarks jumping for 0.2 s (the hips 0.18 of the "
-    "picture's height between frames) and his left knee hidden: live holds the knee where it "
-    "was last seen while the hips move (a stream cannot interpolate to where it comes back), "
-    "so at the hands' lowest point (0.27 s, his arms swinging down) the knee reads bent 94 deg "
-    "and live counts a lift; the recording interpolates the knee, reads the lengths as "
-    "implausible against his own over the clip (knee not trusted) and counts none"
-)
-NOT_YET = {"lifts": {"two_people_outdoor_backlight": FIRST_SECOND}}
+#: Where live and recorded do not agree yet, test by test: the reason (none today).
+NOT_YET: dict[str, dict[str, str]] = {}
 
 
 def clips(test: str) -> list[object]:
