@@ -210,8 +210,9 @@ def head_and_neck(bf: BodyFrame) -> dict[str, np.ndarray]:
 def limbs(bf: BodyFrame) -> dict[str, np.ndarray]:
     """Knee, hip, upper-arm and elbow angles, per side.
 
-    * ``knee_flexion_{left,right}_deg``: 180 minus the hip-knee-ankle angle (0 straight).
-      ``knee_flexion_deg``: mean of the sides seen.
+    * ``knee_flexion_{left,right}_deg``: 180 minus the hip-knee-ankle angle (0 straight); their
+      mean over the sides seen, ``knee_flexion_deg``, is :func:`compute_measures`' (it needs
+      the landmarks' visibility, :func:`mean_of_seen`).
     * ``hip_flexion_deg``: angle between the trunk line pointing down and the thigh, + when the
       thigh is ahead of the trunk line (0 standing, about 90 sitting); mean of the sides seen.
     * ``upper_arm_flexion_{side}_deg``: upper arm (shoulder to elbow) from the trunk line
@@ -239,7 +240,6 @@ def limbs(bf: BodyFrame) -> dict[str, np.ndarray]:
             )
         out[f"elbow_flexion_{side}_deg"] = 180.0 - joint_angle_deg(p[:, sh], p[:, el], p[:, wr])
     with np.errstate(invalid="ignore"):
-        out["knee_flexion_deg"] = nanmean(knees, axis=1)
         out["hip_flexion_deg"] = nanmean(np.stack(hips, axis=1), axis=1)
     return out
 
