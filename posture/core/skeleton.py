@@ -228,8 +228,6 @@ def segment_plausibility(p: np.ndarray, upright: np.ndarray) -> dict[str, np.nda
         for part in parts:
             out[part] = np.minimum(out.get(part, np.ones(len(p))), factor)
     for left, right in MIRRORS:
-        if left not in lengths or right not in lengths:
-            continue
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.fmax(lengths[left], lengths[right]) / np.fmin(lengths[left], lengths[right])
         factor = np.clip(
