@@ -82,6 +82,7 @@ def pick(page: PageSettings) -> Source | None:
             help="overview.html and overview.csv, and per recording its report (PDF and HTML), "
             "summary.json, frames.csv and lifts.csv."
             + (" Faces in the reports are blurred." if page.blur_report else ""),
+            on_click="ignore",
         )
     # by folder: unique even when two uploads share a file name
     by_folder = dict(zip(folders(entries), entries, strict=True))

@@ -201,6 +201,7 @@ def _before_after(lib: Library, rows: list[dict[str, Any]]) -> None:
         key=f"lib_report_pdf_{b}_{a}",
         disabled=pdf_unavailable() is not None,
         help=pdf_unavailable() or f"{what} On A4 pages.",
+        on_click="ignore",
     )
     row[1].download_button(
         "Before / after report (HTML)",
@@ -209,6 +210,7 @@ def _before_after(lib: Library, rows: list[dict[str, Any]]) -> None:
         "text/html",
         key=f"lib_report_{b}_{a}",
         help=what,
+        on_click="ignore",
     )
 
 

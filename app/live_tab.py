@@ -230,6 +230,7 @@ def _session_downloads(result: Any, folder: Path, page: PageSettings) -> None:
         type="primary",
         disabled=pdf_unavailable() is not None,
         help=(pdf_unavailable() or "Lifts, cues and scores over time, on A4 pages.") + faces,
+        on_click="ignore",
     )
     row.download_button(
         "Session report (HTML)",
@@ -237,6 +238,7 @@ def _session_downloads(result: Any, folder: Path, page: PageSettings) -> None:
         f"live-session-{stamp}.html",
         "text/html",
         help="The same report as one self-contained page." + faces,
+        on_click="ignore",
     )
     video = result.outputs.get("video")
     if video is not None and Path(video).is_file():
@@ -246,10 +248,12 @@ def _session_downloads(result: Any, folder: Path, page: PageSettings) -> None:
             f"live-session-{stamp}.mp4",
             "video/mp4",
             help="The session as it was shown: skeleton, readings and cues.",
+            on_click="ignore",
         )
     row.download_button(
         "Session summary (JSON)",
         json.dumps(result.summary(), indent=2, default=str),
         "live-session-summary.json",
         "application/json",
+        on_click="ignore",
     )

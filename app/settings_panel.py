@@ -271,6 +271,7 @@ def sidebar() -> PageSettings:
             file_name="posture-settings.toml",
             mime="application/toml",
             width="stretch",
+            on_click="ignore",
         )
         if st.button("Reset to defaults", width="stretch"):
             st.session_state["settings_generation"] = (

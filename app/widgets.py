@@ -209,10 +209,12 @@ def downloads(item: Analyzed, page: PageSettings) -> None:
     row = st.container(horizontal=True, gap="small")
     frames = r.outputs.get("frames")
     if frames is not None:
-        row.download_button("frames.csv", frames.read_bytes, "frames.csv", "text/csv")
+        row.download_button(
+            "frames.csv", frames.read_bytes, "frames.csv", "text/csv", on_click="ignore"
+        )
     lifts = lift_rows(r)
     if lifts:
-        row.download_button("lifts.csv", _csv(lifts), "lifts.csv", "text/csv")
+        row.download_button("lifts.csv", _csv(lifts), "lifts.csv", "text/csv", on_click="ignore")
     else:
         row.button("lifts.csv", disabled=True, help="No lift events")
     row.download_button(
@@ -222,6 +224,7 @@ def downloads(item: Analyzed, page: PageSettings) -> None:
         ),
         "summary.json",
         "application/json",
+        on_click="ignore",
     )
     faces = " Faces are blurred." if page.blur_report else " Faces are NOT blurred."
     stem = f"report-{item.source.path.stem}"
@@ -233,6 +236,7 @@ def downloads(item: Analyzed, page: PageSettings) -> None:
         type="primary",
         disabled=pdf_unavailable() is not None,
         help=(pdf_unavailable() or "The assessment report on A4 pages, to file or print.") + faces,
+        on_click="ignore",
     )
     row.download_button(
         "Report (HTML)",
@@ -240,10 +244,13 @@ def downloads(item: Analyzed, page: PageSettings) -> None:
         f"{stem}.html",
         "text/html",
         help="The same report as one self-contained page." + faces,
+        on_click="ignore",
     )
     video = item.video
     if video is not None:
-        row.download_button("annotated.mp4", video.read_bytes, "annotated.mp4", "video/mp4")
+        row.download_button(
+            "annotated.mp4", video.read_bytes, "annotated.mp4", "video/mp4", on_click="ignore"
+        )
 
 
 def reports(item: Analyzed, page: PageSettings) -> Reports:
