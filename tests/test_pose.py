@@ -94,3 +94,52 @@ def test_the_second_look_finds_the_seated_worker_the_video_model_lost() -> None:
     assert pose is not None
     torso_x = float(np.mean(pose.image_xyz[[11, 12, 23, 24], 0]))
     assert 0.35 < torso_x < 0.5  # the worker, not the helper on the left (x about 0.2)
+
+
+def test_model_threads_share_the_cores_among_the_models_running_side_by_side(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dataclasses
+
+    from posture.video import pose
+
+    monkeypatch.setattr(pose, "usable_cores", lambda: 8)
+    one = DEFAULTS.pose
+    assert one.model_threads == 0  # decided by the machine
+    try:
+        assert pose.with_threads(one).model_threads == pose.MAX_AUTO_THREADS  # 8 cores, 1 model
+        pose.share_cores(3)  # a pool: three segments side by side
+        assert pose.with_threads(one).model_threads == 2
+        pose.share_cores(16)
+        assert pose.with_threads(one).model_threads == 1  # never none
+        set_by_user = dataclasses.replace(one, model_threads=6)
+        assert pose.with_threads(set_by_user) is set_by_user
+    finally:
+        pose.share_cores(1)
+
+
+def test_the_landmarks_are_the_same_on_any_number_of_threads() -> None:
+    """XNNPACK splits each layer among the threads: the same numbers, only sooner."""
+    import dataclasses
+
+    from posture.video.io import read_frames
+    from posture.video.pose import PoseEstimator
+
+    clip = CLIP / "floor_lift_knees_bent_side.mp4"
+    if not clip.is_file():
+        pytest.skip(f"real clip not found: {clip.resolve()} (needs ../shared/media)")
+    frames = list(read_frames(clip, [0.5 + i / 30 for i in range(12)]))
+    found = []
+    for threads in (1, 2):
+        est = PoseEstimator(dataclasses.replace(DEFAULTS.pose, model_threads=threads))
+        try:
+            found.append(
+                [[p.image_xyz for p in est.detect(rgb, round(t * 1000))] for t, rgb in frames]
+            )
+        finally:
+            est.close()
+    assert sum(len(people) for people in found[0]) >= 10
+    for a, b in zip(found[0], found[1], strict=True):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x, y)

@@ -80,6 +80,14 @@ class PoseSettings:
         hi=60.0,
         unit="s",
     )
+    model_threads: int = setting(
+        0,
+        "threads each pose model computes on; 0: the machine's cores shared among the models "
+        "running at once (all of them, up to 4, for a recording analysed in one piece or a "
+        "live camera; one each when a recording's segments run side by side on every core)",
+        lo=0,
+        hi=64,
+    )
     min_detection_confidence: float = setting(
         0.5, "minimum score for a person to be detected", lo=0.0, hi=1.0
     )

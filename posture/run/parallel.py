@@ -18,7 +18,6 @@ import concurrent.futures as cf
 import concurrent.futures.process  # noqa: F401  (cf.process: the pool breaking)
 import contextlib
 import multiprocessing as mp
-import os
 import shutil
 import signal
 import time
@@ -48,7 +47,7 @@ from posture.run.segments import (
     render_segment,
 )
 from posture.video.native_logs import quiet_environment
-from posture.video.pose import ModelInfo
+from posture.video.pose import ModelInfo, share_cores, usable_cores
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -59,10 +58,12 @@ _done: Any = None  # a shared counter of frames analysed
 _cancel: Any = None  # set: stop the current segment
 
 
-def _start(settings: Settings, model: ModelInfo, done: Any, cancel: Any) -> None:
-    """A pool process starts: keep the shared counter and flag, load the pose model now."""
+def _start(settings: Settings, model: ModelInfo, done: Any, cancel: Any, workers: int) -> None:
+    """A pool process starts: keep the shared counter and flag, load the pose model now (on
+    its share of the cores: ``workers`` models run side by side)."""
     global _done, _cancel
     _done, _cancel = done, cancel
+    share_cores(workers)
     # Ctrl-C reaches the whole process group: the parent sets ``cancel`` and every worker
     # ends its segment cleanly, returning what it analysed
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -111,7 +112,7 @@ class Workers:
         self._done = ctx.Value("q", 0)
         self._cancel = ctx.Event()
         self._pool: cf.ProcessPoolExecutor | None = None
-        self._pool_args = (settings, model, self._done, self._cancel)
+        self._pool_args = (settings, model, self._done, self._cancel, workers)
         self._ctx = ctx
         self._here = cf.ThreadPoolExecutor(1, thread_name_prefix="posture-segment")
         # this process counts into the same counter as the pool
@@ -177,6 +178,7 @@ class Workers:
         """The pool's processes, started when a first recording has more than one segment (a
         short clip alone never pays for them); they load the pose model as they start."""
         if self._pool is None and self.workers > 1:
+            share_cores(self.workers)  # this process analyses segments beside the pool's
             self._pool = cf.ProcessPoolExecutor(
                 self.workers - 1,
                 mp_context=self._ctx,
@@ -198,6 +200,7 @@ class Workers:
         self._here.shutdown(wait=True)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            share_cores(1)
 
     def __enter__(self) -> Workers:
         return self
@@ -277,9 +280,7 @@ def _video(
 
 def default_workers() -> int:
     """The machine's cores (this process may use)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(len(os.sched_getaffinity(0)), 1)
-    return max(os.cpu_count() or 1, 1)
+    return usable_cores()
 
 
 @contextlib.contextmanager

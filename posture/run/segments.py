@@ -104,7 +104,7 @@ from posture.video.draw import FrameView, annotate
 from posture.video.finder import GraphPool
 from posture.video.identity import TrackPart, concat, torso
 from posture.video.io import VideoInfo, VideoWriter, open_video
-from posture.video.pose import ModelInfo, resolve_model
+from posture.video.pose import ModelInfo, resolve_model, with_threads
 from posture.video.remux import concat_videos
 from posture.video.render import output_size
 from posture.video.scene import SceneSampler
@@ -324,9 +324,10 @@ _POOLS: dict[tuple[str, str], GraphPool] = {}
 def graph_pool(settings: Settings, model: ModelInfo | None = None) -> GraphPool:
     """This process's graphs for ``settings.pose`` (loaded at the first call, kept)."""
     m = model or resolve_model(settings.pose)
-    key = (str(m.path), repr(settings.pose))
+    pose = with_threads(settings.pose)  # graphs for the cores shared as they are now
+    key = (str(m.path), repr(pose))
     if key not in _POOLS:
-        _POOLS[key] = GraphPool(settings.pose, m)
+        _POOLS[key] = GraphPool(pose, m)
     return _POOLS[key]
 
 

@@ -330,6 +330,61 @@ class PeopleSearch:
         self._landmarker.close()
 
 
+# --- threads ---------------------------------------------------------------------------------
+#: ``pose.model_threads`` = 0 gives a model at most this many threads: the landmark model is
+#: small, and its layers gain little from more.
+MAX_AUTO_THREADS = 4
+_models_at_once = 1  # pose models this machine runs side by side (see share_cores)
+
+
+def usable_cores() -> int:
+    """The machine's cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return max(os.cpu_count() or 1, 1)
+
+
+def share_cores(models: int) -> None:
+    """From now on, ``models`` pose models run side by side on this machine (a recording's
+    segments on a pool of processes, each with its own): a graph made with
+    ``pose.model_threads`` = 0 takes an equal share of the cores (see :func:`with_threads`).
+    ``share_cores(1)`` when the pool is gone."""
+    global _models_at_once
+    _models_at_once = max(1, models)
+
+
+def with_threads(settings: PoseSettings) -> PoseSettings:
+    """``settings`` with the threads of each model decided: ``model_threads`` as set, or (0)
+    the cores shared among the models running side by side, 1 to ``MAX_AUTO_THREADS``.
+    MediaPipe's own graphs compute on one thread; XNNPACK splits each layer among the threads
+    and gives the same landmarks with any number of them."""
+    if settings.model_threads > 0:
+        return settings
+    threads = max(1, min(MAX_AUTO_THREADS, usable_cores() // _models_at_once))
+    return dataclasses.replace(settings, model_threads=threads)
+
+
+def _base_options(path: Path, threads: int) -> Any:
+    """MediaPipe's ``BaseOptions`` for ``path``, its model computed by XNNPACK on ``threads``
+    threads (the Python API has no setting for it: the options' proto carries it)."""
+    from mediapipe.calculators.tensor import inference_calculator_pb2
+    from mediapipe.tasks.cc.core.proto import acceleration_pb2
+    from mediapipe.tasks.python import BaseOptions
+
+    xnnpack = inference_calculator_pb2.InferenceCalculatorOptions.Delegate.Xnnpack
+
+    @dataclass
+    class Threaded(BaseOptions):  # type: ignore[misc]
+        def to_pb2(self) -> Any:
+            proto = super().to_pb2()
+            proto.acceleration.CopyFrom(
+                acceleration_pb2.Acceleration(xnnpack=xnnpack(num_threads=threads))
+            )
+            return proto
+
+    return Threaded(model_asset_path=str(path))
+
+
 def _landmarker(
     settings: PoseSettings, model: ModelInfo, *, video: bool, many: bool = False
 ) -> tuple[Any, Any]:
@@ -344,10 +399,10 @@ def _create_landmarker(
     settings: PoseSettings, model: ModelInfo, *, video: bool, many: bool = False
 ) -> tuple[Any, Any]:
     import mediapipe as mp
-    from mediapipe.tasks.python import BaseOptions, vision
+    from mediapipe.tasks.python import vision
 
     opts = vision.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(model.path)),
+        base_options=_base_options(model.path, with_threads(settings).model_threads),
         running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
         num_poses=settings.num_poses if video or many else 1,
         min_pose_detection_confidence=settings.min_detection_confidence,
