@@ -374,7 +374,7 @@ def _base_options(path: Path, threads: int) -> Any:
     xnnpack = inference_calculator_pb2.InferenceCalculatorOptions.Delegate.Xnnpack
 
     @dataclass
-    class Threaded(BaseOptions):  # type: ignore[misc]
+    class Threaded(BaseOptions):
         def to_pb2(self) -> Any:
             proto = super().to_pb2()
             proto.acceleration.CopyFrom(
