@@ -108,6 +108,12 @@ def test_model_threads_share_the_cores_among_the_models_running_side_by_side(
     assert one.model_threads == 0  # decided by the machine
     try:
         assert pose.with_threads(one).model_threads == pose.MAX_AUTO_THREADS  # 8 cores, 1 model
+        # a live camera: the frames' analysis and drawing keep a thread busy beside the model
+        assert pose.with_threads(one, beside=1).model_threads == 4
+        monkeypatch.setattr(pose, "usable_cores", lambda: 2)
+        assert pose.with_threads(one).model_threads == 2
+        assert pose.with_threads(one, beside=1).model_threads == 1
+        monkeypatch.setattr(pose, "usable_cores", lambda: 8)
         pose.share_cores(3)  # a pool: three segments side by side
         assert pose.with_threads(one).model_threads == 2
         pose.share_cores(16)

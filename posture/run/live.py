@@ -37,7 +37,7 @@ from posture.video.draw import annotate
 from posture.video.finder import PeopleFinder
 from posture.video.identity import TrackPart, join_groups, join_people, recording, settle
 from posture.video.io import Frame
-from posture.video.pose import DetectedPose, ModelInfo, resolve_model
+from posture.video.pose import DetectedPose, ModelInfo, resolve_model, with_threads
 from posture.video.scene import SceneSampler
 from posture.video.summaries import people_summaries
 from posture.video.tracking import PersonTracker
@@ -201,9 +201,10 @@ class LiveSession:
                 person.core.use_scene(evidence.cue, evidence.hfov_deg)
 
     def _pose_model_finder(self, tracker: PersonTracker) -> FindsPeople:
-        return PeopleFinder.with_pose_model(
-            self.settings.pose, self.settings.tracking, self.model, tracker
-        )
+        # a camera's frames are analysed and drawn on a thread of their own beside the model's
+        # (run_live): the model leaves that thread a core
+        pose = with_threads(self.settings.pose, beside=1)
+        return PeopleFinder.with_pose_model(pose, self.settings.tracking, self.model, tracker)
 
     def _push(self, row: int, t_s: float, index: int, poses: dict[int, Any]) -> None:
         """Every person's frame into their streaming analysis; people gone longer than the

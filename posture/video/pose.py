@@ -353,14 +353,16 @@ def share_cores(models: int) -> None:
     _models_at_once = max(1, models)
 
 
-def with_threads(settings: PoseSettings) -> PoseSettings:
+def with_threads(settings: PoseSettings, *, beside: int = 0) -> PoseSettings:
     """``settings`` with the threads of each model decided: ``model_threads`` as set, or (0)
-    the cores shared among the models running side by side, 1 to ``MAX_AUTO_THREADS``.
-    MediaPipe's own graphs compute on one thread; XNNPACK splits each layer among the threads
-    and gives the same landmarks with any number of them."""
+    the cores shared among the models running side by side and ``beside`` threads kept busy
+    beside them (a live camera's analysis and drawing), 1 to ``MAX_AUTO_THREADS``. MediaPipe's
+    own graphs compute on one thread; XNNPACK splits each layer among the threads and gives
+    the same landmarks with any number of them."""
     if settings.model_threads > 0:
         return settings
-    threads = max(1, min(MAX_AUTO_THREADS, usable_cores() // _models_at_once))
+    share = usable_cores() // (_models_at_once + beside)
+    threads = max(1, min(MAX_AUTO_THREADS, share))
     return dataclasses.replace(settings, model_threads=threads)
 
 
