@@ -17,14 +17,14 @@ from __future__ import annotations
 import concurrent.futures as cf
 import concurrent.futures.process  # noqa: F401  (cf.process: the pool breaking)
 import contextlib
+import itertools
 import multiprocessing as mp
 import shutil
 import signal
 import time
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from posture.core.assessment import Assessment
 from posture.core.config import Settings
@@ -51,6 +51,7 @@ from posture.video.pose import ModelInfo, share_cores, usable_cores
 
 J = TypeVar("J")
 R = TypeVar("R")
+T = TypeVar("T")
 Progress = Callable[[int, int], None]  # (frames done, frames expected)
 
 # --- a worker process's state (set by _start) -----------------------------------------------
@@ -100,6 +101,29 @@ def _render(item: tuple[RenderJob, Path]) -> Path:
     return render_segment(*item)
 
 
+class _Peekable(Generic[T]):
+    """An iterator that says whether it has an item left (without taking it), and can be
+    emptied."""
+
+    def __init__(self, items: Iterable[T]) -> None:
+        self._items = iter(items)
+        self._next: list[T] = []
+
+    def __bool__(self) -> bool:
+        if not self._next:
+            self._next.extend(itertools.islice(self._items, 1))
+        return bool(self._next)
+
+    def pop(self) -> T:
+        if not self:
+            raise IndexError("no job left")
+        return self._next.pop()
+
+    def clear(self) -> None:
+        self._next.clear()
+        self._items = iter(())
+
+
 class Workers:
     """``workers`` processes (this one included) analysing segments; see the module
     docstring. Use as a context manager."""
@@ -127,14 +151,16 @@ class Workers:
     def map(
         self,
         fn: Callable[[J], R],
-        jobs: Sequence[J],
+        jobs: Iterable[J],
         progress: Callable[[], None] | None = None,
     ) -> list[R]:
         """``fn`` over ``jobs`` on every worker, one job at a time each; results in the jobs'
-        order. ``progress()`` is called a few times a second while they run."""
-        if len(jobs) > 1:
+        order. Each job is taken from ``jobs`` only when a worker is free for it (a lazy
+        iterable's jobs are never all made at once). ``progress()`` is called a few times a
+        second while they run."""
+        if not isinstance(jobs, Sized) or len(jobs) > 1:
             self._start_pool()
-        todo = deque(enumerate(jobs))
+        todo = _Peekable(enumerate(jobs))
         results: dict[int, R] = {}
         running: dict[cf.Future[R], tuple[int, str]] = {}
         busy = {"here": 0, "pool": 0}
@@ -146,7 +172,7 @@ class Workers:
             )
             for where, executor in executors:
                 while todo and executor is not None and busy[where] < capacity[where]:
-                    k, job = todo.popleft()
+                    k, job = todo.pop()
                     running[executor.submit(fn, job)] = (k, where)
                     busy[where] += 1
             try:
@@ -263,14 +289,14 @@ def analyze_in_segments(
 
 
 def _video(
-    source: str, result: Result, jobs: list[RenderJob], out_dir: Path, workers: Workers
+    source: str, result: Result, jobs: Iterable[RenderJob], out_dir: Path, workers: Workers
 ) -> None:
-    """Draw the segments on the workers, join them into annotated.mp4."""
+    """Draw the pieces on the workers, join them into annotated.mp4."""
     tmp = out_dir / ".annotated.segments"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        pieces = workers.map(_render, [(job, tmp / f"{job.index:04d}.mp4") for job in jobs])
+        pieces = workers.map(_render, ((job, tmp / f"{job.index:04d}.mp4") for job in jobs))
         final = out_dir / "annotated.mp4"
         join_videos(pieces, final)
         result.outputs["video"] = final

@@ -5,8 +5,8 @@ pose model, beginning a little before its own first frame (the *lead-in*) so tha
 finds can be matched with the ones the previous segment found; the segments' tracks are joined
 into one recording, and the final analysis (cleaning, measures, lifts, scores, cues: everything
 that needs the whole clip) runs once on it, as for a sequential run. The annotated video is
-drawn and encoded segment by segment, in parallel too, and the pieces are joined without
-re-encoding.
+drawn and encoded piece by piece (each segment cut at key frames about ``RENDER_PIECE_S``
+apart), in parallel too, and the pieces are joined without re-encoding.
 
 Contract
 --------
@@ -55,11 +55,13 @@ so a runner only has to supply how the jobs travel:
     The same :class:`posture.run.recorded.Result` and outputs (frames.csv, lifts.csv,
     summary.json, landmarks.npz) as a sequential ``analyze_source``, without the annotated video.
 
-``render_jobs(plan, result) -> list[RenderJob]`` and ``render_segment(job, out) -> Path``
-    One job per segment: the segment's frames are decoded again, drawn from the final analysis
-    and encoded as H.264 into ``out`` (an ``.mp4`` path on the machine that runs it; send its
-    bytes back if that is another machine). ``join_videos(pieces, dest)`` concatenates the
-    pieces in order, copying the encoded packets (same encoder settings, so no re-encoding).
+``render_jobs(plan, result) -> RenderJobs`` and ``render_segment(job, out) -> Path``
+    One job per piece of about ``RENDER_PIECE_S`` (made as it is taken: a long recording's
+    pictures are never all held at once): its frames are decoded again, drawn from the final
+    analysis and encoded as H.264 into ``out`` (an ``.mp4`` path on the machine that runs it;
+    send its bytes back if that is another machine). ``join_videos(pieces, dest)``
+    concatenates the pieces in order, copying the encoded packets (same encoder settings, so
+    no re-encoding).
 
 Equal to a sequential run, within these tolerances (``tests/integration/test_segments.py``):
 the same people (ids and subject), the same lifts (count and style; start and end within 0.1 s,
@@ -80,7 +82,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -484,10 +486,10 @@ def finish(
     return result
 
 
-# --- the annotated video, segment by segment ------------------------------------------------
+# --- the annotated video, piece by piece ---------------------------------------------------
 @dataclass(frozen=True)
 class RenderJob:
-    """Drawing one segment of the annotated video (picklable): the segment's frames (their
+    """Drawing one piece of the annotated video (picklable): the piece's frames (their
     timestamps ``pts``, times ``t_s`` and numbers in the video, decoded from the key frame
     ``seek_pts``) and what each shows (a :class:`posture.video.draw.FrameView` per frame)."""
 
@@ -503,35 +505,71 @@ class RenderJob:
     blur_faces: bool
 
 
-def render_jobs(plan: SegmentPlan, result: Result) -> list[RenderJob]:
-    """One :class:`RenderJob` per segment with frames analysed, in order."""
-    rec, analysis = result.recording, result.analysis
-    info = plan.info
-    size = output_size(info.width, info.height, plan.settings.output.video_max_height)
-    n = analysis.n_frames
-    jobs = []
+#: The annotated video is drawn in pieces of about this long: each segment cut at key frames
+#: (no frame decoded twice), each piece's pictures made when a worker takes it, so that a long
+#: recording's pictures (every frame's points and texts, some 5 KB a frame) are never all held
+#: at once.
+RENDER_PIECE_S = 20.0
+
+
+def render_pieces(plan: SegmentPlan, n_frames: int) -> list[tuple[int, int]]:
+    """The ``(first, stop)`` rows of each piece of the annotated video, in order: each segment
+    (its frames analysed, of ``n_frames``) cut at the first key frame ``RENDER_PIECE_S`` or
+    more after its piece's start."""
+    key = np.isin(plan.pts, plan.key_pts)
+    pieces = []
     for seg in plan.segments:
-        first, stop = seg.first_frame, min(seg.stop_frame, n)
+        first, stop = seg.first_frame, min(seg.stop_frame, n_frames)
         if stop <= first:
             break
-        views = tuple(
-            frame_view(analysis, row, people_at_row(rec, row), size) for row in range(first, stop)
+        while first < stop:
+            rows = np.arange(first + 1, stop)
+            cut = rows[key[rows] & (plan.t_s[rows] >= plan.t_s[first] + RENDER_PIECE_S)]
+            end = int(cut[0]) if cut.size else stop
+            pieces.append((first, end))
+            first = end
+    return pieces
+
+
+class RenderJobs:
+    """The :class:`RenderJob` of each piece of a finished recording's annotated video (see
+    :func:`render_pieces`), in order, each made as it is taken."""
+
+    def __init__(self, plan: SegmentPlan, result: Result) -> None:
+        self.plan, self.result = plan, result
+        self.pieces = render_pieces(plan, result.analysis.n_frames)
+        info = plan.info
+        self.size = output_size(info.width, info.height, plan.settings.output.video_max_height)
+
+    def __len__(self) -> int:
+        return len(self.pieces)
+
+    def __iter__(self) -> Iterator[RenderJob]:
+        return (self[k] for k in range(len(self)))
+
+    def __getitem__(self, k: int) -> RenderJob:
+        plan, rec, analysis = self.plan, self.result.recording, self.result.analysis
+        first, stop = self.pieces[k]
+        return RenderJob(
+            plan.source,
+            k,
+            plan.key_frame_before(first),
+            plan.numbers[first:stop],
+            plan.pts[first:stop],
+            plan.t_s[first:stop],
+            tuple(
+                frame_view(analysis, row, people_at_row(rec, row), self.size)
+                for row in range(first, stop)
+            ),
+            self.size,
+            plan.info.fps,
+            plan.settings.output.blur_faces,
         )
-        jobs.append(
-            RenderJob(
-                plan.source,
-                seg.index,
-                plan.key_frame_before(first),
-                plan.numbers[first:stop],
-                plan.pts[first:stop],
-                plan.t_s[first:stop],
-                views,
-                size,
-                info.fps,
-                plan.settings.output.blur_faces,
-            )
-        )
-    return jobs
+
+
+def render_jobs(plan: SegmentPlan, result: Result) -> RenderJobs:
+    """The drawing jobs of ``result``'s annotated video (see :class:`RenderJobs`)."""
+    return RenderJobs(plan, result)
 
 
 def render_segment(job: RenderJob, out: Path) -> Path:
@@ -551,7 +589,7 @@ def render_segment(job: RenderJob, out: Path) -> Path:
             written += 1
         # a video broken after the frames analysed: every frame to draw was drawn
         if src.error and written < len(job.views):
-            raise SegmentError(f"drawing segment {job.index + 1}: {src.error}")
+            raise SegmentError(f"drawing part {job.index + 1} of the video: {src.error}")
     if writer.error:
         raise SegmentError(writer.error)
     return out
@@ -563,9 +601,11 @@ def join_videos(pieces: Sequence[Path], dest: Path) -> None:
 
 
 __all__ = [
+    "RENDER_PIECE_S",
     "SEGMENTS_PER_WORKER",
     "JoinedRecording",
     "RenderJob",
+    "RenderJobs",
     "Segment",
     "SegmentError",
     "SegmentJob",
@@ -579,5 +619,6 @@ __all__ = [
     "join_videos",
     "plan_segments",
     "render_jobs",
+    "render_pieces",
     "render_segment",
 ]
