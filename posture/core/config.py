@@ -83,8 +83,9 @@ class PoseSettings:
     model_threads: int = setting(
         0,
         "threads each pose model computes on; 0: the machine's cores shared among the models "
-        "running at once (all of them, up to 4, for a recording analysed in one piece or a "
-        "live camera; one each when a recording's segments run side by side on every core)",
+        "running at once, up to 4 (every core for a recording analysed in one piece, one each "
+        "when its segments run side by side; a live camera leaves a core to its analysis and "
+        "drawing)",
         lo=0,
         hi=64,
     )

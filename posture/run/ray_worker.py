@@ -87,8 +87,8 @@ class PoseWorker:
     ) -> None:
         from posture.video.pose import ModelInfo, share_cores, usable_cores
 
-        # an actor holds one CPU of its machine (``num_cpus=1``), beside one another each:
-        # its models compute on one thread
+        # an actor holds one CPU of its machine (``num_cpus=1``), other actors the others: its
+        # models compute on one thread
         share_cores(usable_cores())
         # the recordings' copies go under ``scratch`` (a local instance's own folder, removed
         # with it) or the temporary folder; each is removed when its analysis ends
