@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import platform
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from pathlib import Path
 
 from posture.core.config import DEFAULTS
 from posture.core.errors import PostureError
+from posture.video.pose import usable_cores
 
 DEFAULT_CLIP = "bodyweight_squats_side.mp4"
 #: Durations the memory benchmark loops the clip to, minutes.
@@ -202,7 +202,7 @@ def report(clip: Path, runs: dict[str, list[Run]], args: argparse.Namespace) -> 
     print(
         f"clip: {clip.name}{f' looped to {args.minutes} min' if args.minutes else ''} "
         f"({ref.frames} frames)  machine: {platform.machine()}, "
-        f"{_cores()} cores  runs: {args.repeat} of each, alternating; best of each"
+        f"{usable_cores()} cores  runs: {args.repeat} of each, alternating; best of each"
         + ("  [no annotated video]" if args.no_video else "")
     )
     for label, run in best.items():
@@ -260,10 +260,6 @@ def run_memory(clip: Path, args: argparse.Namespace) -> int:
             f"{last.peak_total_mb - first.peak_total_mb:+.0f} MB (all processes); target <= 100"
         )
     return 0
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 __all__ = ["analyze", "reference", "run_bench", "run_memory"]

@@ -25,6 +25,7 @@ import numpy as np
 from posture.cli.bench import shared_media
 from posture.core.config import DEFAULTS, Settings
 from posture.core.errors import PostureError
+from posture.video.pose import usable_cores
 
 DEFAULT_CLIP = "bodyweight_squats_side.mp4"  # 640x480 at 30 fps, 18 s: a webcam-like stream
 WARMUP_FRAMES = 10  # the pose model's first calls are slower (allocation, caches)
@@ -79,9 +80,7 @@ def measure(
 
 def machine() -> dict[str, Any]:
     return {
-        "cpus": len(os.sched_getaffinity(0))
-        if hasattr(os, "sched_getaffinity")
-        else os.cpu_count(),
+        "cpus": usable_cores(),
         "machine": platform.machine(),
         "python": platform.python_version(),
     }
