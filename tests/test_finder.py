@@ -16,7 +16,7 @@ import pytest
 
 from posture.core.config import DEFAULTS
 from posture.core.landmarks import LM, N_LANDMARKS
-from posture.video.finder import PeopleFinder
+from posture.video.finder import PeopleFinder, hide_people
 from posture.video.pose import Crop, DetectedPose
 from posture.video.tracking import PersonTracker
 
@@ -225,3 +225,50 @@ def test_a_live_finder_searches_beside_the_frames_and_the_people_found_join_a_fr
     assert first_seen == 61  # searched at frame 60, joined at the next frame
     assert all(ids == {1, 2} for ids in seen[61:])
     assert finder._pool is None  # closed with the finder
+
+
+def test_the_periodic_search_sees_the_people_followed_hidden() -> None:
+    # the person followed is blacked out of the periodic search's picture (its landmark model
+    # then runs on newcomers only); a search because nobody is followed sees the whole picture
+    n = 35
+    scene = Scene([walk(0.3, 0.35, n)])
+    pictures: list[tuple[int, np.ndarray]] = []
+
+    def search(rgb: np.ndarray) -> list[DetectedPose]:
+        pictures.append((scene.frame, rgb))
+        return [p for _, p in scene.people()]
+
+    tracker = PersonTracker(DEFAULTS.tracking, aspect=W / H)
+    finder = PeopleFinder(DEFAULTS.pose, tracker, lambda: FakeGraph(scene, []), search)
+    rgb = np.full((H, W, 3), 200, np.uint8)
+    for i in range(n):
+        scene.frame = i
+        finder(i, i / FPS, rgb)
+    assert [f for f, _ in pictures] == [0, 30]
+    assert pictures[0][1] is rgb  # nobody followed yet: the whole picture
+    hidden = pictures[1][1]
+    x0, y0, x1, y1 = (np.array(landmark_box_px(figure(0.3 + 0.05 * 30 / n)))).astype(int)
+    assert (hidden[y0:y1, x0:x1] == 0).all()
+    assert (hidden[:, : x0 - 20] == 200).all() and (hidden[:, x1 + 20 :] == 200).all()
+    assert (rgb == 200).all()  # the frame itself untouched
+
+
+def landmark_box_px(p: DetectedPose) -> tuple[float, float, float, float]:
+    xy = p.image_xyz[:, :2]
+    return (xy[:, 0].min() * W, xy[:, 1].min() * H, xy[:, 0].max() * W, xy[:, 1].max() * H)
+
+
+def test_hide_people_blacks_out_each_box_with_a_margin_and_keeps_the_rest() -> None:
+    rgb = np.full((H, W, 3), 100, np.uint8)
+    assert hide_people(rgb, []) is rgb
+    a, b = figure(0.25), figure(0.75)
+    out = hide_people(rgb, [a])
+    x0, y0, x1, y1 = landmark_box_px(a)
+    m = 0.1 * (y1 - y0)  # HIDE_MARGIN of the box's height, twice that above
+    assert (
+        out[int(np.ceil(max(y0 - 2 * m, 0))) : int(y1 + m), int(np.ceil(x0 - m)) : int(x1 + m)] == 0
+    ).all()
+    assert (out[:, int(x1 + m) + 2 :] == 100).all()  # the other person's side untouched
+    bx0, by0, bx1, by1 = landmark_box_px(b)
+    assert (out[int(by0) : int(by1), int(bx0) : int(bx1)] == 100).all()
+    assert (rgb == 100).all()

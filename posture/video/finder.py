@@ -8,9 +8,11 @@ one-person graph once per person:
 
 * each person in view is *followed* by a one-person graph of their own
   (:class:`posture.video.pose.FollowingLandmarker`): the landmark model only, no detector;
-* the whole picture is *searched* (detector, then landmarks of each person found) every
-  ``pose.search_every_s`` for people who came into view, and on every frame while nobody is
-  followed (as the one-person graph itself would); a person found there who is not followed
+* the picture is *searched* (detector, then landmarks of each person found) every
+  ``pose.search_every_s`` for people who came into view, the people followed hidden from it
+  (:func:`hide_people`: its landmark model then runs on newcomers only), and the whole
+  picture on every frame while nobody is followed or people overlap (as the one-person graph
+  itself would); a person found there who is not followed
   yet gets a graph of their own, which *acquires* them on the next frame by seeing only the
   part of the frame around them;
 * a graph whose pose the tracker gives to someone else (it slid onto another person, e.g. as
@@ -56,6 +58,9 @@ ACQUIRE_SCALES = (1.5, 1.15)
 BUSY_S = 0.5
 #: Boxes overlapping by this share of the smaller one count as overlapping.
 OVERLAP = 0.2
+#: A followed person is hidden from the periodic search over their landmarks' box widened by
+#: this share of its height (twice that above: the head's top is above the eyes).
+HIDE_MARGIN = 0.1
 
 
 def overlapping(boxes: list[np.ndarray]) -> bool:
@@ -91,6 +96,24 @@ def acquire_window(box: np.ndarray, others: list[np.ndarray], size: tuple[int, i
         if not inside or max(inside) < 0.25:  # nobody else a quarter inside it
             return window
     return window
+
+
+def hide_people(rgb: np.ndarray, poses: list[DetectedPose]) -> np.ndarray:
+    """A copy of ``rgb`` with each of ``poses`` blacked out: their landmarks' box widened by
+    HIDE_MARGIN of its height on every side (and the head's top above the eyes), so that the
+    person detector finds only the others. ``rgb`` itself when ``poses`` is empty."""
+    if not poses:
+        return rgb
+    h, w = rgb.shape[:2]
+    shown = rgb.copy()
+    for pose in poses:
+        x0, y0, x1, y1 = pose_box(pose)
+        m = HIDE_MARGIN * (y1 - y0)
+        mx = m * h / w  # the same margin in pixels across
+        xs = int(max(0.0, x0 - mx) * w), int(np.ceil(min(1.0, x1 + mx) * w))
+        ys = int(max(0.0, y0 - 2 * m) * h), int(np.ceil(min(1.0, y1 + m) * h))
+        shown[ys[0] : ys[1], xs[0] : xs[1]] = 0
+    return shown
 
 
 class Follower(Protocol):
@@ -258,16 +281,20 @@ class PeopleFinder:
             return late
         self._last_search_slot = slot
         self.stats.searches += 1
+        # a periodic search looks for newcomers only: the people followed are hidden from it,
+        # so that its landmark model runs only on someone new (a third of its cost when
+        # nobody is)
+        shown = rgb if urgent else hide_people(rgb, [pose for _, pose in found])
         if self.background_search and not urgent:
             if self._pending is None:
                 if self._pool is None:
                     self._pool = ThreadPoolExecutor(1, thread_name_prefix="posture-search")
-                self._pending = self._pool.submit(self._search, rgb)
+                self._pending = self._pool.submit(self._search, shown)
             return late
         if self._pending is not None:  # the search graph is busy: let it finish first
             self._pending.result()
             self._pending = None
-        return self._not_followed(rgb, self._search(rgb), found)
+        return self._not_followed(rgb, self._search(shown), found)
 
     def _collect(
         self, rgb: np.ndarray, found: list[tuple[_Slot, DetectedPose]]
