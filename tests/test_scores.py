@@ -222,3 +222,26 @@ def test_a_seated_worker_whose_shins_are_hidden_is_scored_seated() -> None:
     assert np.isnan(a.measures["knee_flexion_deg"]).all()
     assert a.context.seated.all()
     assert np.all(frames_table(a)["reba_conf"] >= DEFAULTS.view.min_confidence)
+
+
+def test_a_long_recording_is_scored_in_blocks_with_the_same_results(monkeypatch) -> None:
+    # the scores needed only for their final score and level (the load's other cases) are
+    # computed a block of frames at a time: each frame's score is its own, so blocks of 7
+    # frames give exactly what the whole clip gives, strings' widths included
+    import posture.assess.scores as scores
+
+    frames = (
+        still(0.5)
+        + still(0.6, trunk_flexion_deg=70, knee_flexion_deg=20)
+        + still(0.4, trunk_flexion_deg=35, trunk_twist_deg=30, upper_arm_flexion_deg=100)
+        + still(0.5, trunk_flexion_deg=10, knee_flexion_deg=100)
+    )
+    settings = override(DEFAULTS, {"task": {"load_kg": 12.0}})
+    whole = frames_table(analyze(synthetic.sequence(frames), settings))
+    monkeypatch.setattr(scores, "SCORE_BLOCK_FRAMES", 7)
+    blocks = frames_table(analyze(synthetic.sequence(frames), settings))
+    for column in ("reba_score", "reba_level", "rula_score", "rula_level"):
+        a, b = np.asarray(whole[column]), np.asarray(blocks[column])
+        assert a.dtype == b.dtype
+        assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), column
+    assert len(set(np.asarray(whole["rula_level"]).tolist())) > 1  # not one value throughout

@@ -19,6 +19,7 @@ held over a minute or lifts come more than 4 times a minute.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,37 @@ def _posture_flags(m: Measures, s: Settings) -> dict[str, np.ndarray]:
     }
 
 
+#: Scores needed only for their final score and level are computed this many frames at a
+#: time (each frame's score is its own): a long recording's temporaries, some twenty arrays a
+#: score, are then a block's, not the recording's.
+SCORE_BLOCK_FRAMES = 4096
+
+
+def _final_level(
+    score: Callable[[Any], Any],
+    inputs: Callable[..., Any],
+    per_frame: dict[str, Any],
+    n: int,
+    *,
+    block: int | None = None,
+    **fixed: Any,
+) -> dict[str, np.ndarray]:
+    """``final`` and ``level`` of ``score(inputs(**per_frame, **fixed))`` for ``n`` frames,
+    computed ``block`` frames at a time (default :data:`SCORE_BLOCK_FRAMES`); ``per_frame``'s
+    arrays of ``n`` values are cut into blocks, its other values given whole."""
+    size = block or SCORE_BLOCK_FRAMES
+    finals, levels = [], []
+    for a in range(0, max(n, 1), size):
+        rows = {
+            k: v[a : a + size] if isinstance(v, np.ndarray) and v.ndim and len(v) == n else v
+            for k, v in per_frame.items()
+        }
+        r = score(inputs(**rows, **fixed))
+        finals.append(r.final)
+        levels.append(r.level)
+    return {"final": np.concatenate(finals), "level": np.concatenate(levels)}
+
+
 def _merge(loaded: Any, unloaded: Any, mask: np.ndarray) -> dict[str, np.ndarray]:
     """Per frame, ``final`` and ``level`` of ``loaded`` where ``mask`` holds, else of
     ``unloaded`` (each a scoring result or such a dict)."""
@@ -144,12 +176,14 @@ def frame_scores(
         "repeated": repeated,
     }
     r_loaded = reba(RebaInputs(**reba_args, load_kg=load, shock=shock, coupling=s.task.coupling))
-    r_free = reba(RebaInputs(**reba_args, load_kg=0.0))
     u_loaded = rula(RulaInputs(**rula_args, load_kg=load, shock=shock))
-    u_loaded_held = rula(
-        RulaInputs(**rula_args, load_kg=load, shock=shock, load_static_or_repeated=True)
+    # the other cases only for their final score and level
+    n = len(m.t_s)
+    r_free = _final_level(reba, RebaInputs, reba_args, n, load_kg=0.0)
+    u_loaded_held = _final_level(
+        rula, RulaInputs, rula_args, n, load_kg=load, shock=shock, load_static_or_repeated=True
     )
-    u_free = rula(RulaInputs(**rula_args, load_kg=0.0))
+    u_free = _final_level(rula, RulaInputs, rula_args, n, load_kg=0.0)
     owas = owas_back_code(m["trunk_flexion_deg"], f["trunk_twisted"], f["trunk_side_bent"])
     # the load where the rules see one handled: a lift in progress, hands low or held out
     handling, _ = loaded(m, ctx, s)
