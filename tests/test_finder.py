@@ -272,3 +272,14 @@ def test_hide_people_blacks_out_each_box_with_a_margin_and_keeps_the_rest() -> N
     bx0, by0, bx1, by1 = landmark_box_px(b)
     assert (out[int(by0) : int(by1), int(bx0) : int(bx1)] == 100).all()
     assert (rgb == 100).all()
+
+
+@pytest.mark.filterwarnings("ignore:All-NaN slice")  # (its box is NaN: nothing placed)
+def test_a_pose_without_landmarks_placed_hides_nothing() -> None:
+    rgb = np.full((H, W, 3), 100, np.uint8)
+    empty = DetectedPose(
+        np.full((N_LANDMARKS, 3), np.nan, np.float32),
+        np.full((N_LANDMARKS, 3), np.nan, np.float32),
+        np.full(N_LANDMARKS, np.nan, np.float32),
+    )
+    assert (hide_people(rgb, [empty]) == 100).all()

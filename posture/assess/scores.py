@@ -109,14 +109,12 @@ def _final_level(
     inputs: Callable[..., Any],
     per_frame: dict[str, Any],
     n: int,
-    *,
-    block: int | None = None,
     **fixed: Any,
 ) -> dict[str, np.ndarray]:
     """``final`` and ``level`` of ``score(inputs(**per_frame, **fixed))`` for ``n`` frames,
-    computed ``block`` frames at a time (default :data:`SCORE_BLOCK_FRAMES`); ``per_frame``'s
-    arrays of ``n`` values are cut into blocks, its other values given whole."""
-    size = block or SCORE_BLOCK_FRAMES
+    computed :data:`SCORE_BLOCK_FRAMES` frames at a time; ``per_frame``'s arrays of ``n``
+    values are cut into blocks, its other values given whole."""
+    size = SCORE_BLOCK_FRAMES
     finals, levels = [], []
     for a in range(0, max(n, 1), size):
         rows = {

@@ -107,7 +107,10 @@ def hide_people(rgb: np.ndarray, poses: list[DetectedPose]) -> np.ndarray:
     h, w = rgb.shape[:2]
     shown = rgb.copy()
     for pose in poses:
-        x0, y0, x1, y1 = pose_box(pose)
+        box = pose_box(pose)
+        if not np.isfinite(box).all():  # no landmark placed: nothing to hide
+            continue
+        x0, y0, x1, y1 = box
         m = HIDE_MARGIN * (y1 - y0)
         mx = m * h / w  # the same margin in pixels across
         xs = int(max(0.0, x0 - mx) * w), int(np.ceil(min(1.0, x1 + mx) * w))
@@ -284,16 +287,17 @@ class PeopleFinder:
         # a periodic search looks for newcomers only: the people followed are hidden from it,
         # so that its landmark model runs only on someone new (a third of its cost when
         # nobody is)
-        shown = rgb if urgent else hide_people(rgb, [pose for _, pose in found])
         if self.background_search and not urgent:
             if self._pending is None:
                 if self._pool is None:
                     self._pool = ThreadPoolExecutor(1, thread_name_prefix="posture-search")
+                shown = hide_people(rgb, [pose for _, pose in found])
                 self._pending = self._pool.submit(self._search, shown)
             return late
         if self._pending is not None:  # the search graph is busy: let it finish first
             self._pending.result()
             self._pending = None
+        shown = rgb if urgent else hide_people(rgb, [pose for _, pose in found])
         return self._not_followed(rgb, self._search(shown), found)
 
     def _collect(
