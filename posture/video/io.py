@@ -82,6 +82,22 @@ def _why(exc: BaseException) -> str:
     return str(text).strip().rstrip(".").lower() or type(exc).__name__
 
 
+def frame_rgb(frame: Any) -> np.ndarray:
+    """A decoded PyAV frame as RGB pixels, display rotation applied. The usual 4:2:0 video
+    (``yuv420p``, even size) is converted by OpenCV, with the BT.601 studio-range matrix
+    FFmpeg's own conversion uses here, at two thirds of its CPU: the same picture within a
+    level or two, up to 20 on sharp coloured edges (OpenCV repeats each chroma sample where
+    FFmpeg interpolates). Other formats (full-range ``yuvj420p``, odd sizes, 10-bit ...) are
+    FFmpeg's."""
+    import cv2
+
+    if frame.format.name == "yuv420p" and not (frame.width | frame.height) & 1:
+        rgb: np.ndarray = cv2.cvtColor(frame.to_ndarray(format="yuv420p"), cv2.COLOR_YUV2RGB_I420)
+    else:
+        rgb = frame.to_ndarray(format="rgb24")
+    return _rotate(rgb, int(frame.rotation or 0))
+
+
 def _rotate(rgb: np.ndarray, rotation_deg: int) -> np.ndarray:
     """Apply display rotation: PyAV reports the counter-clockwise angle of the display matrix."""
     k = round(rotation_deg / 90) % 4
@@ -175,7 +191,7 @@ class VideoFile:
                 if t <= last_t:  # repeated or missing timestamps: keep time moving forward
                     t = last_t + 1e-3
                 last_t = t
-                rgb = _rotate(frame.to_ndarray(format="rgb24"), int(frame.rotation or 0))
+                rgb = frame_rgb(frame)
                 self._put(Frame(index, t, rgb))
                 index += 1
         except (av.error.FFmpegError, ValueError, MemoryError) as exc:
@@ -345,7 +361,7 @@ def read_frames(path: str | Path, times_s: Sequence[float]) -> Iterator[tuple[fl
                         break
                 if best is None:
                     return
-                yield t, _rotate(best.to_ndarray(format="rgb24"), int(best.rotation or 0))
+                yield t, frame_rgb(best)
     except (av.error.FFmpegError, OSError, IndexError):
         return
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from posture.core.errors import VideoError
-from posture.video.io import _END, Frame, VideoFile, _rotate, _why, background_priority
+from posture.video.io import _END, Frame, VideoFile, _why, background_priority, frame_rgb
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ class RangeFile(VideoFile):
                         continue  # before the range (from the key frame on)
                     if frame.pts != want[got]:
                         raise VideoError(f"frame {self._numbers[got]} is missing")
-                    rgb = _rotate(frame.to_ndarray(format="rgb24"), int(frame.rotation or 0))
+                    rgb = frame_rgb(frame)
                     self._put(Frame(int(self._numbers[got]), float(self._t_s[got]), rgb))
                     got += 1
             if got < want.size and self.error is None:
