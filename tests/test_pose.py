@@ -124,6 +124,20 @@ def test_model_threads_share_the_cores_among_the_models_running_side_by_side(
         pose.share_cores(1)
 
 
+def test_opencv_computes_on_one_thread_while_models_share_the_cores() -> None:
+    import cv2
+
+    from posture.video import pose
+
+    alone = cv2.getNumThreads()
+    try:
+        pose.share_cores(2)
+        assert cv2.getNumThreads() == 1
+    finally:
+        pose.share_cores(1)
+    assert cv2.getNumThreads() == alone
+
+
 def test_the_landmarks_are_the_same_on_any_number_of_threads() -> None:
     """XNNPACK splits each layer among the threads: the same numbers, only sooner."""
     import dataclasses

@@ -348,9 +348,16 @@ def share_cores(models: int) -> None:
     """From now on, ``models`` pose models run side by side on this machine (a recording's
     segments on a pool of processes, each with its own): a graph made with
     ``pose.model_threads`` = 0 takes an equal share of the cores (see :func:`with_threads`).
-    ``share_cores(1)`` when the pool is gone."""
+    ``share_cores(1)`` when the pool is gone.
+
+    With several models every core has one: OpenCV (colour conversion, drawing) computes on
+    the calling thread alone meanwhile, as its threads would only add their overhead (half as
+    much CPU again for the same picture)."""
+    import cv2
+
     global _models_at_once
     _models_at_once = max(1, models)
+    cv2.setNumThreads(1 if _models_at_once > 1 else -1)
 
 
 def with_threads(settings: PoseSettings, *, beside: int = 0) -> PoseSettings:
