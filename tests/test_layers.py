@@ -65,6 +65,21 @@ def test_pure_layers_import_no_video_model_or_ui_library() -> None:
     assert not bad, f"pure layers pulling in heavy libraries (first seen after): {bad}"
 
 
+def test_a_segment_worker_starts_without_the_signal_library() -> None:
+    """A pool process imports the run modules to start (spawn): scipy.signal (over half a
+    second) is imported only by whoever filters, and the segment workers never do."""
+    probe = (
+        "import sys, posture.run.parallel, posture.run.segments; "
+        "print('scipy.signal' in sys.modules); "
+        "from posture.core.filtering import lowpass_design; lowpass_design(2.0, 4, 30.0); "
+        "print('scipy.signal' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-2:] == ["False", "True"]  # a filter imports it
+
+
 @pytest.mark.parametrize(("module", "library"), [("posture.video.draw", "cv2")])
 def test_the_probe_can_see_a_heavy_import(module: str, library: str) -> None:
     # drawing does import cv2: without this control the test above could not fail

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
-from scipy.signal import butter, sosfilt, sosfilt_zi, sosfiltfilt
 
 from posture.core.config import FilterSettings
 from posture.core.landmarks import LM, N_LANDMARKS, PoseSequence
@@ -165,12 +165,20 @@ def fill_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float, hold_s: float = 
     return out.reshape(x.shape)
 
 
+def _signal() -> Any:
+    """``scipy.signal``, imported when first needed: importing it takes over half a second,
+    which every segment worker (they never filter) would pay at its start."""
+    import scipy.signal
+
+    return scipy.signal
+
+
 def lowpass_design(cutoff_hz: float, order: int, fs: float) -> np.ndarray | None:
     """The Butterworth low-pass (second-order sections) for ``fs`` samples a second; None when
     the cut-off is too close to the Nyquist frequency to filter anything."""
     if cutoff_hz >= 0.45 * fs:
         return None
-    return np.asarray(butter(order, cutoff_hz, btype="low", fs=fs, output="sos"))
+    return np.asarray(_signal().butter(order, cutoff_hz, btype="low", fs=fs, output="sos"))
 
 
 def lowpass_zero_phase(
@@ -196,7 +204,9 @@ def lowpass_zero_phase(
             if b - a > padlen:
                 for k in range(0, len(cols), FILTER_CHANNELS):
                     part = cols[k : k + FILTER_CHANNELS]
-                    out[a:b, part] = sosfiltfilt(sos, flat[a:b, part].astype(np.float64), axis=0)
+                    out[a:b, part] = _signal().sosfiltfilt(
+                        sos, flat[a:b, part].astype(np.float64), axis=0
+                    )
     return out.reshape(x.shape)
 
 
@@ -268,7 +278,7 @@ class CausalLowpass:
         self._dt = dt
         self._sos = lowpass_design(self.cutoff_hz, self.order, 1.0 / dt)
         if self._sos is not None:
-            self._settled = sosfilt_zi(self._sos)[..., None]
+            self._settled = _signal().sosfilt_zi(self._sos)[..., None]
         self._zi = None  # settled again at the current values
 
     def __call__(self, x: np.ndarray, t_s: float) -> np.ndarray:
@@ -286,7 +296,7 @@ class CausalLowpass:
         if self._zi is None:
             self._zi, fresh = settled * np.nan_to_num(flat), known
         zi = np.where(fresh, settled * np.nan_to_num(flat), self._zi)
-        out, new = sosfilt(sos, np.nan_to_num(flat)[None], axis=0, zi=zi)
+        out, new = _signal().sosfilt(sos, np.nan_to_num(flat)[None], axis=0, zi=zi)
         self._zi = np.where(known, new, zi)
         self._last = np.where(known, flat, np.nan)
         return np.where(known, out[0], np.nan).reshape(np.shape(x))
