@@ -311,31 +311,37 @@ def _decoded(path: Path, count: int) -> list[av.VideoFrame]:
 
 
 @pytest.mark.media
-def test_frame_rgb_is_ffmpegs_picture_on_camera_footage(clip: Path) -> None:
+def test_drawing_rgb_is_ffmpegs_picture_on_camera_footage(clip: Path) -> None:
     """OpenCV's conversion of 4:2:0 video against FFmpeg's: a level apart on average, a few
     more on sharp coloured edges only (the chroma is repeated, not interpolated)."""
-    from posture.video.io import frame_rgb
+    from posture.video.io import drawing_rgb, frame_rgb
 
     for frame in _decoded(clip, 5):
         assert frame.format.name == "yuv420p"  # the fast path is the one measured
         want = frame.to_ndarray(format="rgb24")
-        got = frame_rgb(frame)
+        got = drawing_rgb(frame)
         assert got.shape == want.shape and got.dtype == np.uint8
         diff = np.abs(got.astype(int) - want)
         assert diff.mean() < 1.5
         assert np.percentile(diff, 99.9) <= 12 and diff.max() <= 24
+    # the frames analysed are FFmpeg's own; the frames drawn on, OpenCV's
+    frames = _decoded(clip, 3)
+    for drawing, convert in ((False, frame_rgb), (True, drawing_rgb)):
+        with open_video(clip, drawing=drawing) as v:
+            for frame, got in zip(frames, v, strict=False):
+                assert np.array_equal(got.rgb, convert(frame))
 
 
-def test_frame_rgb_leaves_other_formats_to_ffmpeg() -> None:
+def test_drawing_rgb_leaves_other_formats_to_ffmpeg() -> None:
     """Full-range (JPEG-style) 4:2:0, odd sizes and 4:4:4 are FFmpeg's conversion, exactly;
     an even ``yuv420p`` picture of flat colours comes out within rounding of FFmpeg's."""
-    from posture.video.io import frame_rgb
+    from posture.video.io import drawing_rgb, frame_rgb
 
     rng = np.random.default_rng(3)
     for (w, h), pix_fmt in (((64, 48), "yuvj420p"), ((63, 47), "yuv420p"), ((64, 48), "yuv444p")):
         rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format=pix_fmt)
-        assert np.array_equal(frame_rgb(frame), frame.to_ndarray(format="rgb24"))
+        assert np.array_equal(drawing_rgb(frame), frame_rgb(frame))
     flat = av.VideoFrame.from_ndarray(np.full((48, 64, 3), (30, 140, 220), np.uint8), "rgb24")
     frame = flat.reformat(format="yuv420p")
-    assert np.abs(frame_rgb(frame).astype(int) - frame.to_ndarray(format="rgb24")).max() <= 2
+    assert np.abs(drawing_rgb(frame).astype(int) - frame_rgb(frame)).max() <= 2

@@ -430,7 +430,7 @@ def redraw_video(
     and encoding on threads of their own, drawing on this one). Returns what went wrong, if
     anything did (the frames drawn before it are kept)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    with open_video(path) as src:
+    with open_video(path, drawing=True) as src:
         size = output_size(src.info.width, src.info.height, settings.output.video_max_height)
         with VideoWriter(out, size, src.info.fps) as writer:
             numbers = analysis.raw.frame_index  # the frames analysed (pose.max_fps)

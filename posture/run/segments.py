@@ -575,7 +575,7 @@ def render_jobs(plan: SegmentPlan, result: Result) -> RenderJobs:
 def render_segment(job: RenderJob, out: Path) -> Path:
     """See the module docstring."""
     with (
-        RangeFile(job.source, job.seek_pts, job.pts, job.t_s, job.numbers) as src,
+        RangeFile(job.source, job.seek_pts, job.pts, job.t_s, job.numbers, drawing=True) as src,
         VideoWriter(out, job.size, job.fps) as writer,
     ):
         written = 0

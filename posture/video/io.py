@@ -83,18 +83,23 @@ def _why(exc: BaseException) -> str:
 
 
 def frame_rgb(frame: Any) -> np.ndarray:
-    """A decoded PyAV frame as RGB pixels, display rotation applied. The usual 4:2:0 video
-    (``yuv420p``, even size) is converted by OpenCV, with the BT.601 studio-range matrix
-    FFmpeg's own conversion uses here, at two thirds of its CPU: the same picture within a
-    level or two, up to 20 on sharp coloured edges (OpenCV repeats each chroma sample where
-    FFmpeg interpolates). Other formats (full-range ``yuvj420p``, odd sizes, 10-bit ...) are
-    FFmpeg's."""
+    """A decoded PyAV frame as RGB pixels (FFmpeg's conversion), display rotation applied."""
+    return _rotate(frame.to_ndarray(format="rgb24"), int(frame.rotation or 0))
+
+
+def drawing_rgb(frame: Any) -> np.ndarray:
+    """:func:`frame_rgb` for a frame that is only drawn on (the annotated video), never
+    analysed. The usual 4:2:0 video (``yuv420p``, even size) is converted by OpenCV with the
+    BT.601 studio-range matrix FFmpeg uses here, at two thirds of its CPU: the same picture
+    within a level or two, up to 20 on sharp coloured edges (OpenCV repeats each chroma sample
+    where FFmpeg interpolates). That difference is enough to move the pose model's landmarks
+    and the scene's lines a little, so frames to analyse keep FFmpeg's conversion. Other
+    formats (full-range ``yuvj420p``, odd sizes, 10-bit ...) are FFmpeg's here too."""
     import cv2
 
-    if frame.format.name == "yuv420p" and not (frame.width | frame.height) & 1:
-        rgb: np.ndarray = cv2.cvtColor(frame.to_ndarray(format="yuv420p"), cv2.COLOR_YUV2RGB_I420)
-    else:
-        rgb = frame.to_ndarray(format="rgb24")
+    if frame.format.name != "yuv420p" or (frame.width | frame.height) & 1:
+        return frame_rgb(frame)
+    rgb: np.ndarray = cv2.cvtColor(frame.to_ndarray(format="yuv420p"), cv2.COLOR_YUV2RGB_I420)
     return _rotate(rgb, int(frame.rotation or 0))
 
 
@@ -114,12 +119,14 @@ class VideoFile:
 
     Iterate once; ``error`` is set if the stream broke before its end. Use as a context
     manager (or call ``close``) so the decoder thread stops when the caller stops early.
+    ``drawing``: the frames are only drawn on, never analysed (:func:`drawing_rgb`).
     """
 
-    def __init__(self, path: str | Path, *, prefetch: int = 8) -> None:
+    def __init__(self, path: str | Path, *, prefetch: int = 8, drawing: bool = False) -> None:
         import av
 
         self.path = Path(path)
+        self._rgb = drawing_rgb if drawing else frame_rgb
         if not self.path.exists():
             raise VideoError(f"video file not found: {self.path}")
         if self.path.is_dir():
@@ -191,8 +198,7 @@ class VideoFile:
                 if t <= last_t:  # repeated or missing timestamps: keep time moving forward
                     t = last_t + 1e-3
                 last_t = t
-                rgb = frame_rgb(frame)
-                self._put(Frame(index, t, rgb))
+                self._put(Frame(index, t, self._rgb(frame)))
                 index += 1
         except (av.error.FFmpegError, ValueError, MemoryError) as exc:
             self._failure = _why(exc)
@@ -366,9 +372,10 @@ def read_frames(path: str | Path, times_s: Sequence[float]) -> Iterator[tuple[fl
         return
 
 
-def open_video(path: str | Path) -> VideoFile:
-    """Open a video file, with a readable :class:`VideoError` for anything unusable."""
-    return VideoFile(path)
+def open_video(path: str | Path, *, drawing: bool = False) -> VideoFile:
+    """Open a video file, with a readable :class:`VideoError` for anything unusable.
+    ``drawing``: its frames are only drawn on, never analysed (see :func:`drawing_rgb`)."""
+    return VideoFile(path, drawing=drawing)
 
 
 # ---------------------------------------------------------------------------------------------

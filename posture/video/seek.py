@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from posture.core.errors import VideoError
-from posture.video.io import _END, Frame, VideoFile, _why, background_priority, frame_rgb
+from posture.video.io import _END, Frame, VideoFile, _why, background_priority
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,9 @@ class RangeFile(VideoFile):
         numbers: np.ndarray | int,
         *,
         prefetch: int = 8,
+        drawing: bool = False,
     ) -> None:
-        super().__init__(path, prefetch=prefetch)
+        super().__init__(path, prefetch=prefetch, drawing=drawing)
         # the frames asked for are all there is to this file (its truncation check counts them)
         self.info = dataclasses.replace(self.info, n_frames=len(pts))
         self._seek_pts, self._want = seek_pts, np.asarray(pts, dtype=np.int64)
@@ -143,7 +144,7 @@ class RangeFile(VideoFile):
                         continue  # before the range (from the key frame on)
                     if frame.pts != want[got]:
                         raise VideoError(f"frame {self._numbers[got]} is missing")
-                    rgb = frame_rgb(frame)
+                    rgb = self._rgb(frame)
                     self._put(Frame(int(self._numbers[got]), float(self._t_s[got]), rgb))
                     got += 1
             if got < want.size and self.error is None:
