@@ -114,8 +114,10 @@ def test_model_threads_share_the_cores_among_the_models_running_side_by_side(
         assert pose.with_threads(one).model_threads == 2
         assert pose.with_threads(one, beside=1).model_threads == 1
         monkeypatch.setattr(pose, "usable_cores", lambda: 8)
+        assert pose.cores_each() == 8  # e.g. the encoder of a video drawn after the analysis
         pose.share_cores(3)  # a pool: three segments side by side
         assert pose.with_threads(one).model_threads == 2
+        assert pose.cores_each() == 2
         pose.share_cores(16)
         assert pose.with_threads(one).model_threads == 1  # never none
         set_by_user = dataclasses.replace(one, model_threads=6)

@@ -170,13 +170,14 @@ def test_variable_frame_rate_keeps_the_real_timestamps(tmp_path: Path, pts_ms: l
         pytest.param((97, 63), [i / 30 for i in range(10)], id="odd_size_cropped_to_even"),
     ],
 )
+@pytest.mark.parametrize("threads", [1, 2])
 def test_writer_makes_h264_yuv420p_mp4_that_keeps_timestamps(
-    tmp_path: Path, size: tuple[int, int], t_s: list[float]
+    tmp_path: Path, size: tuple[int, int], t_s: list[float], threads: int
 ) -> None:
     path = tmp_path / "out.mp4"
     w, h = size
     rng = np.random.default_rng(0)
-    with VideoWriter(path, size, 30.0) as writer:
+    with VideoWriter(path, size, 30.0, threads=threads) as writer:
         for t in t_s:
             writer.write(rng.integers(0, 256, (h, w, 3), dtype=np.uint8), t)
     assert writer.error is None
@@ -330,6 +331,27 @@ def test_drawing_rgb_is_ffmpegs_picture_on_camera_footage(clip: Path) -> None:
         with open_video(clip, drawing=drawing) as v:
             for frame, got in zip(frames, v, strict=False):
                 assert np.array_equal(got.rgb, convert(frame))
+
+
+@pytest.mark.media
+def test_a_kept_converter_gives_pyavs_own_pixels(clip: Path) -> None:
+    """One converter for a stream's frames (FFmpeg's scaler set up once, on one thread) gives
+    exactly the pixels of PyAV's conversion of each frame; so do the frames of a file."""
+    from posture.video.io import frame_rgb, rgb_converter
+
+    frames = _decoded(clip, 4)
+    converter = rgb_converter()
+    for frame in frames:
+        assert np.array_equal(frame_rgb(frame, converter), frame.to_ndarray(format="rgb24"))
+    with open_video(clip) as v:
+        for frame, got in zip(frames, v, strict=False):
+            assert np.array_equal(got.rgb, frame.to_ndarray(format="rgb24"))
+    # another format and size through the same converter
+    rng = np.random.default_rng(5)
+    for (w, h), pix_fmt in (((64, 48), "yuvj420p"), ((63, 47), "yuv420p"), ((64, 48), "yuv444p")):
+        rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        other = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format=pix_fmt)
+        assert np.array_equal(frame_rgb(other, converter), other.to_ndarray(format="rgb24"))
 
 
 def test_drawing_rgb_leaves_other_formats_to_ffmpeg() -> None:

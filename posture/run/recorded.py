@@ -47,7 +47,7 @@ from posture.video.identity import (
     settle,
 )
 from posture.video.io import Camera, VideoFile, VideoInfo, VideoWriter, open_video
-from posture.video.pose import ModelInfo, resolve_model
+from posture.video.pose import ModelInfo, cores_each, resolve_model
 from posture.video.render import LaggedRenderer, Person, Row, output_size
 from posture.video.scene import SceneSampler
 from posture.video.scene_lines import SceneSample
@@ -432,7 +432,7 @@ def redraw_video(
     out.parent.mkdir(parents=True, exist_ok=True)
     with open_video(path, drawing=True) as src:
         size = output_size(src.info.width, src.info.height, settings.output.video_max_height)
-        with VideoWriter(out, size, src.info.fps) as writer:
+        with VideoWriter(out, size, src.info.fps, threads=cores_each()) as writer:
             numbers = analysis.raw.frame_index  # the frames analysed (pose.max_fps)
             for frame in src:
                 if frame.index > numbers[-1]:

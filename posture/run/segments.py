@@ -106,7 +106,7 @@ from posture.video.draw import FrameView, annotate
 from posture.video.finder import GraphPool
 from posture.video.identity import TrackPart, concat, torso
 from posture.video.io import VideoInfo, VideoWriter, open_video
-from posture.video.pose import ModelInfo, resolve_model, with_threads
+from posture.video.pose import ModelInfo, cores_each, resolve_model, with_threads
 from posture.video.remux import concat_videos
 from posture.video.render import output_size
 from posture.video.scene import SceneSampler
@@ -576,7 +576,7 @@ def render_segment(job: RenderJob, out: Path) -> Path:
     """See the module docstring."""
     with (
         RangeFile(job.source, job.seek_pts, job.pts, job.t_s, job.numbers, drawing=True) as src,
-        VideoWriter(out, job.size, job.fps) as writer,
+        VideoWriter(out, job.size, job.fps, threads=cores_each()) as writer,
     ):
         written = 0
         for frame, view in zip(src, job.views, strict=False):

@@ -360,6 +360,12 @@ def share_cores(models: int) -> None:
     cv2.setNumThreads(1 if _models_at_once > 1 else -1)
 
 
+def cores_each() -> int:
+    """The cores each of the processes now sharing this machine may keep busy (all of them
+    when no pose models run side by side, see :func:`share_cores`)."""
+    return max(1, usable_cores() // _models_at_once)
+
+
 def with_threads(settings: PoseSettings, *, beside: int = 0) -> PoseSettings:
     """``settings`` with the threads of each model decided: ``model_threads`` as set, or (0)
     the cores shared among the models running side by side and ``beside`` threads kept busy
