@@ -21,8 +21,8 @@ from posture.core.errors import NoPersonError
 from posture.core.landmarks import PoseSequence
 from posture.run.recorded import Result, _finish_camera_video, analyze_source
 from posture.synthetic import demo_recording
-from posture.video.draw import FrameView, PersonView, annotate
-from posture.video.io import VideoWriter
+from posture.video.draw import FrameView, PersonView, annotate, annotate_i420, annotated
+from posture.video.io import VideoWriter, rgb_to_i420
 from posture.video.render import Person, Row, output_size
 from posture.video.views import frame_view
 
@@ -48,15 +48,15 @@ def file_run(
 ) -> tuple[Result, list[Any], Path]:
     """floor_lift analysed sequentially with video on; also returns every view drawn."""
     drawn: list[Any] = []
-    real = posture.run.recorded.annotate
+    real = posture.run.recorded.annotated
 
-    def spy(rgb: np.ndarray, view: FrameView, **kwargs: Any) -> np.ndarray:
+    def spy(picture: np.ndarray, size: Any, view: FrameView, **kwargs: Any) -> np.ndarray:
         drawn.append(view)
-        return real(rgb, view, **kwargs)
+        return real(picture, size, view, **kwargs)
 
     out = tmp_path_factory.mktemp("file_run") / "not_made_yet"  # the run makes it
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(posture.run.recorded, "annotate", spy)
+        mp.setattr(posture.run.recorded, "annotated", spy)
         result = analyze_source(clip, DEFAULTS, out)
     return result, drawn, out / "annotated.mp4"
 
@@ -168,6 +168,14 @@ def background() -> np.ndarray:
     return np.random.default_rng(3).integers(0, 256, (SIZE[1], SIZE[0], 3), dtype=np.uint8)
 
 
+@pytest.fixture(scope="module")
+def photo() -> np.ndarray:
+    """A smooth picture (as camera footage is, unlike noise), so that 4:2:0 loses little."""
+    y, x = np.mgrid[0 : SIZE[1], 0 : SIZE[0]].astype(np.float64)
+    rgb = np.stack([x / SIZE[0] * 200 + 30, y / SIZE[1] * 180 + 40, 120 + 60 * np.sin(x / 50)])
+    return np.ascontiguousarray(np.rint(rgb.transpose(1, 2, 0))).astype(np.uint8)
+
+
 def _row_with_cue_in_lift(a: Analysis) -> int:
     return next(i for i in range(a.n_frames) if a.frame_cue(i) and a.lift_at(i))
 
@@ -206,6 +214,40 @@ def test_equal_frame_views_draw_identical_pixels(
     assert np.array_equal(drawn, annotate(background, second, blur=blur))
     assert np.array_equal(background, original), "annotate changed its input"
     assert not np.array_equal(drawn, background)  # something was drawn
+
+
+@pytest.mark.parametrize("blur", [False, True], ids=["plain", "blur_faces"])
+@pytest.mark.parametrize("case", VIEW_CASES)
+def test_drawing_on_i420_planes_is_drawing_in_rgb_and_converting(
+    demo: tuple[Analysis, PoseSequence], photo: np.ndarray, case: str, blur: bool
+) -> None:
+    """The annotated video's frames are drawn on their decoded 4:2:0 planes: the same picture
+    as drawing in RGB and converting, luma within rounding but at the lines' and letters'
+    anti-aliased edges, chroma (a sample per 2 x 2 pixels) a few levels on average."""
+    view = _view(*demo, case)
+    want = rgb_to_i420(annotate(photo, view, blur=blur))
+    got = annotate_i420(rgb_to_i420(photo), view, blur=blur)
+    assert got.shape == want.shape and got.dtype == np.uint8
+    h = photo.shape[0]
+    luma = np.abs(got[:h].astype(int) - want[:h])
+    chroma = np.abs(got[h:].astype(int) - want[h:])
+    assert luma.mean() < 0.3 and np.percentile(luma, 99) <= 2 and luma.max() <= 40
+    assert chroma.mean() < 1.0 and np.percentile(chroma, 99) <= 12
+    drawn = np.abs(want.astype(int) - rgb_to_i420(photo))
+    assert drawn.mean() > 10 * luma.mean()  # the drawing is there, and far from the error
+
+
+def test_annotated_shrinks_either_picture_and_draws_on_it(
+    demo: tuple[Analysis, PoseSequence], photo: np.ndarray
+) -> None:
+    view = _view(*demo, "lift_with_cue")
+    small = (320, 180)
+    rgb = annotated(photo.copy(), small, view)
+    planes = annotated(rgb_to_i420(photo), small, view)
+    assert rgb.shape == (180, 320, 3) and planes.shape == (270, 320)
+    assert np.abs(planes[:180].astype(int) - rgb_to_i420(rgb)[:180]).mean() < 1.0
+    same = annotated(photo.copy(), SIZE, view)
+    assert np.array_equal(same, annotate(photo, view))  # at its size: drawn on as it is
 
 
 def _moved(v: FrameView) -> FrameView:

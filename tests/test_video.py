@@ -13,6 +13,7 @@ import subprocess
 import time
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -325,12 +326,15 @@ def test_drawing_rgb_is_ffmpegs_picture_on_camera_footage(clip: Path) -> None:
         diff = np.abs(got.astype(int) - want)
         assert diff.mean() < 1.5
         assert np.percentile(diff, 99.9) <= 12 and diff.max() <= 24
-    # the frames analysed are FFmpeg's own; the frames drawn on, OpenCV's
+    # the frames analysed are FFmpeg's own RGB; the frames drawn on, their planes as decoded
     frames = _decoded(clip, 3)
-    for drawing, convert in ((False, frame_rgb), (True, drawing_rgb)):
-        with open_video(clip, drawing=drawing) as v:
-            for frame, got in zip(frames, v, strict=False):
-                assert np.array_equal(got.rgb, convert(frame))
+    with open_video(clip) as v:
+        for frame, got in zip(frames, v, strict=False):
+            assert np.array_equal(got.rgb, frame_rgb(frame)) and got.i420 is None
+    with open_video(clip, drawing=True) as v:
+        for frame, got in zip(frames, v, strict=False):
+            assert got.i420 is not None and got.rgb.size == 0
+            assert np.array_equal(got.picture, frame.to_ndarray(format="yuv420p"))
 
 
 @pytest.mark.media
@@ -355,15 +359,28 @@ def test_a_kept_converter_gives_pyavs_own_pixels(clip: Path) -> None:
 
 
 def test_drawing_rgb_leaves_other_formats_to_ffmpeg() -> None:
-    """Full-range (JPEG-style) 4:2:0, odd sizes and 4:4:4 are FFmpeg's conversion, exactly;
-    an even ``yuv420p`` picture of flat colours comes out within rounding of FFmpeg's."""
-    from posture.video.io import drawing_rgb, frame_rgb
+    """Full-range (JPEG-style) 4:2:0, odd sizes and 4:4:4 are FFmpeg's conversion, exactly,
+    and are drawn on in RGB; an even ``yuv420p`` picture of flat colours comes out within
+    rounding of FFmpeg's, and is drawn on as its planes unless it is to be turned."""
+    from posture.video.io import drawing_picture, drawing_rgb, frame_rgb
 
     rng = np.random.default_rng(3)
     for (w, h), pix_fmt in (((64, 48), "yuvj420p"), ((63, 47), "yuv420p"), ((64, 48), "yuv444p")):
         rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format=pix_fmt)
         assert np.array_equal(drawing_rgb(frame), frame_rgb(frame))
+        assert np.array_equal(drawing_picture(frame), frame_rgb(frame))
+    planar = av.VideoFrame.from_ndarray(rng.integers(0, 256, (48, 64, 3), np.uint8), "rgb24")
+    planar = planar.reformat(format="yuv420p")
+    assert np.array_equal(drawing_picture(planar), planar.to_ndarray())
+
+    class Turned:  # a frame whose display matrix turns it (a phone's video)
+        rotation = 90
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(planar, name)
+
+    assert drawing_picture(Turned()).shape == (64, 48, 3)
     flat = av.VideoFrame.from_ndarray(np.full((48, 64, 3), (30, 140, 220), np.uint8), "rgb24")
     frame = flat.reformat(format="yuv420p")
     assert np.abs(drawing_rgb(frame).astype(int) - frame_rgb(frame)).max() <= 2

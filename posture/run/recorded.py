@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from posture import __version__
@@ -36,7 +35,7 @@ from posture.run.camera import (
     evidence_from_meta,
     scene_evidence,
 )
-from posture.video.draw import annotate
+from posture.video.draw import annotate, annotated
 from posture.video.finder import PeopleFinder
 from posture.video.identity import (
     TrackPart,
@@ -440,15 +439,10 @@ def redraw_video(
                 row = int(np.searchsorted(numbers, frame.index))
                 if numbers[row] != frame.index:
                     continue
-                small = (
-                    cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
-                    if (frame.rgb.shape[1], frame.rgb.shape[0]) != size
-                    else frame.rgb
-                )
                 view = frame_view(analysis, row, people_at_row(rec, row), size)
                 blur = settings.output.blur_faces
                 # the decoded frame is this loop's alone: drawn on, not copied
-                writer.write(annotate(small, view, blur=blur, in_place=True), frame.t_s)
+                writer.write(annotated(frame.picture, size, view, blur=blur), frame.t_s)
         drawn_error = src.error
     return writer.error or (f"annotated video: {drawn_error}" if drawn_error else None)
 

@@ -87,7 +87,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-import cv2
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
@@ -102,7 +101,7 @@ from posture.run.recorded import (
     result_from_tracks,
     write_outputs,
 )
-from posture.video.draw import FrameView, annotate
+from posture.video.draw import FrameView, annotated
 from posture.video.finder import GraphPool
 from posture.video.identity import TrackPart, concat, torso
 from posture.video.io import VideoInfo, VideoWriter, open_video
@@ -580,12 +579,7 @@ def render_segment(job: RenderJob, out: Path) -> Path:
     ):
         written = 0
         for frame, view in zip(src, job.views, strict=False):
-            small = (
-                cv2.resize(frame.rgb, job.size, interpolation=cv2.INTER_AREA)
-                if (frame.rgb.shape[1], frame.rgb.shape[0]) != job.size
-                else frame.rgb
-            )
-            writer.write(annotate(small, view, blur=job.blur_faces, in_place=True), frame.t_s)
+            writer.write(annotated(frame.picture, job.size, view, blur=job.blur_faces), frame.t_s)
             written += 1
         # a video broken after the frames analysed: every frame to draw was drawn
         if src.error and written < len(job.views):

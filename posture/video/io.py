@@ -36,11 +36,21 @@ FRAME_THREADS_ABOVE_PX = 1920 * 1088
 
 @dataclass(frozen=True)
 class Frame:
-    """One decoded frame: its index in the source, its timestamp and its RGB pixels."""
+    """One decoded frame: its index in the source, its timestamp and its RGB pixels (a frame
+    of a stream opened for drawing may hold its I420 planes instead: see :attr:`picture`)."""
 
     index: int
     t_s: float
     rgb: np.ndarray
+    i420: np.ndarray | None = None  # then ``rgb`` is empty (see drawing_picture)
+
+    @property
+    def picture(self) -> np.ndarray:
+        """What to draw on: the I420 planes when decoded so, else the RGB pixels."""
+        return self.i420 if self.i420 is not None else self.rgb
+
+
+_NO_RGB = np.empty((0, 0, 3), np.uint8)
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,21 @@ def drawing_rgb(frame: Any, converter: Any = None) -> np.ndarray:
         return frame_rgb(frame, converter)
     rgb: np.ndarray = cv2.cvtColor(frame.to_ndarray(format="yuv420p"), cv2.COLOR_YUV2RGB_I420)
     return _rotate(rgb, int(frame.rotation or 0))
+
+
+def drawing_picture(frame: Any, converter: Any = None) -> np.ndarray:
+    """The pixels of a frame that is only drawn on: the usual 4:2:0 video (``yuv420p``, even
+    size, not rotated) as its I420 planes, ``(H * 3 / 2, W)`` uint8, as decoded, to draw on
+    (:func:`posture.video.draw.annotate_i420`) and encode without a conversion to RGB and
+    back; any other as :func:`drawing_rgb`."""
+    if (
+        frame.format.name == "yuv420p"
+        and not (frame.width | frame.height) & 1
+        and not round(int(frame.rotation or 0) / 90) % 4
+    ):
+        planes: np.ndarray = frame.to_ndarray()
+        return planes
+    return drawing_rgb(frame, converter)
 
 
 def _rotate(rgb: np.ndarray, rotation_deg: int) -> np.ndarray:
@@ -194,11 +219,16 @@ class VideoFile:
             w, h = h, w
         return VideoInfo(str(self.path), w, h, fps, n, duration, s.codec_context.name, rotation)
 
-    def _rgb(self, frame: Any) -> np.ndarray:
-        """A decoded frame's pixels; called on the decoding thread only (its converter)."""
+    def _frame(self, index: int, t_s: float, frame: Any) -> Frame:
+        """A decoded frame as given out; called on the decoding thread only (its converter)."""
         if self._converter is None:
             self._converter = rgb_converter()
-        return (drawing_rgb if self._drawing else frame_rgb)(frame, self._converter)
+        if not self._drawing:
+            return Frame(index, t_s, frame_rgb(frame, self._converter))
+        picture = drawing_picture(frame, self._converter)
+        return (
+            Frame(index, t_s, _NO_RGB, picture) if picture.ndim == 2 else Frame(index, t_s, picture)
+        )
 
     def _decode(self) -> None:
         background_priority()
@@ -220,7 +250,7 @@ class VideoFile:
                 if t <= last_t:  # repeated or missing timestamps: keep time moving forward
                     t = last_t + 1e-3
                 last_t = t
-                self._put(Frame(index, t, self._rgb(frame)))
+                self._put(self._frame(index, t, frame))
                 index += 1
         except (av.error.FFmpegError, ValueError, MemoryError) as exc:
             self._failure = _why(exc)
@@ -496,14 +526,21 @@ class VideoWriter:
         if not self._cv.isOpened():
             raise VideoError(f"cannot write VP9 video to {self.path}")
 
-    def write(self, rgb: np.ndarray, t_s: float, *, block: bool = True) -> bool:
-        """Queue one frame (``(H, W, 3)`` RGB, cropped to even size) shown at ``t_s``. With
+    def write(self, picture: np.ndarray, t_s: float, *, block: bool = True) -> bool:
+        """Queue one frame shown at ``t_s``: ``(H, W, 3)`` RGB, cropped to even size, or the
+        I420 planes of a picture of the writer's size (:func:`drawing_picture`). With
         ``block=False`` a frame that finds the queue full is dropped (a live recording must
         never hold the camera back); returns whether it was queued."""
         if self.error:
             return False
+        if picture.ndim == 2 and picture.shape != (self.height * 3 // 2, self.width):
+            import cv2
+
+            picture = cv2.cvtColor(picture, cv2.COLOR_YUV2RGB_I420)
+        if picture.ndim == 3:
+            picture = picture[: self.height, : self.width]
         try:
-            self._queue.put((rgb[: self.height, : self.width], t_s), block=block)
+            self._queue.put((picture, t_s), block=block)
         except queue.Full:
             return False
         return True
@@ -522,15 +559,18 @@ class VideoWriter:
             except Exception as exc:
                 self.error = f"writing {self.path.name} failed: {exc}"
 
-    def _encode(self, rgb: np.ndarray, t_s: float) -> None:
+    def _encode(self, picture: np.ndarray, t_s: float) -> None:
         import cv2
 
+        planar = picture.ndim == 2
         if self._kind == "webm":
-            self._cv.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+            to_bgr = cv2.COLOR_YUV2BGR_I420 if planar else cv2.COLOR_RGB2BGR
+            self._cv.write(cv2.cvtColor(picture, to_bgr))
             return
         import av
 
-        frame = av.VideoFrame.from_ndarray(rgb_to_i420(rgb), format="yuv420p")
+        planes = picture if planar else rgb_to_i420(picture)
+        frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
         pts = max(round(t_s * 1000), self._last_pts + 1)
         self._last_pts = pts
         frame.pts = pts

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from posture.core.errors import VideoError
-from posture.video.io import _END, Frame, VideoFile, _why, background_priority
+from posture.video.io import _END, VideoFile, _why, background_priority
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,8 @@ class RangeFile(VideoFile):
                         continue  # before the range (from the key frame on)
                     if frame.pts != want[got]:
                         raise VideoError(f"frame {self._numbers[got]} is missing")
-                    rgb = self._rgb(frame)
-                    self._put(Frame(int(self._numbers[got]), float(self._t_s[got]), rgb))
+                    n, t = int(self._numbers[got]), float(self._t_s[got])
+                    self._put(self._frame(n, t, frame))
                     got += 1
             if got < want.size and self.error is None:
                 self.error = f"the video stopped after {self._number(got)} frames"
