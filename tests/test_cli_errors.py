@@ -269,9 +269,15 @@ def test_ctrl_c_keeps_the_frames_analysed_and_exits_130(tmp_path: Path) -> None:
     import signal
     import time
 
-    clip = FLOOR_LIFT.parent / "walking_upright_side.mp4"
-    if not clip.is_file():
-        pytest.skip(f"real clip not found: {clip} (needs ../shared/media)")
+    from posture.video.remux import loop_video
+
+    one = FLOOR_LIFT.parent / "walking_upright_side.mp4"
+    if not one.is_file():
+        pytest.skip(f"real clip not found: {one} (needs ../shared/media)")
+    # 54 s of video, so that the interruption comes while frames are analysed (the clip once,
+    # 13 s, was sometimes analysed whole in the 8 s before it)
+    clip = tmp_path / "walking_x4.mp4"
+    loop_video(one, clip, 4)
     p = subprocess.Popen(
         [
             sys.executable,
@@ -287,7 +293,7 @@ def test_ctrl_c_keeps_the_frames_analysed_and_exits_130(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    time.sleep(8)  # usually: the model loaded and some frames analysed (the clip takes ~15 s)
+    time.sleep(8)  # usually: the model loaded and some frames analysed (the video: ~20 s)
     p.send_signal(signal.SIGINT)
     _out, err = p.communicate(timeout=120)
     if p.returncode == 0 and b"interrupted" not in err:

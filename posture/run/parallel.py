@@ -260,9 +260,11 @@ def analyze_in_segments(
 
     parts = workers.map(_analyze, plan.jobs, tick)
     timings = {"analyze_frames": time.perf_counter() - t_start}
-    joined = join_segments(plan, parts)
+    joined = join_segments(plan, parts, interrupted=workers.cancelled)
     del parts  # joined (a long recording's landmarks are never held twice)
     if workers.cancelled:
+        if joined.frames == 0:  # stopped before a frame was analysed
+            raise KeyboardInterrupt
         note = f"interrupted after {joined.frames} frames; the results cover those frames"
         joined.warnings = (note,)
     if joined.frames == 0:

@@ -379,18 +379,24 @@ def analyze_segment(
 
 
 # --- joining --------------------------------------------------------------------------------
-def join_segments(plan: SegmentPlan, parts: Iterable[SegmentResult]) -> JoinedRecording:
+def join_segments(
+    plan: SegmentPlan, parts: Iterable[SegmentResult], *, interrupted: bool = False
+) -> JoinedRecording:
     """See the module docstring. A segment that stopped early (a broken video, an interruption)
-    ends the recording there, with a warning: the frames after it are not analysed."""
+    ends the recording there, with a warning: the frames after it are not analysed. So does
+    one never begun, ``interrupted`` (else a segment without its result is an error)."""
     t0 = time.perf_counter()
     by_index = {p.segment.index: p for p in parts}
     missing = [s.index for s in plan.segments if s.index not in by_index]
-    if missing:
+    if missing and not interrupted:
         raise SegmentError(f"segment {missing[0] + 1} of {len(plan.segments)} has no result")
     people: list[list[TrackPart]] = []
     frames, warnings = 0, []
     for seg in plan.segments:
-        part = by_index[seg.index]
+        part = by_index.get(seg.index)
+        if part is None:
+            warnings.append(f"interrupted after {frames} frames")
+            break
         end = seg.lead_in_frame + part.frames  # frames actually analysed
         if end <= seg.first_frame and seg.index:  # nothing of its own
             warnings.append(part.error or f"segment {seg.index + 1} gave no frames")
@@ -404,7 +410,8 @@ def join_segments(plan: SegmentPlan, parts: Iterable[SegmentResult]) -> JoinedRe
             break
     tracks = [concat(p, k + 1) for k, p in enumerate(people) if any(q.rows.size for q in p)]
     scene = join_samples(
-        [by_index[s.index].scene for s in plan.segments], plan.settings.scene.max_frames
+        [by_index[s.index].scene for s in plan.segments if s.index in by_index],
+        plan.settings.scene.max_frames,
     )
     return JoinedRecording(
         plan, tracks, frames, tuple(warnings), {"join": time.perf_counter() - t0}, scene
