@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from posture.core.landmarks import LM, SKELETON
+from posture.video.io import BT601
 
 #: Risk level -> RGB colour (colour-blind-safe-ish: green, amber, red, grey).
 RISK_RGB = {
@@ -168,13 +169,8 @@ class _Rgb:
         self.img[y0:y1, x0:x1] = cv2.GaussianBlur(self.img[y0:y1, x0:x1], (k, k), 0)
 
 
-#: BT.601 limited range, as FFmpeg and :func:`posture.video.io.rgb_to_i420`: Y, Cb, Cr of RGB
-#: (rows), and their offsets.
-_YUV = (
-    np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]])
-    / 255
-)
-_YUV_OFFSET = np.array([16.0, 128.0, 128.0])
+#: Y, Cb, Cr of RGB (rows) and their offsets, as :func:`posture.video.io.rgb_to_i420`.
+_YUV, _YUV_OFFSET = BT601[:, :3] / 255, BT601[:, 3] / 255
 
 
 @lru_cache(maxsize=64)

@@ -136,16 +136,21 @@ def drawing_picture(frame: Any, converter: Any = None) -> np.ndarray:
     if (
         frame.format.name == "yuv420p"
         and not (frame.width | frame.height) & 1
-        and not round(int(frame.rotation or 0) / 90) % 4
+        and not _turns(int(frame.rotation or 0))
     ):
         planes: np.ndarray = frame.to_ndarray()
         return planes
     return drawing_rgb(frame, converter)
 
 
+def _turns(rotation_deg: int) -> int:
+    """Quarter turns counter-clockwise of a display rotation (0 to 3)."""
+    return round(rotation_deg / 90) % 4
+
+
 def _rotate(rgb: np.ndarray, rotation_deg: int) -> np.ndarray:
     """Apply display rotation: PyAV reports the counter-clockwise angle of the display matrix."""
-    k = round(rotation_deg / 90) % 4
+    k = _turns(rotation_deg)
     return np.ascontiguousarray(np.rot90(rgb, k)) if k else rgb
 
 
@@ -215,7 +220,7 @@ class VideoFile:
             duration = self._container.duration / 1_000_000
         n = int(s.frames or 0) or (round(duration * fps) if duration and fps else 0)
         w, h = self._first.width, self._first.height
-        if round(rotation / 90) % 2:
+        if _turns(rotation) % 2:
             w, h = h, w
         return VideoInfo(str(self.path), w, h, fps, n, duration, s.codec_context.name, rotation)
 
@@ -434,14 +439,16 @@ def open_video(path: str | Path, *, drawing: bool = False) -> VideoFile:
 # ---------------------------------------------------------------------------------------------
 # writing
 # ---------------------------------------------------------------------------------------------
-#: BT.601 limited-range Cb and Cr of 8-bit RGB (rows: Cb, Cr; the last column the offset).
-_CBCR = (
-    np.array(
-        [[-37.797, -74.203, 112.0, 128 * 255], [112.0, -93.786, -18.214, 128 * 255]],
-        np.float32,
-    )
-    / 255
+#: BT.601 limited range, as FFmpeg converts by default: Y, Cb and Cr of 8-bit RGB (rows), the
+#: last column their offset, all times 255.
+BT601 = np.array(
+    [
+        [65.481, 128.553, 24.966, 16 * 255],
+        [-37.797, -74.203, 112.0, 128 * 255],
+        [112.0, -93.786, -18.214, 128 * 255],
+    ]
 )
+_CBCR = BT601[1:].astype(np.float32) / 255
 
 
 def rgb_to_i420(rgb: np.ndarray) -> np.ndarray:
