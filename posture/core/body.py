@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from posture.core.config import ViewSettings
-from posture.core.geometry import angle_between_deg, dot, unit
+from posture.core.geometry import angle_between_deg, dot, nanmedian, unit
 from posture.core.gravity import (
     LEVEL,
     Gravity,
@@ -141,7 +141,7 @@ def still_frames(seq: PoseSequence, p: np.ndarray) -> np.ndarray:
         limit = 0.5
     else:
         feet = mid(p, ANKLES)
-        size = np.nanmedian(leg_trunk_length(p))
+        size = nanmedian(leg_trunk_length(p))  # NaN if never seen whole: then not still
         speed = np.linalg.norm(np.gradient(feet, axis=0), axis=-1) / dt / size
         limit = 0.3
     with np.errstate(invalid="ignore"):

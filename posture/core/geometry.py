@@ -77,6 +77,13 @@ def nanmean(a: np.ndarray, axis: int) -> np.ndarray:
         return np.nanmean(a, axis=axis)
 
 
+def nanmedian(a: np.ndarray) -> float:
+    """Median ignoring NaN, NaN (without a warning) where every value is NaN."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(np.nanmedian(a))
+
+
 def wrap_deg(a: np.ndarray, period: float = 360.0) -> np.ndarray:
     """Angles wrapped into ``[-period/2, period/2)``."""
     return (a + period / 2) % period - period / 2

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from posture.core.geometry import nanmean, nanmedian
 from posture.core.gravity import GravityCue
 from posture.core.landmarks import LM, PoseSequence
 
@@ -35,9 +36,10 @@ def walking_cue(seq: PoseSequence, moving: np.ndarray) -> GravityCue | None:
     if not seq.has_image or moving.sum() < 10:
         return None
     xy = seq.image_xy_px_scaled()
-    hips = np.nanmean(xy[:, [LM.LEFT_HIP, LM.RIGHT_HIP]], axis=1)
-    sh = np.nanmean(xy[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]], axis=1)
-    trunk = float(np.nanmedian(np.linalg.norm(sh - hips, axis=-1)))
+    # a frame without hips or shoulders, or a walk without a trunk: NaN, quietly
+    hips = nanmean(xy[:, [LM.LEFT_HIP, LM.RIGHT_HIP]], axis=1)
+    sh = nanmean(xy[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]], axis=1)
+    trunk = nanmedian(np.linalg.norm(sh - hips, axis=-1))
     if not math.isfinite(trunk) or trunk <= 0:
         return None
     dt = np.gradient(seq.t_s)
