@@ -114,8 +114,9 @@ def rgb_converter() -> Any:
 
 def drawing_rgb(frame: Any, converter: Any = None) -> np.ndarray:
     """:func:`frame_rgb` for a frame that is only drawn on (the annotated video), never
-    analysed. The usual 4:2:0 video (``yuv420p``, even size) is converted by OpenCV with the
-    BT.601 studio-range matrix FFmpeg uses here, at two thirds of its CPU: the same picture
+    analysed, and drawn in RGB (:func:`drawing_picture`: a turned one). The usual 4:2:0
+    video (``yuv420p``, even size) is converted by OpenCV with the BT.601 studio-range matrix
+    FFmpeg uses here, at two thirds of its CPU: the same picture
     within a level or two, up to 20 on sharp coloured edges (OpenCV repeats each chroma sample
     where FFmpeg interpolates). That difference is enough to move the pose model's landmarks
     and the scene's lines a little, so frames to analyse keep FFmpeg's conversion. Other
@@ -164,7 +165,7 @@ class VideoFile:
 
     Iterate once; ``error`` is set if the stream broke before its end. Use as a context
     manager (or call ``close``) so the decoder thread stops when the caller stops early.
-    ``drawing``: the frames are only drawn on, never analysed (:func:`drawing_rgb`).
+    ``drawing``: the frames are only drawn on, never analysed (:func:`drawing_picture`).
     """
 
     def __init__(self, path: str | Path, *, prefetch: int = 8, drawing: bool = False) -> None:
@@ -432,7 +433,7 @@ def read_frames(path: str | Path, times_s: Sequence[float]) -> Iterator[tuple[fl
 
 def open_video(path: str | Path, *, drawing: bool = False) -> VideoFile:
     """Open a video file, with a readable :class:`VideoError` for anything unusable.
-    ``drawing``: its frames are only drawn on, never analysed (see :func:`drawing_rgb`)."""
+    ``drawing``: its frames are only drawn on, never analysed (see :func:`drawing_picture`)."""
     return VideoFile(path, drawing=drawing)
 
 
