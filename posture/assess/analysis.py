@@ -44,10 +44,11 @@ from posture.core.measures import Measures, compute_measures
 @dataclass(frozen=True)
 class Analysis:
     """Everything computed for one person over a clip (:mod:`posture.assess.tables` turns it
-    into frames.csv, lifts.csv and the clip-level figures of summary.json)."""
+    into frames.csv, lifts.csv and the clip-level figures of summary.json). The cleaned
+    landmarks are not kept: what they give is in the measures and their body frame (a long
+    recording holds no third copy of its landmarks)."""
 
     raw: PoseSequence
-    cleaned: PoseSequence
     measures: Measures
     context: Context
     findings: list[Finding]
@@ -134,6 +135,7 @@ def analyze(
     cleaned = clean(seq, settings.filter)
     bf = body_frame(cleaned, settings.view, gravity, extra_cues=extra_cues, hfov_deg=hfov_deg)
     m = compute_measures(cleaned, settings, body=bf)
+    del cleaned, bf  # measured (m keeps the points in float32): not held while judging
     lifts = detect_lifts(m, settings, seq.pose_found)
     sitting = seated(m)
     ctx = context or Context(
@@ -141,12 +143,11 @@ def analyze(
         lift_rate(lifts, seq.t_s, settings.rules.repetition.window_s),
         sitting,
     )
-    return judged(seq, cleaned, m, ctx, lifts, settings)
+    return judged(seq, m, ctx, lifts, settings)
 
 
 def judged(
     seq: PoseSequence,
-    cleaned: PoseSequence,
     m: Measures,
     ctx: Context,
     lifts: list[Lift],
@@ -163,6 +164,6 @@ def judged(
     duration = float(seq.t_s[-1] - seq.t_s[0]) if len(seq) > 1 else 0.0
     lift_scores = niosh_for_lifts(lifts, ctx.seated, duration, settings)
     return Analysis(
-        seq, cleaned, m, ctx, v.findings, v.cues, lifts, v.scores, v.score_columns, lift_scores,
+        seq, m, ctx, v.findings, v.cues, lifts, v.scores, v.score_columns, lift_scores,
         settings,
     )  # fmt: skip

@@ -79,7 +79,7 @@ class _Padded(_Column):
 
 
 class _Store:
-    """Every frame of the stream, as columns: landmarks raw and cleaned, measures, context."""
+    """Every frame of the stream, as columns: raw landmarks, body frame, measures, context."""
 
     def __init__(self) -> None:
         lm3, lm = (N_LANDMARKS, 3), (N_LANDMARKS,)
@@ -89,8 +89,6 @@ class _Store:
             "world": _Column(lm3, np.float32),
             "image": _Column(lm3, np.float32),
             "vis": _Column(lm, np.float32),
-            "clean_world": _Column(lm3, np.float32),
-            "clean_image": _Column(lm3, np.float32),
             "view": _Column((), object),
             "yaw": _Column((), np.float64),
             "points": _Column(lm3, np.float32),
@@ -110,7 +108,7 @@ class _Store:
     def __len__(self) -> int:
         return self.cols["t"].n
 
-    def add(self, raw: PoseSequence, clean: PoseSequence, m: Measures, ctx: Context) -> None:
+    def add(self, raw: PoseSequence, m: Measures, ctx: Context) -> None:
         c = self.cols
         for key, value in (
             ("t", raw.t_s[0]),
@@ -118,8 +116,6 @@ class _Store:
             ("world", raw.world_xyz_m[0]),
             ("image", raw.image_xyz[0]),
             ("vis", raw.visibility[0]),
-            ("clean_world", clean.world_xyz_m[0]),
-            ("clean_image", clean.image_xyz[0]),
             ("view", m.view[0]),
             ("yaw", m.yaw_deg[0]),
             ("points", m.body.points[0]),
@@ -148,7 +144,7 @@ class _Store:
         assert last is not None
         body = replace(
             last.body,
-            points=c["points"].get(a, b).astype(np.float64),
+            points=c["points"].get(a, b),
             forward=c["forward"].get(a, b),
             right=c["right"].get(a, b),
             yaw_deg=c["yaw"].get(a, b),
@@ -266,7 +262,7 @@ class StreamingAnalysis:
         m = self._with_speeds(compute_measures(clean, self.settings, body=bf, scale=scale))
         row = len(self._store)
         ctx = self._context(row, t_s, m)
-        self._store.add(raw, clean, m, ctx)
+        self._store.add(raw, m, ctx)
         # a frame without the person gives the lift finder no sample: it bridges a short gap
         # when they come back, as a recording's interpolation does, and ends the run when they
         # do not (the cleaner's held landmarks, still settling through the low-pass, are no
@@ -348,14 +344,13 @@ class StreamingAnalysis:
         lifts = self._lifts.lifts()
         store = self._store
         raw = store.sequence("", self.size, self.person_id)
-        cleaned = store.sequence("clean_", self.size, self.person_id)
         m, ctx = store.measures(), store.context()
         if t_s is not None and frame_index is not None:
             pad = _Padding(first_row, len(t_s) - first_row - n, t_s, frame_index)
-            raw, cleaned = pad.sequence(raw), pad.sequence(cleaned)
+            raw = pad.sequence(raw)
             m, ctx = pad.measures(m), pad.context(ctx)
             lifts = [pad.lift(lift) for lift in lifts]
-        return judged(raw, cleaned, m, ctx, lifts, self.settings, t0_s=self._t0)
+        return judged(raw, m, ctx, lifts, self.settings, t0_s=self._t0)
 
 
 class _Padding:

@@ -202,16 +202,25 @@ def lift_rows(a: Analysis) -> list[dict[str, Any]]:
     return out
 
 
+def _lift_risk(r: dict[str, Any]) -> tuple[float, float]:
+    """How risky a lift's row is, for ranking: its highest lifting index, then its deepest
+    trunk flexion."""
+    li = max((v for v in (r["li_origin"], r["li_destination"]) if v is not None), default=-1)
+    return (li, r["peak_trunk_flexion_deg"] or -1.0)
+
+
 def worst_lift(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The lift with the highest lifting index, or else the deepest trunk flexion."""
-    if not rows:
-        return None
+    return max(rows, key=_lift_risk) if rows else None
 
-    def key(r: dict[str, Any]) -> tuple[float, float]:
-        li = max((v for v in (r["li_origin"], r["li_destination"]) if v is not None), default=-1)
-        return (li, r["peak_trunk_flexion_deg"] or -1.0)
 
-    return max(rows, key=key)
+def riskiest_lifts(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """The ``n`` riskiest of ``rows`` (ranked as :func:`worst_lift`; the earlier lift first
+    where two rank alike), in their own order."""
+    if len(rows) <= n:
+        return list(rows)
+    ranked = sorted(range(len(rows)), key=lambda k: _lift_risk(rows[k]), reverse=True)
+    return [rows[k] for k in sorted(ranked[:n])]
 
 
 def analysis_summary(a: Analysis) -> dict[str, Any]:

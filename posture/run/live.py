@@ -296,11 +296,7 @@ class LiveSession:
         analysis = person.core.finish(t_s, frame_index, first_row=person.first_row)
         if analysis is None:
             return None
-        analysis = replace(
-            analysis,
-            raw=replace(analysis.raw, person_id=rec.subject_id),
-            cleaned=replace(analysis.cleaned, person_id=rec.subject_id),
-        )
+        analysis = replace(analysis, raw=replace(analysis.raw, person_id=rec.subject_id))
         described = [s.as_dict() for s in people_summaries(people, t_s, self._tracker.aspect)]
         return Result(
             rec, analysis, source or {"source": "live camera"}, self.model.as_dict(), described

@@ -83,7 +83,9 @@ _FONT = cv2.FONT_HERSHEY_SIMPLEX
 Color = tuple[int, int, int]
 
 
-@lru_cache(maxsize=1024)
+#: 256 texts: the labels repeat from frame to frame, the values change (1024 sprites, some 20 KB
+#: each, held 21 MB in a 10-minute recording; 256 miss 6 % of 7,400 texts where 1024 missed 5 %)
+@lru_cache(maxsize=256)
 def _text_sprite(
     text: str, scale: float, color: tuple[int, int, int], thickness: int
 ) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -179,7 +181,7 @@ def _yuv(color: Color) -> tuple[int, int, int]:
     return int(y), int(u), int(v)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=512)
 def _plane_sprites(
     text: str, scale: float, color: Color, thickness: int, odd_x: int, odd_y: int
 ) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
