@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
+from posture.assess.tables import riskiest_lifts
 from posture.core.config import DEFAULTS, override
 from posture.core.landmarks import LM, N_LANDMARKS, PoseRecording, PoseSequence, save_npz
 from posture.report import (
@@ -29,6 +30,7 @@ from posture.report import (
     row_at,
     write_report,
 )
+from posture.report.scores import REPORT_MAX_LIFTS, lifts_section, niosh_section
 from posture.run.recorded import Result, analyze_landmarks
 
 FPS = 30.0
@@ -283,3 +285,42 @@ def test_row_at_picks_the_nearest_frame(result: Result) -> None:
 def test_the_report_module_imports_no_streamlit() -> None:
     code = "import sys, posture.report; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_riskiest_lifts_rank_by_lifting_index_then_trunk_bend_in_time_order() -> None:
+    rows = [
+        {"lift": k, "li_origin": li, "li_destination": None, "peak_trunk_flexion_deg": bend}
+        for k, (li, bend) in enumerate(
+            [(None, 40.0), (1.5, 10.0), (None, 70.0), (0.5, 20.0), (None, 70.0)], 1
+        )
+    ]
+    assert [r["lift"] for r in riskiest_lifts(rows, 5)] == [1, 2, 3, 4, 5]
+    # the two with a lifting index first, then the deeper bend; of two alike, the earlier
+    assert [r["lift"] for r in riskiest_lifts(rows, 3)] == [2, 3, 4]
+    assert riskiest_lifts([], 3) == []
+
+
+def test_a_long_recordings_report_lists_its_riskiest_lifts_and_says_so(
+    result: Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond REPORT_MAX_LIFTS lifts both lift tables list the riskiest, in time order, with a
+    note pointing to lifts.csv (the PDF engine's time and memory grow with every row)."""
+    (row,) = lift_rows(result)
+    n = REPORT_MAX_LIFTS + 10
+    rows = [
+        row | {"lift": k, "peak_trunk_flexion_deg": 30.0 + (k % 7), "li_origin": None}
+        for k in range(1, n + 1)
+    ]
+    rows[4]["li_origin"] = 2.5  # the one lift with a lifting index ranks first
+    monkeypatch.setattr("posture.report.scores.lift_rows", lambda _: rows)
+    shown = riskiest_lifts(rows, REPORT_MAX_LIFTS)
+    assert len(shown) == REPORT_MAX_LIFTS and rows[4] in shown
+    assert [r["lift"] for r in shown] == sorted(r["lift"] for r in shown)
+    for section in (lifts_section(result), niosh_section(result)):
+        table = section.split('<table class="wide">')[1].split("</table>")[0]
+        numbers = [int(m) for m in re.findall(r"<tr><td>(\d+)</td>", table)]
+        assert numbers == [r["lift"] for r in shown]
+        assert f"{n} lifts: the {REPORT_MAX_LIFTS} riskiest are listed" in section
+        assert "lifts.csv lists every lift" in section
+    monkeypatch.setattr("posture.report.scores.lift_rows", lambda _: rows[:REPORT_MAX_LIFTS])
+    assert "riskiest are listed" not in lifts_section(result)

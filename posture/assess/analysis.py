@@ -23,7 +23,7 @@ what differs is named here, each a step live video cannot take:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -135,7 +135,10 @@ def analyze(
     cleaned = clean(seq, settings.filter)
     bf = body_frame(cleaned, settings.view, gravity, extra_cues=extra_cues, hfov_deg=hfov_deg)
     m = compute_measures(cleaned, settings, body=bf)
-    del cleaned, bf  # measured (m keeps the points in float32): not held while judging
+    del cleaned, bf  # measured: a long recording's landmarks are not held three times
+    # the skeleton's points kept in float32, as the landmarks they come from and as a stream
+    # keeps them (half the memory; the measures used them in float64)
+    m = replace(m, body=replace(m.body, points=m.body.points.astype(np.float32)))
     lifts = detect_lifts(m, settings, seq.pose_found)
     sitting = seated(m)
     ctx = context or Context(

@@ -43,6 +43,7 @@ from posture.core.skeleton import (
     DEFAULT_HFOV_DEG,
     HIPS,
     SHOULDERS,
+    SKELETON_CHUNK,
     STATURE_FRACTION_LEG_TRUNK,
     UP,
     Skeleton,
@@ -133,9 +134,9 @@ def still_frames(seq: PoseSequence, p: np.ndarray) -> np.ndarray:
         return np.ones(len(t), bool)
     dt = np.gradient(t)
     if seq.has_image:
-        xy = seq.image_xy_px_scaled()
-        hip = xy[:, HIPS].mean(axis=1)
-        torso = np.linalg.norm(xy[:, SHOULDERS].mean(axis=1) - hip, axis=-1)
+        xy = seq.image_xy_px_scaled([*HIPS, *SHOULDERS])
+        hip = xy[:, : len(HIPS)].mean(axis=1)
+        torso = np.linalg.norm(xy[:, len(HIPS) :].mean(axis=1) - hip, axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):  # a torso seen end-on: not still
             speed = np.linalg.norm(np.gradient(hip, axis=0), axis=-1) / dt / torso
         limit = 0.5
@@ -409,11 +410,16 @@ def body_frame(
         build_skeleton(seq, settings.camera_hfov_deg or hfov_deg or DEFAULT_HFOV_DEG),
         anchoring >= PELVIS_SEEN,
         widths,
+        in_place=True,
     )
     still = still_frames(seq, sk.points)
     if gravity is None:
         gravity = estimate_gravity(sk, seq, settings, extra_cues=extra_cues, still=still)
-    p = sk.points @ gravity.rotation.T
+    # the skeleton (made here, this function's own) rotated to level axes in place, a block
+    # at a time: a long recording's skeleton is never held twice
+    p, source, has_depth = sk.points, sk.source, sk.has_depth
+    for a in range(0, len(p), SKELETON_CHUNK):
+        p[a : a + SKELETON_CHUNK] = p[a : a + SKELETON_CHUNK] @ gravity.rotation.T
     raw_forward, forward_agree = forward_and_agreement(p, seq.visibility)
     fwd, held, pelvis_note = held_forward(raw_forward, anchoring, pelvis_prior)
     right = unit(np.cross(fwd, UP))
@@ -434,8 +440,8 @@ def body_frame(
         right,
         yaw,
         gravity,
-        sk.source,
-        sk.has_depth,
+        source,
+        has_depth,
         length,
         held,
         pelvis_note,

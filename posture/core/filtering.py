@@ -132,7 +132,9 @@ def _channels(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
 FILTER_CHANNELS = 12
 
 
-def fill_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float, hold_s: float = 0.0) -> np.ndarray:
+def fill_gaps(
+    x: np.ndarray, t_s: np.ndarray, max_gap_s: float, hold_s: float = 0.0, *, in_place: bool = False
+) -> np.ndarray:
     """Linear interpolation across NaN gaps no longer than ``max_gap_s``, per channel.
 
     ``x`` is ``(T, ...)``; channels are the trailing axes. The gap length is the time between
@@ -140,11 +142,14 @@ def fill_gaps(x: np.ndarray, t_s: np.ndarray, max_gap_s: float, hold_s: float = 
     (longer, or trailing) keeps the last value seen for ``hold_s`` after it, as a stream shows
     it (:class:`CausalCleaner`): the frames just after a landmark is lost read alike in a
     recording and live; past ``hold_s`` the landmark is unknown.
+
+    ``in_place``: ``x`` itself is filled where it can be (only gaps are written, only samples
+    read), as :func:`clean` does with the copy it made.
     """
     if x.shape[0] < 2 or (max_gap_s <= 0 and hold_s <= 0):
         return x
     flat, valid, groups = _channels(x)
-    out = flat.copy()
+    out = flat if in_place else flat.copy()
     idx = np.arange(len(flat))
     for cols in groups:
         v = valid[:, cols[0]]
@@ -182,13 +187,15 @@ def lowpass_design(cutoff_hz: float, order: int, fs: float) -> np.ndarray | None
 
 
 def lowpass_zero_phase(
-    x: np.ndarray, t_s: np.ndarray, cutoff_hz: float, order: int = 2
+    x: np.ndarray, t_s: np.ndarray, cutoff_hz: float, order: int = 2, *, in_place: bool = False
 ) -> np.ndarray:
     """Zero-phase Butterworth low-pass of ``x`` ``(T, ...)`` along time, per NaN-free run:
     the filter run forward, then backward (which only a whole recording allows).
 
     Samples are taken as evenly spaced at the median frame interval (variable-rate video has
     small jitter only). Runs too short for the filter's padding are left as they are.
+    ``in_place``: ``x`` itself is filtered where it can be (each part read before it is
+    written), as :func:`clean` does with the copy it made.
     """
     if x.shape[0] < 4:
         return x
@@ -198,7 +205,7 @@ def lowpass_zero_phase(
         return x
     padlen = 3 * (2 * len(sos) + 1)
     flat, valid, groups = _channels(x)
-    out = flat.copy()
+    out = flat if in_place else flat.copy()
     for cols in groups:
         for a, b in nan_runs(valid[:, cols[0]]):
             if b - a > padlen:
@@ -325,11 +332,17 @@ def clean(seq: PoseSequence, settings: FilterSettings, *, live: bool = False) ->
         if not np.isfinite(arr).any():
             out[name] = arr
             continue
-        arr = fill_gaps(arr, s.t_s, settings.max_gap_s, hold_s=settings.max_gap_s)
+        # a copy made here (masked, filled) is changed in place: a long recording's landmarks
+        # are not copied again at each step
+        mine = arr is not getattr(seq, name)
+        arr = fill_gaps(arr, s.t_s, settings.max_gap_s, hold_s=settings.max_gap_s, in_place=mine)
+        mine = arr is not getattr(seq, name)
         if live:
             arr = one_euro(arr, s.t_s, settings)
         else:
-            arr = lowpass_zero_phase(arr, s.t_s, settings.lowpass_cutoff_hz, settings.lowpass_order)
+            arr = lowpass_zero_phase(
+                arr, s.t_s, settings.lowpass_cutoff_hz, settings.lowpass_order, in_place=mine
+            )
         out[name] = arr
     return replace(s, **out)
 

@@ -180,13 +180,16 @@ class PoseSequence:
         w, h = self.image_size_px
         return w / h if w > 0 and h > 0 else 1.0
 
-    def image_xy_px_scaled(self) -> np.ndarray:
-        """``(T, 33, 2)`` image coordinates with equal units on both axes (x scaled by aspect).
+    def image_xy_px_scaled(self, landmarks: Sequence[int] | None = None) -> np.ndarray:
+        """``(T, 33, 2)`` image coordinates with equal units on both axes (x scaled by aspect);
+        ``landmarks``: of these only, in their order (a long recording's landmarks are not
+        copied whole in float64 for a few of them).
 
         Normalised coordinates squash the longer side; angles measured in them would be wrong
         on non-square frames. Units are frame heights; ``y`` points down.
         """
-        xy = self.image_xyz[..., :2].astype(np.float64).copy()
+        image = self.image_xyz if landmarks is None else self.image_xyz[:, list(landmarks)]
+        xy = image[..., :2].astype(np.float64)  # a copy
         xy[..., 0] *= self.aspect
         return xy
 

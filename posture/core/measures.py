@@ -20,7 +20,7 @@ from it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -554,9 +554,7 @@ def compute_measures(
         conf,
         classify_view(yaw, settings.view),
         yaw,
-        # measured: the points are kept in float32, as the landmarks they come from (half the
-        # memory of a long recording's skeleton; the measures above used them in float64)
-        replace(bf, points=bf.points.astype(np.float32)),
+        bf,
         float(units_per_cm),
         info,
     )

@@ -119,7 +119,8 @@ def _forward_cues(
         feet = horizontal(toes - mid(p, [LM.LEFT_HEEL, LM.RIGHT_HEEL])) / n["feet"] * seen["feet"]
         knees = mid(p, [LM.LEFT_KNEE, LM.RIGHT_KNEE])
         # without depth a thigh's direction is its picture's: toward the camera reads as down
-        depth = bool(np.any(np.nan_to_num(p[..., 2]) != 0.0))
+        z = p[..., 2]
+        depth = bool(np.any((z != 0.0) & ~np.isnan(z)))  # (no float copy of a long recording)
         thighs = horizontal(knees - mid(p, HIPS)) / n["thighs"] * seen["knees"] * float(depth)
         face = horizontal(p[:, LM.NOSE] - mid(p, [LM.LEFT_EAR, LM.RIGHT_EAR])) / n["face"]
     ref = np.nan_to_num(feet) + np.nan_to_num(thighs)

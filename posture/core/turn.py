@@ -142,7 +142,11 @@ def refine_line(p: np.ndarray, a: LM, b: LM, width: float | None = None) -> Line
 
 
 def refine_depth(
-    sk: Skeleton, hips_seen: np.ndarray, widths: WidthMemory | None = None
+    sk: Skeleton,
+    hips_seen: np.ndarray,
+    widths: WidthMemory | None = None,
+    *,
+    in_place: bool = False,
 ) -> tuple[Skeleton, dict[str, LineTurn]]:
     """The skeleton with each body line's depth difference refined (fused skeletons only:
     motion capture's depth is measured, a picture alone has none to refine); the lines' turns
@@ -151,10 +155,14 @@ def refine_depth(
 
     ``widths``: a stream's memory of the full widths (these frames being its latest window):
     the newest frame joins it, and the widths are its own (over the stream so far) rather than
-    these frames'."""
+    these frames'.
+
+    ``in_place``: ``sk``'s own points are refined (its maker's to give: a long recording's
+    skeleton is not copied whole; the lines share no landmark, so each is measured before it
+    is written)."""
     if sk.source != "fused":
         return sk, {}
-    p = sk.points.copy()
+    p = sk.points if in_place else sk.points.copy()
     turns = {}
     for name, (a, b) in LINES.items():
         where = hips_seen if name == "hips" else np.ones(len(p), bool)
