@@ -337,3 +337,43 @@ def test_a_deep_stoop_toward_a_steep_camera_is_not_upside_down(pitch_deg: float)
     trunk = world[0, [11, 12]].mean(0) - world[0, [23, 24]].mean(0)
     assert trunk[1] / np.linalg.norm(trunk) > 0.906  # past the head-down limit on its own
     assert upside_down(world).tolist() == [False]
+
+
+@pytest.mark.parametrize("case", ["as found", "masked", "gaps", "flipped"])
+def test_clean_changes_its_own_copies_in_place_never_the_landmarks_given(case: str) -> None:
+    # the cleaning fills and filters in place the copies it makes (a long recording's
+    # landmarks are not copied at every step); the recording's own landmarks stay as found
+    seq = synthetic.synthetic_lift("squat")
+    if case == "masked":
+        vis = seq.visibility.copy()
+        vis[40:42, LM.RIGHT_WRIST] = 0.0
+        seq = replace(seq, visibility=vis)
+    elif case == "gaps":
+        world, image = seq.world_xyz_m.copy(), seq.image_xyz.copy()
+        world[40:43, LM.LEFT_KNEE] = np.nan
+        image[50:52, LM.RIGHT_ANKLE] = np.nan
+        seq = replace(seq, world_xyz_m=world, image_xyz=image)
+    elif case == "flipped":
+        seq = _flipped(seq, slice(30, 33))
+    before = {n: getattr(seq, n).copy() for n in ("world_xyz_m", "image_xyz", "visibility")}
+    out = clean(seq, DEFAULTS.filter)
+    for name, values in before.items():
+        np.testing.assert_array_equal(getattr(seq, name), values)
+    for name in ("world_xyz_m", "image_xyz"):
+        assert not np.may_share_memory(getattr(out, name), getattr(seq, name))
+        assert not np.array_equal(getattr(out, name), getattr(seq, name), equal_nan=True)
+
+
+def test_filling_and_filtering_in_place_give_the_same_values_as_on_a_copy() -> None:
+    rng = np.random.default_rng(3)
+    t = np.arange(300) / FPS
+    x = (np.sin(t)[:, None, None] + 0.01 * rng.standard_normal((300, 4, 3))).astype(np.float32)
+    x[100:104, 1] = np.nan  # a short gap (filled)
+    x[150:200, 2] = np.nan  # a long one (held a while, then missing)
+    filled = fill_gaps(x, t, 0.2, hold_s=0.2)
+    smooth = lowpass_zero_phase(filled, t, 6.0)
+    mine = x.copy()
+    assert np.shares_memory(fill_gaps(mine, t, 0.2, hold_s=0.2, in_place=True), mine)
+    np.testing.assert_array_equal(mine, filled)
+    assert np.shares_memory(lowpass_zero_phase(mine, t, 6.0, in_place=True), mine)
+    np.testing.assert_array_equal(mine, smooth)

@@ -334,9 +334,9 @@ def clean(seq: PoseSequence, settings: FilterSettings, *, live: bool = False) ->
             continue
         # a copy made here (masked, filled) is changed in place: a long recording's landmarks
         # are not copied again at each step
-        mine = arr is not getattr(seq, name)
+        mine = not np.may_share_memory(arr, getattr(seq, name))
         arr = fill_gaps(arr, s.t_s, settings.max_gap_s, hold_s=settings.max_gap_s, in_place=mine)
-        mine = arr is not getattr(seq, name)
+        mine = not np.may_share_memory(arr, getattr(seq, name))
         if live:
             arr = one_euro(arr, s.t_s, settings)
         else:
