@@ -17,6 +17,7 @@ import numpy as np
 from posture.core.geometry import nanmean, nanmedian
 from posture.core.gravity import GravityCue
 from posture.core.landmarks import LM, PoseSequence
+from posture.core.skeleton import HIPS, SHOULDERS
 
 #: Feet planted: moving less than this, trunk lengths per second, in the picture.
 PLANTED_SPEED_TRUNKS_S = 0.3
@@ -35,18 +36,18 @@ def walking_cue(seq: PoseSequence, moving: np.ndarray) -> GravityCue | None:
     frames the person walks), or None without such a walk."""
     if not seq.has_image or moving.sum() < 10:
         return None
-    xy = seq.image_xy_px_scaled([LM.LEFT_HIP, LM.RIGHT_HIP, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER])
+    # the landmarks used, in this order
+    xy = seq.image_xy_px_scaled([*HIPS, *SHOULDERS, *_FEET])
     # a frame without hips or shoulders, or a walk without a trunk: NaN, quietly
     hips = nanmean(xy[:, :2], axis=1)
-    sh = nanmean(xy[:, 2:], axis=1)
+    sh = nanmean(xy[:, 2:4], axis=1)
     trunk = nanmedian(np.linalg.norm(sh - hips, axis=-1))
     if not math.isfinite(trunk) or trunk <= 0:
         return None
     dt = np.gradient(seq.t_s)
     points = []
-    feet = seq.image_xy_px_scaled(_FEET)
-    for k in range(len(_FEET)):
-        p = feet[:, k]
+    for k in range(4, 4 + len(_FEET)):
+        p = xy[:, k]
         with np.errstate(invalid="ignore"):
             speed = np.linalg.norm(np.gradient(p, axis=0), axis=-1) / dt / trunk
             planted = moving & (speed < PLANTED_SPEED_TRUNKS_S) & np.isfinite(p).all(axis=1)
