@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,14 @@ def test_the_dashboard_is_told_every_private_and_unattended_setting() -> None:
     assert opts["server.fileWatcherType"] == "none"
     assert opts["logger.hideWelcomeMessage"] == "true"
     assert _options(streamlit_argv(8765, verbose=True))["logger.hideWelcomeMessage"] == "false"
+
+
+def test_the_dashboard_has_the_browser_cache_no_message() -> None:
+    """Browser and server are on one computer: nothing is gained by the browser caching large
+    messages, and a cached message it lost shows a "Connection error" instead of the element
+    (streamlit/streamlit#11357). No message is large enough to be cached."""
+    config = tomllib.loads((ROOT / "app" / ".streamlit" / "config.toml").read_text())
+    assert config["global"]["minCachedMessageSize"] >= 1e12
 
 
 def test_the_dashboard_on_a_busy_port_is_one_line_and_exit_2() -> None:
