@@ -3,6 +3,8 @@ it back in the frame's coordinates) and, on a real clip, the second look itself.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -165,3 +167,33 @@ def test_the_landmarks_are_the_same_on_any_number_of_threads() -> None:
         assert len(a) == len(b)
         for x, y in zip(a, b, strict=True):
             np.testing.assert_array_equal(x, y)
+
+
+#: In a new interpreter: the first pose model made inside a function whose local is then let go.
+FIRST_IMPORT = """
+import gc, weakref
+from posture.core.config import DEFAULTS
+from posture.video.pose import PoseEstimator
+
+class Picture:
+    pass
+
+def analyse():
+    picture = Picture()
+    PoseEstimator(DEFAULTS.pose)
+    return weakref.ref(picture)
+
+kept = analyse()
+gc.collect()
+print("kept" if kept() is not None else "freed")
+"""
+
+
+def test_the_first_model_loaded_keeps_nothing_of_the_call_that_loaded_it() -> None:
+    """mediapipe's audio module keeps the traceback of its missing sound library, and with it
+    the frames (and locals: a tracker, pictures) of whatever imported mediapipe first."""
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_IMPORT], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-1] == "freed"

@@ -21,6 +21,7 @@ import dataclasses
 import hashlib
 import importlib.util
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,6 +154,8 @@ def build_bundle_from_wheel(dest_dir: Path | None = None) -> Path:
         return out
     try:
         import mediapipe
+
+        mediapipe_tasks()
         from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer as mw
         from mediapipe.tasks.python.metadata.metadata_writers import (
             model_asset_bundle_utils as bundle_utils,
@@ -382,6 +385,7 @@ def with_threads(settings: PoseSettings, *, beside: int = 0) -> PoseSettings:
 def _base_options(path: Path, threads: int) -> Any:
     """MediaPipe's ``BaseOptions`` for ``path``, its model computed by XNNPACK on ``threads``
     threads (the Python API has no setting for it: the options' proto carries it)."""
+    mediapipe_tasks()
     from mediapipe.calculators.tensor import inference_calculator_pb2
     from mediapipe.tasks.cc.core.proto import acceleration_pb2
     from mediapipe.tasks.python import BaseOptions
@@ -410,9 +414,27 @@ def _landmarker(
         return _create_landmarker(settings, model, video=video, many=many)
 
 
+def mediapipe_tasks() -> Any:
+    """``mediapipe.tasks.python``, imported without holding on to whatever imported it.
+
+    It imports mediapipe's audio module, which keeps the error of its optional sound library
+    (``sd_error``: no PortAudio here) with its traceback, and with it every frame of the call
+    that imported mediapipe first and their locals, for the life of the process: a segment's
+    tracker and its pictures, a live session's frame. Those tracebacks are let go."""
+    tasks = importlib.import_module("mediapipe.tasks.python")
+    audio = sys.modules.get("mediapipe.tasks.python.audio.core.audio_record")
+    err, seen = getattr(audio, "sd_error", None), set()
+    while isinstance(err, BaseException) and id(err) not in seen:
+        seen.add(id(err))
+        err.__traceback__ = None
+        err = err.__cause__ or err.__context__
+    return tasks
+
+
 def _create_landmarker(
     settings: PoseSettings, model: ModelInfo, *, video: bool, many: bool = False
 ) -> tuple[Any, Any]:
+    mediapipe_tasks()
     import mediapipe as mp
     from mediapipe.tasks.python import vision
 
