@@ -2,16 +2,22 @@
 
 Run with ``streamlit run app/dashboard.py`` (or ``posture dashboard``). Works offline: nothing is
 fetched from outside, the webcam stream goes only between the browser and this server.
+``kill -USR1`` on the server's process writes where each of its threads is to its standard
+error (for a report of a dashboard that hangs).
 """
 
 from __future__ import annotations
 
+import faulthandler
+import signal
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run app/dashboard.py` puts only app/ on the path
     sys.path.insert(0, str(ROOT))
+if hasattr(signal, "SIGUSR1"):
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 import streamlit as st  # noqa: E402
 

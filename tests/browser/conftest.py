@@ -21,7 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_driver import CAMERA_CLIP, CHROMIUM, CHROMIUM_ARGS, MEDIA, ROOT, Watched
+from dashboard_driver import (
+    CAMERA_CLIP,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MEDIA,
+    ROOT,
+    SERVER_LOGS,
+    SERVER_PIDS,
+    Watched,
+)
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -64,6 +73,7 @@ def server(needs_browser: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
         start_new_session=True,
     )
     url = f"http://localhost:{port}"
+    SERVER_LOGS[url], SERVER_PIDS[url] = cache / "streamlit.log", proc.pid
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+#: The dashboard at each address (the ``server`` fixture's): its log file and its process id.
+SERVER_LOGS: dict[str, Path] = {}
+SERVER_PIDS: dict[str, int] = {}
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -45,6 +52,20 @@ class Watched:
     def unexplained_errors(self) -> list[str]:
         """Console errors (all of them: none is expected)."""
         return list(self.errors)
+
+    def server_log_tail(self, lines: int = 30, *, stacks: bool = False) -> str:
+        """The last ``lines`` lines the dashboard server logged (its warnings and errors);
+        ``stacks``: where each of its threads is, first (``app/dashboard.py``: SIGUSR1)."""
+        pid = SERVER_PIDS.get(self.url)
+        if stacks and pid is not None:
+            children = Path(f"/proc/{pid}/task/{pid}/children")
+            for child in children.read_text().split() if children.is_file() else ():
+                os.kill(int(child), signal.SIGUSR1)  # the Streamlit server under the command
+            time.sleep(1.0)
+        log = SERVER_LOGS.get(self.url)
+        if log is None or not log.is_file():
+            return "(no log)"
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) or "(empty)"
 
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -373,13 +373,24 @@ def test_live_coaching_draws_the_skeleton_and_shows_readings(
         time.sleep(2.0)
     behind.append(_behind_ms(page))
     path["behind_the_camera_ms_over_12_s"] = behind
-    SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
-    (SCREENSHOTS.parent / "live_browser_path.json").write_text(json.dumps(path, indent=2))
     assert path["frames_received_in_window"] > 10
     assert max(behind[1:]) < 1500, f"the analysis fell behind the camera: {behind} ms"
     assert behind[-1] < behind[1] + 1000, f"the delay kept growing: {behind} ms"
     component.get_by_role("button", name="STOP").click()
-    page.get_by_text("Last session").wait_for(timeout=30_000)
+    stopped = time.monotonic()
+    try:
+        page.get_by_text("Last session").wait_for(timeout=30_000)
+    except PlaywrightTimeout:  # what the page and the server show then (it takes ~1.5 s)
+        watched.screenshot("05_live_summary_missing")
+        pytest.fail(
+            "no session summary 30 s after STOP (START shown again: "
+            f"{component.get_by_role('button', name='START').is_visible()}; summarising: "
+            f"{page.get_by_text('Summarising the session').is_visible()}); the server's log "
+            f"ends:\n{watched.server_log_tail(200, stacks=True)}"
+        )
+    path["stop_to_summary_s"] = round(time.monotonic() - stopped, 1)
+    SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS.parent / "live_browser_path.json").write_text(json.dumps(path, indent=2))
     time.sleep(1.0)
     watched.screenshot("05_live_summary")
     # the session's report: lifts, cues and scores over time, pictures from its video
