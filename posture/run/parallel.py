@@ -43,6 +43,7 @@ from posture.run.segments import (
     join_segments,
     join_videos,
     plan_segments,
+    release_graphs,
     render_jobs,
     render_segment,
 )
@@ -259,6 +260,7 @@ def analyze_in_segments(
             progress(min(workers.frames_done, total), total)
 
     parts = workers.map(_analyze, plan.jobs, tick)
+    release_graphs()  # this process's: the pool's are kept for the next recording
     timings = {"analyze_frames": time.perf_counter() - t_start}
     joined = join_segments(plan, parts, interrupted=workers.cancelled)
     del parts  # joined (a long recording's landmarks are never held twice)

@@ -46,7 +46,7 @@ from posture.video.identity import (
     settle,
 )
 from posture.video.io import Camera, VideoFile, VideoInfo, VideoWriter, open_video
-from posture.video.pose import ModelInfo, cores_each, resolve_model
+from posture.video.pose import ModelInfo, cores_each, memory_back_to_system, resolve_model
 from posture.video.render import LaggedRenderer, Person, Row, output_size
 from posture.video.scene import SceneSampler
 from posture.video.scene_lines import SceneSample
@@ -215,6 +215,7 @@ def analyze_source(
             )
         finder.close()
         finder = None
+        memory_back_to_system()  # the graphs' (the final stages need none)
         if getattr(src, "error", None):
             warnings.append(f"{src.error}; the results cover the frames analysed before it")
         if n == 0:

@@ -105,7 +105,13 @@ from posture.video.draw import FrameView, annotated
 from posture.video.finder import GraphPool
 from posture.video.identity import TrackPart, concat, torso
 from posture.video.io import VideoInfo, VideoWriter, open_video
-from posture.video.pose import ModelInfo, cores_each, resolve_model, with_threads
+from posture.video.pose import (
+    ModelInfo,
+    cores_each,
+    memory_back_to_system,
+    resolve_model,
+    with_threads,
+)
 from posture.video.remux import concat_videos
 from posture.video.render import output_size
 from posture.video.scene import SceneSampler
@@ -330,6 +336,18 @@ def graph_pool(settings: Settings, model: ModelInfo | None = None) -> GraphPool:
     if key not in _POOLS:
         _POOLS[key] = GraphPool(pose, m)
     return _POOLS[key]
+
+
+def release_graphs() -> None:
+    """Close this process's graphs (:func:`graph_pool`) and give their memory back: its frames
+    are analysed, and the final analysis, the video and the report need none (150-300 MB of
+    the pose model's buffers, held while the final stages' own memory grows with the
+    recording's length). They are loaded again, ~0.1 s each, for another recording."""
+    if not _POOLS:
+        return
+    while _POOLS:
+        _POOLS.popitem()[1].close()
+    memory_back_to_system()
 
 
 def analyze_segment(
@@ -619,6 +637,7 @@ __all__ = [
     "join_segments",
     "join_videos",
     "plan_segments",
+    "release_graphs",
     "render_jobs",
     "render_pieces",
     "render_segment",
