@@ -30,6 +30,7 @@ from posture.report import (
     row_at,
     write_report,
 )
+from posture.report.figures import spaced
 from posture.report.scores import REPORT_MAX_LIFTS, lifts_section, niosh_section
 from posture.run.recorded import Result, analyze_landmarks
 
@@ -324,3 +325,15 @@ def test_a_long_recordings_report_lists_its_riskiest_lifts_and_says_so(
         assert "lifts.csv lists every lift" in section
     monkeypatch.setattr("posture.report.scores.lift_rows", lambda _: rows[:REPORT_MAX_LIFTS])
     assert "riskiest are listed" not in lifts_section(result)
+
+
+def test_the_timeline_labels_only_the_lifts_whose_labels_do_not_overlap() -> None:
+    # lifts every 18 s over 10 minutes: a label every other lift (0.06 x 600 s = 36 s apart)
+    xs = [9.0 + 18.0 * k for k in range(33)]
+    labelled = spaced(xs, 600.0)
+    assert labelled[:4] == [True, False, True, False]
+    shown = [x for x, ok in zip(xs, labelled, strict=True) if ok]
+    assert min(np.diff(shown)) >= 36.0
+    # a short clip's lifts are all labelled; none is lost at the edges
+    assert spaced([2.0, 9.0, 16.0], 20.0) == [True, True, True]
+    assert spaced([], 20.0) == []

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,6 +108,21 @@ def risk_runs(level: np.ndarray, t: np.ndarray) -> list[tuple[float, float, str]
     return [(float(t[i]), float(e), str(level[i])) for i, e in zip(starts, ends, strict=True)]
 
 
+#: The smallest gap between two lift labels on the timeline, as a fraction of its width (about
+#: a "lift 12" label's width): a long recording's lifts are too close to label each.
+LABEL_GAP = 0.06
+
+
+def spaced(xs: Sequence[float], span: float, gap: float = LABEL_GAP) -> list[bool]:
+    """Which of the ascending positions ``xs`` get a label: each at least ``gap`` x ``span``
+    after the last one labelled."""
+    out, last = [], -math.inf
+    for x in xs:
+        out.append(x - last >= gap * span)
+        last = x if out[-1] else last
+    return out
+
+
 def timeline_png(result: Result) -> str:
     """Trunk bend, twist and shoulders over time, the risk level below, lifts shaded."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -128,11 +144,13 @@ def timeline_png(result: Result) -> str:
     r = a.settings.rules.bend_knees
     for thr, style in ((r.trunk_flexion_deg, ":"), (r.trunk_flexion_high_deg, "--")):
         ax.axhline(thr, color="#888888", lw=0.8, ls=style)
-    for k, lift in enumerate(lift_rows(result), 1):
-        row = lift_low_row(result, lift)
-        if row is not None:
-            ax.axvline(t[row], color="#333333", lw=0.8)
-            ax.annotate(f"lift {k}", (t[row], 1.0), xycoords=("data", "axes fraction"), size=7)
+    lows = [(k, lift_low_row(result, lift)) for k, lift in enumerate(lift_rows(result), 1)]
+    at = [(k, float(t[row])) for k, row in lows if row is not None]
+    labelled = spaced([x for _, x in at], max(float(t[-1]), 1e-3))
+    for (k, x), label in zip(at, labelled, strict=True):
+        ax.axvline(x, color="#333333", lw=0.8)
+        if label:  # the others are too close to be read (every lift is in the tables)
+            ax.annotate(f"lift {k}", (x, 1.0), xycoords=("data", "axes fraction"), size=7)
     ax.set_ylabel("degrees")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=8, frameon=False, ncol=3)
     ax.grid(alpha=0.25)
