@@ -37,7 +37,7 @@ from posture.core.body import body_frame
 from posture.core.config import Settings
 from posture.core.filtering import clean
 from posture.core.gravity import Gravity, GravityCue
-from posture.core.landmarks import PoseSequence
+from posture.core.landmarks import N_LANDMARKS, PoseSequence
 from posture.core.measures import Measures, compute_measures
 
 
@@ -45,8 +45,9 @@ from posture.core.measures import Measures, compute_measures
 class Analysis:
     """Everything computed for one person over a clip (:mod:`posture.assess.tables` turns it
     into frames.csv, lifts.csv and the clip-level figures of summary.json). The cleaned
-    landmarks are not kept: what they give is in the measures and their body frame (a long
-    recording holds no third copy of its landmarks)."""
+    landmarks are not kept, nor the skeleton's points (``measures.body.points`` is empty):
+    what they give is in the measures and their body frame (a long recording holds no third
+    copy of its landmarks)."""
 
     raw: PoseSequence
     measures: Measures
@@ -164,6 +165,9 @@ def judged(
     t0 = t0_s if t0_s is not None else float(seq.t_s[0]) if len(seq) else None
     v = Judge(settings, t0)(m, ctx, seq.pose_found)
     assert v.scores is not None and v.score_columns is not None
+    # the skeleton's points served the measures and the rules; nothing after reads them (400 B
+    # a frame: a replay without pictures builds them again, posture.video.replay)
+    m = replace(m, body=replace(m.body, points=np.empty((0, N_LANDMARKS, 3), np.float32)))
     duration = float(seq.t_s[-1] - seq.t_s[0]) if len(seq) > 1 else 0.0
     lift_scores = niosh_for_lifts(lifts, ctx.seated, duration, settings)
     return Analysis(

@@ -371,7 +371,8 @@ class BodyFrame:
     (:mod:`posture.core.turn`), the pelvis line and the legs on the forward the twist is
     measured from (:func:`posture.core.pelvis.forward_agreement`, where the pelvis is seen).
     ``plausible``: per body part, ``(T,)`` 0-1, how far its segments keep the person's own
-    lengths (:func:`posture.core.skeleton.segment_plausibility`).
+    lengths (:func:`posture.core.skeleton.segment_plausibility`). ``points``: the skeleton
+    ``(T, 33, 3)`` in level axes; a finished analysis keeps none (``(0, 33, 3)``).
     """
 
     points: np.ndarray

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from posture.assess.analysis import Analysis
-from posture.core.body import UP
+from posture.core.body import UP, body_frame
 from posture.core.config import Settings
+from posture.core.filtering import clean
 from posture.core.landmarks import LM, PoseRecording, PoseSequence
 from posture.video.draw import annotate
 from posture.video.io import VideoWriter
@@ -30,12 +31,14 @@ _FEET = [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]
 def side_projection(seq: PoseSequence, analysis: Analysis, aspect: float) -> np.ndarray:
     """Image-like ``(T, 33, 3)`` coordinates of world landmarks seen from the person's side.
 
-    Uses the analysis' tilt-corrected skeleton and the person's median forward direction, so
-    the figure faces right; the lowest foot point of each frame stands on a floor line at 85 %
-    of the picture's height.
+    Uses the analysis' tilt-corrected skeleton (built again: a finished analysis does not keep
+    its points, see :class:`posture.assess.analysis.Analysis`) and the person's median forward
+    direction, so the figure faces right; the lowest foot point of each frame stands on a
+    floor line at 85 % of the picture's height.
     """
-    p = analysis.measures.body.points
-    fwd = np.nanmedian(analysis.measures.body.forward, axis=0)
+    b, settings = analysis.measures.body, analysis.settings
+    p = body_frame(clean(seq, settings.filter), settings.view, b.gravity).points  # not kept
+    fwd = np.nanmedian(b.forward, axis=0)
     fwd = fwd / np.linalg.norm(fwd) if np.all(np.isfinite(fwd)) else np.array([1.0, 0, 0])
     x = p @ fwd
     y = -(p @ UP)
