@@ -427,21 +427,20 @@ def _landmarker(
         return _create_landmarker(settings, model, video=video, many=many)
 
 
-def mediapipe_tasks() -> Any:
-    """``mediapipe.tasks.python``, imported without holding on to whatever imported it.
+def mediapipe_tasks() -> None:
+    """Import ``mediapipe.tasks.python`` without holding on to whatever imported it.
 
     It imports mediapipe's audio module, which keeps the error of its optional sound library
     (``sd_error``: no PortAudio here) with its traceback, and with it every frame of the call
     that imported mediapipe first and their locals, for the life of the process: a segment's
     tracker and its pictures, a live session's frame. Those tracebacks are let go."""
-    tasks = importlib.import_module("mediapipe.tasks.python")
+    importlib.import_module("mediapipe.tasks.python")
     audio = sys.modules.get("mediapipe.tasks.python.audio.core.audio_record")
     err, seen = getattr(audio, "sd_error", None), set()
     while isinstance(err, BaseException) and id(err) not in seen:
         seen.add(id(err))
         err.__traceback__ = None
         err = err.__cause__ or err.__context__
-    return tasks
 
 
 def _create_landmarker(
