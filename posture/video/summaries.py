@@ -53,9 +53,10 @@ def summarise(
     *,
     score: float | None = None,
 ) -> TrackSummary:
-    """A person's summary from the image landmarks ``(F, 33, 3)``, visibility ``(F, 33)`` and
-    times ``(F,)`` of the ``F`` frames they were seen in, out of ``n_frames``; ``score`` (the
-    subject rule's weight) computed here unless given."""
+    """A person's summary from the image landmarks ``(F, 33, 3)`` (float32 or float64: the
+    figures are the same), visibility ``(F, 33)`` and times ``(F,)`` of the ``F`` frames they
+    were seen in, out of ``n_frames``; ``score`` (the subject rule's weight) computed here
+    unless given."""
     seen = len(image)
     each = presences(image, vis, aspect) if seen else np.zeros(0)
     if score is None:
@@ -84,18 +85,23 @@ def summarise(
 def recording_summaries(rec: PoseRecording) -> list[TrackSummary]:
     """:class:`TrackSummary` of each person of a recording read back from ``landmarks.npz``
     (people without image landmarks get none)."""
-    return [
-        summarise(
-            p.person_id,
-            p.image_xyz[p.pose_found],  # float32: summarise takes what it needs in float64
-            p.visibility[p.pose_found].astype(np.float64),
-            p.t_s[p.pose_found],
-            len(p.t_s),
-            p.aspect,
+    out = []
+    for p in rec.people:
+        if not p.has_image:
+            continue
+        # seen in every frame (a subject, usually): the arrays themselves, not copies of them
+        found = slice(None) if p.pose_found.all() else p.pose_found
+        out.append(
+            summarise(
+                p.person_id,
+                p.image_xyz[found],  # float32: summarise takes what it needs in float64
+                p.visibility[found].astype(np.float64),
+                p.t_s[found],
+                len(p.t_s),
+                p.aspect,
+            )
         )
-        for p in rec.people
-        if p.has_image
-    ]
+    return out
 
 
 def most_visible_person(rec: PoseRecording) -> int:
@@ -125,7 +131,7 @@ def people_summaries(
     return [
         summarise(
             p.track_id,
-            p.image_xyz.astype(np.float64),
+            p.image_xyz,  # float32: summarise takes what it needs in float64 (no 43 MB copy)
             p.visibility.astype(np.float64),
             t_s[p.rows],
             len(t_s),
