@@ -461,6 +461,7 @@ def analyze_landmarks(
     without the pose model; writes the same outputs, the video drawn on a plain background.
     ``cues``: as :func:`analyze_source`."""
     t0 = time.perf_counter()
+    memory_back_to_system()  # its final stages only (no frames, no graphs)
     rec = load_npz(path)
     rec = select_subject(joined_recording(rec, join_groups(settings.subject.join)), settings)
     if not rec.subject.pose_found.any():
