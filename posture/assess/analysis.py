@@ -137,8 +137,8 @@ def analyze(
     bf = body_frame(cleaned, settings.view, gravity, extra_cues=extra_cues, hfov_deg=hfov_deg)
     m = compute_measures(cleaned, settings, body=bf)
     del cleaned, bf  # measured: a long recording's landmarks are not held three times
-    # the skeleton's points kept in float32, as the landmarks they come from and as a stream
-    # keeps them (half the memory; the measures used them in float64)
+    # the skeleton's points in float32 while the rules read them, as a stream keeps them
+    # (half the memory; the measures used them in float64); judged() lets them go
     m = replace(m, body=replace(m.body, points=m.body.points.astype(np.float32)))
     lifts = detect_lifts(m, settings, seq.pose_found)
     sitting = seated(m)

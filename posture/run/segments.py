@@ -343,8 +343,6 @@ def release_graphs() -> None:
     are analysed, and the final analysis, the video and the report need none (150-300 MB of
     the pose model's buffers, held while the final stages' own memory grows with the
     recording's length). They are loaded again, ~0.1 s each, for another recording."""
-    if not _POOLS:
-        return
     while _POOLS:
         _POOLS.popitem()[1].close()
     memory_back_to_system()

@@ -410,7 +410,6 @@ def with_threads(settings: PoseSettings, *, beside: int = 0) -> PoseSettings:
 def _base_options(path: Path, threads: int) -> Any:
     """MediaPipe's ``BaseOptions`` for ``path``, its model computed by XNNPACK on ``threads``
     threads (the Python API has no setting for it: the options' proto carries it)."""
-    mediapipe_tasks()
     from mediapipe.calculators.tensor import inference_calculator_pb2
     from mediapipe.tasks.cc.core.proto import acceleration_pb2
     from mediapipe.tasks.python import BaseOptions
