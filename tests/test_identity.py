@@ -62,6 +62,34 @@ def test_one_worker_lost_for_a_while_is_one_person_over_any_gap() -> None:
     assert out[0].track_id == 1 and out[0].rows.size == 600
 
 
+def test_every_visit_of_a_worker_who_comes_back_again_and_again_is_one_person() -> None:
+    """The same worker walks through four times (a looped clip): the first visit agrees
+    with the third a little better than with the second (the colour sampled at each end
+    differs), which must not leave the second out of the chain."""
+    near = (0.5, 0.25, 0.4, 0.3, 0.35, 0.501)  # the look at the first visit's end
+    visits = [
+        track(1, range(0, 300), 0.3, colour=near),
+        track(2, range(400, 700), 0.3),
+        track(3, range(800, 1100), 0.3, colour=near),
+        track(4, range(1200, 1500), 0.3),
+    ]
+    out = people(*visits)
+    assert [p.rows.size for p in out] == [1200]
+
+
+def test_a_visitor_between_two_visits_joins_only_if_they_agree_with_both() -> None:
+    """The worker's two visits agree; someone in between agrees with the first visit's end
+    only (they stand where the worker left, in the worker's size, in other trousers): not
+    the worker."""
+    other = (0.5, 0.25, 0.4, 0.3, 0.2, 0.3)
+    out = people(
+        track(1, range(0, 300), 0.3),
+        track(2, range(400, 700), 0.3, colour=other),
+        track(3, range(800, 1100), 0.3),
+    )
+    assert sorted(p.rows.size for p in out) == [300, 600]
+
+
 def test_someone_else_in_other_clothes_later_is_another_person() -> None:
     out = people(track(1, range(0, 300), 0.3), track(2, range(1200, 1500), 0.3, colour=BLUE))
     assert [p.rows.size for p in out] == [300, 300]

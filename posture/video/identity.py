@@ -7,7 +7,8 @@ once every frame is tracked (or every segment joined), the tracks are settled:
 
 1. **joined**: two tracks never seen in the same frame, whose clothes (colour), size and place
    agree, are one person, over any gap (the place counts only as far as a person could not have
-   walked there in the gap); the best-agreeing pairs are joined first;
+   walked there in the gap); the best-agreeing pairs are joined first, each track between
+   the two agreeing with the ones it follows and precedes;
 2. **spurious ones dropped**: a person seen for less than ``tracking.min_track_s`` in all is a
    flicker of the pose model, not a person (unless they are all there is);
 3. **numbered** 1, 2, ... in order of first appearance, left to right among people who appear
@@ -19,6 +20,7 @@ A user can join identities that are still split (``--join 2+5``, the dashboard's
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -159,33 +161,33 @@ def _seen_s(p: TrackPart, t_s: np.ndarray) -> float:
 def _joined(
     tracks: list[TrackPart], t_s: np.ndarray, aspect: float, settings: TrackingSettings
 ) -> list[list[int]]:
-    """Groups of track indices, one per person: the best-agreeing pairs joined first, never two
-    tracks seen in one frame."""
+    """Groups of track indices, one per person: the best-agreeing pairs first, each joining
+    their two groups when every track then follows one of another group that it agrees with
+    (join cost below 1), never two tracks seen in one frame or overlapping in time.
+
+    Groups, not chains: a pair that skips a track (the worker's first and third visits agree a
+    little better than the first and second) still lets the skipped one join between them, as
+    long as it agrees with the tracks it then follows and precedes."""
     firsts = [_end(p, t_s, aspect, last=False) for p in tracks]
     lasts = [_end(p, t_s, aspect, last=True) for p in tracks]
-    pairs = []
+    cost: dict[tuple[int, int], float] = {}
     for i, a in enumerate(tracks):
         for j, b in enumerate(tracks):
             if i != j and a.rows[-1] < b.rows[0]:
-                cost = join_cost(lasts[i], firsts[j], settings)
-                if cost < 1.0:
-                    pairs.append((cost, i, j))
+                cost[i, j] = join_cost(lasts[i], firsts[j], settings)
     group = list(range(len(tracks)))
     members = {i: [i] for i in group}
-    nxt: dict[int, int] = {}  # a track's successor in its person's chain
-    prev: dict[int, int] = {}
-    for _cost, i, j in sorted(pairs):
-        if i in nxt or j in prev or group[i] == group[j]:
-            continue
+    for _c, i, j in sorted((c, i, j) for (i, j), c in cost.items() if c < 1.0):
         gi, gj = group[i], group[j]
-        rows_i = np.concatenate([tracks[k].rows for k in members[gi]])
-        rows_j = np.concatenate([tracks[k].rows for k in members[gj]])
-        if np.intersect1d(rows_i, rows_j).size:
+        if gi == gj:
             continue
-        nxt[i], prev[j] = j, i
+        order = sorted(members[gi] + members[gj], key=lambda k: int(tracks[k].rows[0]))
+        new_links = [(a, b) for a, b in itertools.pairwise(order) if group[a] != group[b]]
+        if any(cost.get(link, np.inf) >= 1.0 for link in new_links):
+            continue  # overlapping in time, or a track between them that agrees with neither
         for k in members.pop(gj):
             group[k] = gi
-            members[gi].append(k)
+        members[gi] = order
     return list(members.values())
 
 

@@ -74,3 +74,20 @@ def test_every_repetition_has_the_same_lifts(long_run: tuple[Path, float]) -> No
         assert [s for s, _ in got] == [s for s, _ in reference], f"repetition {k}: {got}"
         late = np.abs(np.array([t for _, t in got]) - [t for _, t in reference])
         assert late.max() <= 0.5, f"repetition {k}: lowest points {got} vs {reference}"
+
+
+def test_a_worker_who_walks_out_of_the_picture_and_back_again_and_again_is_one_person(
+    media: Path, tmp_path: Path
+) -> None:
+    """The walking clip (13 s; the man is out of the picture for about 3 s of it) looped four
+    times: every visit agrees with the others alike, which once left one of them a person of
+    its own (the chain of visits joined the first to the third)."""
+    looped = tmp_path / "walking_4x.mp4"
+    loop_video(clip_path("walking_upright_side"), looped, 4)
+    out = tmp_path / "out"
+    argv = ["analyze", str(looped), "--out", str(out), "--quiet", "--no-video", "--no-report"]
+    assert cli.main([*argv, "--workers", "2"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert len(summary["people"]) == 1, summary["people"]
+    assert summary["people"][0]["frames"] == summary["clip"]["frames_with_pose"]
+    assert summary["clip"]["frames_with_pose"] <= 0.9 * summary["clip"]["frames"]  # away a while
