@@ -26,7 +26,7 @@ _TORSO = {
 
 def track(
     track_id: int,
-    frames: range,
+    frames: range | list[int],
     x: float,
     colour: tuple[float, ...] = RED,
     th: float = 0.2,
@@ -88,6 +88,23 @@ def test_a_visitor_between_two_visits_joins_only_if_they_agree_with_both() -> No
         track(3, range(800, 1100), 0.3),
     )
     assert sorted(p.rows.size for p in out) == [300, 600]
+
+
+def test_two_tracks_of_one_worker_that_take_turns_are_one_person() -> None:
+    """The tracker lost the worker, started a new track, then took the old one up again, and
+    so on: two tracks, never in one frame, each seen in turns at the same place."""
+    a = track(1, [*range(0, 100), *range(200, 300)], 0.3)
+    b = track(2, [*range(100, 200), *range(300, 400)], 0.31)
+    out = people(a, b)
+    assert len(out) == 1 and out[0].rows.tolist() == list(range(400))
+
+
+def test_two_people_taking_turns_far_apart_are_two() -> None:
+    """Seen in turns, frame after frame, at the two ends of the picture: no one moves that
+    fast, so not one person however alike."""
+    a = track(1, [*range(0, 100), *range(200, 300)], 0.1)
+    b = track(2, [*range(100, 200), *range(300, 400)], 0.9)
+    assert len(people(a, b)) == 2
 
 
 def test_someone_else_in_other_clothes_later_is_another_person() -> None:

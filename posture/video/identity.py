@@ -7,8 +7,9 @@ once every frame is tracked (or every segment joined), the tracks are settled:
 
 1. **joined**: two tracks never seen in the same frame, whose clothes (colour), size and place
    agree, are one person, over any gap (the place counts only as far as a person could not have
-   walked there in the gap); the best-agreeing pairs are joined first, each track between
-   the two agreeing with the ones it follows and precedes;
+   walked there in the gap), also where two tracks of one person take turns; the
+   best-agreeing pairs are joined first, each track between two agreeing with the ones it
+   follows and precedes;
 2. **spurious ones dropped**: a person seen for less than ``tracking.min_track_s`` in all is a
    flicker of the pose model, not a person (unless they are all there is);
 3. **numbered** 1, 2, ... in order of first appearance, left to right among people who appear
@@ -20,7 +21,6 @@ A user can join identities that are still split (``--join 2+5``, the dashboard's
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -92,46 +92,111 @@ def torso(image_xyz: np.ndarray, aspect: float) -> tuple[np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
-class _End:
-    """A track near one end: time, torso centre and size there, median colour over its
-    ``ENDS_S`` nearest sightings."""
+class _Ends:
+    """One end of each of a few runs (see :class:`_Runs`): time ``(n,)``, torso centre there
+    ``(n, 2)``, median torso size ``(n,)`` and colour ``(n, 6)`` over the track's ``ENDS_S``
+    nearest sightings on the run's side of that end (NaN where unknown)."""
 
-    t_s: float
+    t_s: np.ndarray
     centre: np.ndarray
-    size: float
+    size: np.ndarray
     colour: np.ndarray
 
-
-def _end(part: TrackPart, t_s: np.ndarray, aspect: float, last: bool) -> _End:
-    times = t_s[part.rows]
-    near = times >= times[-1] - ENDS_S if last else times <= times[0] + ENDS_S
-    centre, size = torso(part.image_xyz[near], aspect)
-    ok = np.isfinite(centre).all(axis=1) & np.isfinite(size)
-    looks = part.looks[near]
-    colour = np.nanmedian(looks, axis=0) if np.isfinite(looks).any() else np.full(6, np.nan)
-    k = -1 if last else 0
-    return _End(
-        float(times[k]),
-        centre[ok][k] if ok.any() else np.full(2, np.nan),
-        float(np.median(size[ok])) if ok.any() else float("nan"),
-        colour,
-    )
+    def __getitem__(self, k: np.ndarray) -> _Ends:
+        return _Ends(self.t_s[k], self.centre[k], self.size[k], self.colour[k])
 
 
-def join_cost(a: _End, b: _End, settings: TrackingSettings) -> float:
-    """How unlike the end of one track (``a``) and the start of a later one (``b``) are: 0 the
-    same, 1 or more not one person. Colour and size always count; the place only as far as
-    the person could not have got there in the gap (``tracking.max_speed``)."""
-    gap = max(b.t_s - a.t_s, 0.0)
-    scale = float(np.nanmean([a.size, b.size]))
-    if not np.isfinite(scale):
-        return np.inf
-    size = abs(np.log(b.size / a.size)) / SIZE_SCALE
-    diff = np.abs(a.colour - b.colour)
-    colour = float(np.nansum(diff)) / COLOUR_SCALE if np.isfinite(diff).any() else 0.5
-    reach = scale * (settings.max_match_distance + settings.max_speed * gap)
-    far = max(float(np.linalg.norm(b.centre - a.centre)) - reach, 0.0) / scale
-    return float(size + colour + (far if np.isfinite(far) else 0.0))
+def _ends(part: TrackPart, times: np.ndarray, at: np.ndarray, aspect: float, last: bool) -> _Ends:
+    """The track ``part`` (its sightings' ``times``) near its sightings ``at``: from ``ENDS_S``
+    before each up to it (``last``), or from it to ``ENDS_S`` after."""
+    n = len(at)
+    t = np.empty(n)
+    centre, size, colour = np.full((n, 2), np.nan), np.full(n, np.nan), np.full((n, 6), np.nan)
+    if last:
+        lo = np.searchsorted(times, times[at] - ENDS_S, side="left")
+        spans = zip(lo, at + 1, strict=True)
+    else:
+        hi = np.searchsorted(times, times[at] + ENDS_S, side="right")
+        spans = zip(at, hi, strict=True)
+    for k, (i0, i1) in enumerate(spans):
+        c, sz = torso(part.image_xyz[i0:i1], aspect)
+        ok = np.isfinite(c).all(axis=1) & np.isfinite(sz)
+        t[k] = times[i1 - 1 if last else i0]
+        if ok.any():
+            centre[k] = c[ok][-1 if last else 0]
+            size[k] = np.median(sz[ok])
+        looks = part.looks[i0:i1]
+        known = np.isfinite(looks)
+        if known.all():
+            colour[k] = np.median(looks, axis=0)
+        elif known.any():
+            colour[k] = np.nanmedian(looks, axis=0)
+    return _Ends(t, centre, size, colour)
+
+
+def join_costs(a: _Ends, b: _Ends, settings: TrackingSettings) -> np.ndarray:
+    """How unlike the ends of runs (``a``) and the starts of later ones (``b``) are, pair by
+    pair: 0 the same, 1 or more not one person (inf: unknown). Colour and size always count;
+    the place only as far as the person could not have got there in the gap
+    (``tracking.max_speed``)."""
+    gap = np.maximum(b.t_s - a.t_s, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        both = np.stack([a.size, b.size])
+        known = np.isfinite(both)
+        scale = np.where(known, both, 0.0).sum(axis=0) / known.sum(axis=0)  # NaN: neither
+        size = np.abs(np.log(b.size / a.size)) / SIZE_SCALE
+        diff = np.abs(a.colour - b.colour)
+        colour = np.where(
+            np.isfinite(diff).any(axis=1), np.nansum(diff, axis=1) / COLOUR_SCALE, 0.5
+        )
+        reach = scale * (settings.max_match_distance + settings.max_speed * gap)
+        far = np.maximum(np.linalg.norm(b.centre - a.centre, axis=1) - reach, 0.0) / scale
+        cost = size + colour + np.nan_to_num(far, nan=0.0)
+    return np.where(np.isfinite(scale) & np.isfinite(cost), cost, np.inf)
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """The runs of some tracks: frames ``[first, last]`` (rows of the clip) in which one track
+    was seen and no other track in the gaps, its track's index, and the track near the run's
+    two ends."""
+
+    first: np.ndarray
+    last: np.ndarray
+    track: np.ndarray
+    head: _Ends
+    tail: _Ends
+
+
+def _runs(tracks: Sequence[TrackPart], t_s: np.ndarray, aspect: float) -> _Runs:
+    """Each track cut where it was not seen and another track was (only there can another
+    take its turn)."""
+    seen = np.zeros(len(t_s) + 1, np.int64)
+    for part in tracks:
+        seen[part.rows + 1] += 1
+    before = np.cumsum(seen)  # before[r]: sightings of any track in frames < r
+    firsts, lasts, owner, heads, tails = [], [], [], [], []
+    for k, part in enumerate(tracks):
+        rows, times = part.rows, t_s[part.rows]
+        others = before[rows[1:]] - before[rows[:-1] + 1]  # sightings strictly between
+        breaks = np.flatnonzero(others > 0) + 1
+        start, stop = np.r_[0, breaks], np.r_[breaks, rows.size] - 1
+        firsts.append(rows[start])
+        lasts.append(rows[stop])
+        owner.append(np.full(start.size, k))
+        heads.append(_ends(part, times, start, aspect, last=False))
+        tails.append(_ends(part, times, stop, aspect, last=True))
+
+    def joined(ends: list[_Ends]) -> _Ends:
+        return _Ends(*(np.concatenate([getattr(e, f) for e in ends]) for f in _FIELDS))
+
+    return _Runs(
+        np.concatenate(firsts), np.concatenate(lasts), np.concatenate(owner),
+        joined(heads), joined(tails),
+    )  # fmt: skip
+
+
+_FIELDS = ("t_s", "centre", "size", "colour")
 
 
 # --- settling -------------------------------------------------------------------------------
@@ -161,34 +226,46 @@ def _seen_s(p: TrackPart, t_s: np.ndarray) -> float:
 def _joined(
     tracks: list[TrackPart], t_s: np.ndarray, aspect: float, settings: TrackingSettings
 ) -> list[list[int]]:
-    """Groups of track indices, one per person: the best-agreeing pairs first, each joining
-    their two groups when every track then follows one of another group that it agrees with
-    (join cost below 1), never two tracks seen in one frame or overlapping in time.
+    """Groups of track indices, one per person. Each track is cut into its runs (frames seen
+    one after the other); two groups are one person when, their runs put in time order, none
+    overlaps another and every run that follows one of the other group agrees with it (join
+    cost below 1). The best-agreeing pairs of tracks are joined first.
 
-    Groups, not chains: a pair that skips a track (the worker's first and third visits agree a
-    little better than the first and second) still lets the skipped one join between them, as
-    long as it agrees with the tracks it then follows and precedes."""
-    firsts = [_end(p, t_s, aspect, last=False) for p in tracks]
-    lasts = [_end(p, t_s, aspect, last=True) for p in tracks]
-    cost: dict[tuple[int, int], float] = {}
-    for i, a in enumerate(tracks):
-        for j, b in enumerate(tracks):
-            if i != j and a.rows[-1] < b.rows[0]:
-                cost[i, j] = join_cost(lasts[i], firsts[j], settings)
-    group = list(range(len(tracks)))
-    members = {i: [i] for i in group}
-    for _c, i, j in sorted((c, i, j) for (i, j), c in cost.items() if c < 1.0):
-        gi, gj = group[i], group[j]
-        if gi == gj:
-            continue
-        order = sorted(members[gi] + members[gj], key=lambda k: int(tracks[k].rows[0]))
-        new_links = [(a, b) for a, b in itertools.pairwise(order) if group[a] != group[b]]
-        if any(cost.get(link, np.inf) >= 1.0 for link in new_links):
-            continue  # overlapping in time, or a track between them that agrees with neither
-        for k in members.pop(gj):
-            group[k] = gi
-        members[gi] = order
-    return list(members.values())
+    Groups, not chains: a pair that skips a track (the worker's first and third visits agree
+    a little better than the first and second) still lets the skipped one join between them,
+    and two tracks of one person that take turns (the tracker lost them and took the old one
+    up again) are joined where each hands over to the other."""
+    if not tracks:
+        return []
+    runs = _runs(tracks, t_s, aspect)
+    group = np.arange(len(tracks))  # each track's group (the index of one of its tracks)
+    members = {int(g): [int(g)] for g in group}
+    own = np.split(np.arange(runs.track.size), np.flatnonzero(np.diff(runs.track)) + 1)
+
+    def merged(gi: int, gj: int) -> float:
+        """The worst cost of the links a merge of groups ``gi`` and ``gj`` makes (inf: they
+        overlap in time)."""
+        take = np.concatenate([own[k] for k in members[gi] + members[gj]])
+        take = take[np.argsort(runs.first[take], kind="stable")]
+        if (runs.last[take[:-1]] >= runs.first[take[1:]]).any():
+            return np.inf
+        side = group[runs.track[take]] == gi
+        link = np.flatnonzero(side[:-1] != side[1:])
+        costs = join_costs(runs.tail[take[link]], runs.head[take[link + 1]], settings)
+        return float(costs.max()) if costs.size else np.inf
+
+    pairs = []
+    for i in range(len(tracks)):
+        for j in range(i + 1, len(tracks)):
+            cost = merged(i, j)
+            if cost < 1.0:
+                pairs.append((cost, i, j))
+    for _cost, i, j in sorted(pairs):
+        gi, gj = int(group[i]), int(group[j])
+        if gi != gj and merged(gi, gj) < 1.0:
+            group[members[gj]] = gi
+            members[gi] += members.pop(gj)
+    return [sorted(m, key=lambda k: int(tracks[k].rows[0])) for m in members.values()]
 
 
 def _numbered(people: list[TrackPart], aspect: float) -> list[TrackPart]:
