@@ -91,4 +91,3 @@ def test_a_worker_who_walks_out_of_the_picture_and_back_again_and_again_is_one_p
     assert len(summary["people"]) == 1, summary["people"]
     assert summary["people"][0]["frames"] == summary["clip"]["frames_with_pose"]
     assert summary["clip"]["frames_with_pose"] <= 0.9 * summary["clip"]["frames"]  # away a while
-
