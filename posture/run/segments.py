@@ -73,8 +73,10 @@ previous frame gave it, so the two runs' landmarks never become identical again;
 the project's clips with 2 s segments, 95 % of frames within 0.3-2.3 deg for a person in plain
 view, 2-3 deg for a seated worker half hidden by a table, up to 8 deg for a man doing a
 somersault (README "Speed"). A person the person detector cannot find in a lead-in (half
-hidden) is found later in that segment, and kept as the same person only if their clothes and
-size agree across the gap (the sequential run had followed them through it).
+hidden), found later in that segment within ``tracking.max_missing_s`` of their last sighting,
+is taken up again by the tracker's own rule (place, size and clothes), as the sequential run
+had followed them through it; after longer, only if their clothes and size agree across the gap
+(:mod:`posture.video.identity`).
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ from typing import TypeVar
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from posture.core.config import Settings
+from posture.core.config import Settings, TrackingSettings
 from posture.core.errors import PostureError
 from posture.core.gravity import GravityCue
 from posture.run.camera import join_samples
@@ -103,7 +105,7 @@ from posture.run.recorded import (
 )
 from posture.video.draw import FrameView, annotated
 from posture.video.finder import GraphPool
-from posture.video.identity import TrackPart, concat, torso
+from posture.video.identity import ENDS_S, TrackPart, concat, torso
 from posture.video.io import VideoInfo, VideoWriter, open_video
 from posture.video.pose import (
     ModelInfo,
@@ -117,7 +119,7 @@ from posture.video.render import output_size
 from posture.video.scene import SceneSampler
 from posture.video.scene_lines import SceneSample
 from posture.video.seek import RangeFile, frame_index, frames_taken
-from posture.video.tracking import PersonTracker
+from posture.video.tracking import APPEARANCE_WEIGHT, PersonTracker
 from posture.video.views import frame_view
 
 #: Segments per worker when the clip is long enough (segments are at least
@@ -419,7 +421,7 @@ def join_segments(
             break
         own = [t.between(seg.first_frame, min(seg.stop_frame, end)) for t in part.tracks]
         lead = [t.between(seg.lead_in_frame, seg.first_frame) for t in part.tracks]
-        _extend(people, own, lead, seg, plan.info)
+        _extend(people, own, lead, seg, plan.info, plan.t_s, plan.settings.tracking)
         frames = min(seg.stop_frame, end)
         if not part.complete:
             warnings.append(part.error or f"segment {seg.index + 1} stopped early")
@@ -440,6 +442,8 @@ def _extend(
     lead: list[TrackPart],
     seg: Segment,
     info: VideoInfo,
+    t_s: np.ndarray,
+    tracking: TrackingSettings,
 ) -> None:
     """Add one segment's tracks to the people so far: each to the person it matches over the
     lead-in (the previous segment's frames there), else as a new person."""
@@ -455,6 +459,8 @@ def _extend(
         matched = {
             int(r): int(c) for r, c in zip(rows, cols, strict=True) if cost[r, c] < SAME_PERSON
         }
+    if seg.index:  # people seen up to the cut and not over its lead-in: picked up again?
+        matched.update(_picked_up(people, own, matched, t_s, aspect, tracking))
     for i, mine in enumerate(own):
         if not mine.rows.size:
             continue
@@ -462,6 +468,66 @@ def _extend(
             people[matched[i]].append(mine)
         else:
             people.append([mine])
+
+
+def _picked_up(
+    people: list[list[TrackPart]],
+    own: list[TrackPart],
+    matched: dict[int, int],
+    t_s: np.ndarray,
+    aspect: float,
+    tracking: TrackingSettings,
+) -> dict[int, int]:
+    """Tracks of a segment (``own``, not ``matched`` over its lead-in) that go on where a
+    person of the segments before was last seen, as the tracker of a sequential run would
+    have had it: the person detector missed someone (half hidden) over the lead-in, and the
+    segment found them a little later, where the sequential run had followed them. Within
+    ``tracking.max_missing_s`` of their last sighting, by the tracker's own rule
+    (:meth:`posture.video.tracking.PersonTracker._cost`: place, size and clothes), the
+    tracks in the order they were first seen (the first seen again is the one followed)."""
+    taken = set(matched.values())
+    gone = [j for j in range(len(people)) if j not in taken and any(q.rows.size for q in people[j])]
+    new = [i for i, q in enumerate(own) if i not in matched and q.rows.size]
+    if not gone or not new:
+        return {}
+    cost = np.full((len(new), len(gone)), np.inf)
+    for b, j in enumerate(gone):
+        last = max((q for q in people[j] if q.rows.size), key=lambda q: int(q.rows[-1]))
+        t_end, end = float(t_s[last.rows[-1]]), _look(last, t_s, aspect, at_end=True)
+        for a, i in enumerate(new):
+            dt = float(t_s[own[i].rows[0]]) - t_end
+            if 0 < dt <= tracking.max_missing_s:
+                start = _look(own[i], t_s, aspect, at_end=False)
+                gate = end[1] * (tracking.max_match_distance + tracking.max_speed * dt)
+                diff = np.abs(start[2] - end[2])
+                cost[a, b] = (
+                    float(np.linalg.norm(start[0] - end[0])) / gate
+                    + 0.5 * abs(math.log(start[1] / end[1]))
+                    + APPEARANCE_WEIGHT * (float(np.nansum(diff)) if np.isfinite(diff).any() else 0)
+                )
+    out: dict[int, int] = {}
+    for a in sorted(range(len(new)), key=lambda a: (int(own[new[a]].rows[0]), cost[a].min())):
+        free = [b for b in range(len(gone)) if gone[b] not in out.values()]
+        best = min(free, key=lambda b: cost[a, b], default=None)
+        if best is not None and cost[a, best] < 1.0:  # the first seen again takes them up
+            out[new[a]] = gone[best]
+    return out
+
+
+def _look(
+    part: TrackPart, t_s: np.ndarray, aspect: float, at_end: bool
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """A track at its last (``at_end``) or first sighting: torso centre there, and the median
+    torso size and clothes colour over the ``ENDS_S`` of sightings nearest it."""
+    times = t_s[part.rows]
+    near = times >= times[-1] - ENDS_S if at_end else times <= times[0] + ENDS_S
+    centre, size = torso(part.image_xyz[near], aspect)
+    ok = np.isfinite(centre).all(axis=1) & np.isfinite(size)
+    if not ok.any():
+        return np.full(2, np.nan), math.nan, np.full(6, np.nan)
+    looks = part.looks[near]
+    colour = np.nanmedian(looks, axis=0) if np.isfinite(looks).any() else np.full(6, np.nan)
+    return centre[ok][-1 if at_end else 0], float(np.median(size[ok])), colour
 
 
 def _lead_in_distance(a: TrackPart, b: TrackPart, aspect: float) -> float:

@@ -56,22 +56,7 @@ def both(runs: Runs, clip: str, config: Path) -> tuple[Run, Run]:
     return sequential, parallel
 
 
-SPLIT_HELPER = pytest.mark.xfail(
-    reason="the seated worker's helper, half hidden behind the table, is not found by the person "
-    "detector in the last segment's lead-in (the sequential run follows them through it); found "
-    "1 s later, their torso reads 43 % larger and their clothes differ in the new light, so the "
-    "two tracks are kept apart (person 3)",
-    strict=False,
-)
-
-
-@pytest.mark.parametrize(
-    "clip",
-    [
-        pytest.param(c, marks=SPLIT_HELPER) if c == "seated_twist_heavy_box_front" else c
-        for c in CLIPS
-    ],
-)
+@pytest.mark.parametrize("clip", CLIPS)
 def test_segments_find_the_same_people_and_subject(
     runs: Runs, short_segments: Path, clip: str
 ) -> None:
