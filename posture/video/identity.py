@@ -226,10 +226,10 @@ def _seen_s(p: TrackPart, t_s: np.ndarray) -> float:
 def _joined(
     tracks: list[TrackPart], t_s: np.ndarray, aspect: float, settings: TrackingSettings
 ) -> list[list[int]]:
-    """Groups of track indices, one per person. Each track is cut into its runs (frames seen
-    one after the other); two groups are one person when, their runs put in time order, none
-    overlaps another and every run that follows one of the other group agrees with it (join
-    cost below 1). The best-agreeing pairs of tracks are joined first.
+    """Groups of track indices, one per person. Each track is cut into runs where another
+    track was seen in its gaps (:func:`_runs`); two groups are one person when, their runs put
+    in time order, none overlaps another and every run that follows one of the other group
+    agrees with it (join cost below 1). The best-agreeing pairs of tracks are joined first.
 
     Groups, not chains: a pair that skips a track (the worker's first and third visits agree
     a little better than the first and second) still lets the skipped one join between them,
