@@ -105,7 +105,7 @@ from posture.run.recorded import (
 )
 from posture.video.draw import FrameView, annotated
 from posture.video.finder import GraphPool
-from posture.video.identity import ENDS_S, TrackPart, concat, torso
+from posture.video.identity import TrackPart, concat, torso, track_end
 from posture.video.io import VideoInfo, VideoWriter, open_video
 from posture.video.pose import (
     ModelInfo,
@@ -491,20 +491,21 @@ def _picked_up(
     if not gone or not new:
         return {}
     cost = np.full((len(new), len(gone)), np.inf)
+    starts = [track_end(own[i], t_s, aspect, last=False) for i in new]
     for b, j in enumerate(gone):
         last = max((q for q in people[j] if q.rows.size), key=lambda q: int(q.rows[-1]))
-        t_end, end = float(t_s[last.rows[-1]]), _look(last, t_s, aspect, at_end=True)
-        for a, i in enumerate(new):
-            dt = float(t_s[own[i].rows[0]]) - t_end
+        t_end, centre, size, colour = track_end(last, t_s, aspect, last=True)
+        for a, (t_start, centre2, size2, colour2) in enumerate(starts):
+            dt = t_start - t_end
             if 0 < dt <= tracking.max_missing_s:
-                start = _look(own[i], t_s, aspect, at_end=False)
-                gate = end[1] * (tracking.max_match_distance + tracking.max_speed * dt)
-                diff = np.abs(start[2] - end[2])
-                cost[a, b] = (
-                    float(np.linalg.norm(start[0] - end[0])) / gate
-                    + 0.5 * abs(math.log(start[1] / end[1]))
+                gate = size * (tracking.max_match_distance + tracking.max_speed * dt)
+                diff = np.abs(colour2 - colour)
+                value = (
+                    float(np.linalg.norm(centre2 - centre)) / gate
+                    + 0.5 * abs(math.log(size2 / size))
                     + APPEARANCE_WEIGHT * (float(np.nansum(diff)) if np.isfinite(diff).any() else 0)
                 )
+                cost[a, b] = value if math.isfinite(value) else math.inf  # NaN: unknown
     out: dict[int, int] = {}
     for a in sorted(range(len(new)), key=lambda a: (int(own[new[a]].rows[0]), cost[a].min())):
         free = [b for b in range(len(gone)) if gone[b] not in out.values()]
@@ -512,22 +513,6 @@ def _picked_up(
         if best is not None and cost[a, best] < 1.0:  # the first seen again takes them up
             out[new[a]] = gone[best]
     return out
-
-
-def _look(
-    part: TrackPart, t_s: np.ndarray, aspect: float, at_end: bool
-) -> tuple[np.ndarray, float, np.ndarray]:
-    """A track at its last (``at_end``) or first sighting: torso centre there, and the median
-    torso size and clothes colour over the ``ENDS_S`` of sightings nearest it."""
-    times = t_s[part.rows]
-    near = times >= times[-1] - ENDS_S if at_end else times <= times[0] + ENDS_S
-    centre, size = torso(part.image_xyz[near], aspect)
-    ok = np.isfinite(centre).all(axis=1) & np.isfinite(size)
-    if not ok.any():
-        return np.full(2, np.nan), math.nan, np.full(6, np.nan)
-    looks = part.looks[near]
-    colour = np.nanmedian(looks, axis=0) if np.isfinite(looks).any() else np.full(6, np.nan)
-    return centre[ok][-1 if at_end else 0], float(np.median(size[ok])), colour
 
 
 def _lead_in_distance(a: TrackPart, b: TrackPart, aspect: float) -> float:

@@ -134,6 +134,17 @@ def _ends(part: TrackPart, times: np.ndarray, at: np.ndarray, aspect: float, las
     return _Ends(t, centre, size, colour)
 
 
+def track_end(
+    part: TrackPart, t_s: np.ndarray, aspect: float, last: bool
+) -> tuple[float, np.ndarray, float, np.ndarray]:
+    """A track at its last (``last``) or first sighting: its time, the torso centre there
+    ``(2,)``, and the median torso size and clothes colour ``(6,)`` over the ``ENDS_S`` of
+    sightings nearest it (NaN where unknown)."""
+    at = np.array([part.rows.size - 1 if last else 0])
+    e = _ends(part, t_s[part.rows], at, aspect, last)
+    return float(e.t_s[0]), e.centre[0], float(e.size[0]), e.colour[0]
+
+
 def join_costs(a: _Ends, b: _Ends, settings: TrackingSettings) -> np.ndarray:
     """How unlike the ends of runs (``a``) and the starts of later ones (``b``) are, pair by
     pair: 0 the same, 1 or more not one person (inf: unknown). Colour and size always count;
