@@ -119,7 +119,7 @@ from posture.video.render import output_size
 from posture.video.scene import SceneSampler
 from posture.video.scene_lines import SceneSample
 from posture.video.seek import RangeFile, frame_index, frames_taken
-from posture.video.tracking import APPEARANCE_WEIGHT, PersonTracker
+from posture.video.tracking import PersonTracker, match_cost
 from posture.video.views import frame_view
 
 #: Segments per worker when the clip is long enough (segments are at least
@@ -483,7 +483,7 @@ def _picked_up(
     have had it: the person detector missed someone (half hidden) over the lead-in, and the
     segment found them a little later, where the sequential run had followed them. Within
     ``tracking.max_missing_s`` of their last sighting, by the tracker's own rule
-    (:meth:`posture.video.tracking.PersonTracker._cost`: place, size and clothes), the
+    (:func:`posture.video.tracking.match_cost`: place, size and clothes), the
     tracks in the order they were first seen (the first seen again is the one followed)."""
     taken = set(matched.values())
     gone = [j for j in range(len(people)) if j not in taken and any(q.rows.size for q in people[j])]
@@ -498,13 +498,7 @@ def _picked_up(
         for a, (t_start, centre2, size2, colour2) in enumerate(starts):
             dt = t_start - t_end
             if 0 < dt <= tracking.max_missing_s:
-                gate = size * (tracking.max_match_distance + tracking.max_speed * dt)
-                diff = np.abs(colour2 - colour)
-                value = (
-                    float(np.linalg.norm(centre2 - centre)) / gate
-                    + 0.5 * abs(math.log(size2 / size))
-                    + APPEARANCE_WEIGHT * (float(np.nansum(diff)) if np.isfinite(diff).any() else 0)
-                )
+                value = match_cost(centre, size, colour, dt, centre2, size2, colour2, tracking)
                 cost[a, b] = value if math.isfinite(value) else math.inf  # NaN: unknown
     out: dict[int, int] = {}
     for a in sorted(range(len(new)), key=lambda a: (int(own[new[a]].rows[0]), cost[a].min())):

@@ -119,6 +119,30 @@ RECOVER_MAX_COST = 0.6
 RECOVER_MAX_TURN_DEG = 60.0
 
 
+def match_cost(
+    predicted: np.ndarray,
+    size_was: float,
+    colour_was: np.ndarray,
+    dt: float,
+    centre: np.ndarray,
+    size: float,
+    look: np.ndarray | None,
+    settings: TrackingSettings,
+) -> float:
+    """How unlike a person last seen ``dt`` seconds ago (their torso expected at ``predicted``,
+    of ``size_was``, clothes ``colour_was``) a pose now is (torso ``centre``, ``size``, clothes
+    ``look``): 0 for a perfect match, 1 or more means "not this person". The place counts in
+    torso sizes within how far they could have moved; clothes of another colour add to it."""
+    gate = size_was * (settings.max_match_distance + settings.max_speed * dt)
+    dist = float(np.linalg.norm(centre - predicted)) / gate
+    size_ratio = abs(np.log(size / size_was))
+    colour = 0.0
+    if look is not None:
+        diff = np.abs(look - colour_was)
+        colour = float(np.nansum(diff)) if np.isfinite(diff).any() else 0.0
+    return float(dist + 0.5 * size_ratio + APPEARANCE_WEIGHT * colour)
+
+
 class PersonTracker:
     """Assigns track ids to each frame's detections; stores every track's landmarks.
 
@@ -312,14 +336,7 @@ class PersonTracker:
         add to the cost."""
         dt = max(t_s - tr.last_t, 1e-3)
         predicted = tr.centre + tr.velocity * min(dt, 0.5)
-        gate = tr.size * (self.settings.max_match_distance + self.settings.max_speed * dt)
-        dist = float(np.linalg.norm(centre - predicted)) / gate
-        size_ratio = abs(np.log(size / tr.size))
-        colour = 0.0
-        if look is not None:
-            diff = np.abs(look - tr.colour)
-            colour = float(np.nansum(diff)) if np.isfinite(diff).any() else 0.0
-        return dist + 0.5 * size_ratio + APPEARANCE_WEIGHT * colour
+        return match_cost(predicted, tr.size, tr.colour, dt, centre, size, look, self.settings)
 
     # ----------------------------------------------------------------------------------------
     def parts(self, *, release: bool = False) -> list[TrackPart]:
