@@ -726,6 +726,11 @@ def cmd_models(args: argparse.Namespace) -> int:
 
     info = resolve_model(DEFAULTS.pose)
     print(f"model: {info.path}\nsource: {info.source}\nsha256: {info.sha256}")
+    if info.pruned_from:
+        print(
+            f"made from the model file with sha256 {info.pruned_from}, without the part that "
+            "only computes the person's mask (pose.skip_segmentation)"
+        )
     print("official .task files are looked for in: " + ", ".join(map(str, models_dirs())))
     return 0
 

@@ -96,7 +96,11 @@ class PoseWorker:
         model_path = _model_file(model_bytes, model_fields)
         self.driver_model_path = model_fields["path"]
         self.model = ModelInfo(
-            model_path, model_fields["source"], model_fields["name"], model_fields["sha256"]
+            model_path,
+            model_fields["source"],
+            model_fields["name"],
+            model_fields["sha256"],
+            model_fields.get("pruned_from", ""),
         )
         self.progress = progress
         self.node = _node()

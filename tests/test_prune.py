@@ -1,0 +1,153 @@
+"""The pose model without its person mask (``posture.video.prune``): what is taken out, what is
+left as it was, the copy made once, and on a real clip the same landmarks as the model file."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import zipfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from mediapipe.tasks.metadata import schema_py_generated as schema
+
+from posture.core.config import DEFAULTS
+from posture.video.pose import (
+    ModelInfo,
+    _landmarker,
+    build_bundle_from_wheel,
+    lean_model,
+    resolve_model,
+)
+from posture.video.prune import lean_bundle, without_segmentation
+
+MEDIA = Path(__file__).resolve().parents[1] / ".." / "shared" / "media"
+CLIP = MEDIA / "bodyweight_squats_side.mp4"
+
+
+@pytest.fixture(scope="module")
+def bundle() -> Path:
+    return build_bundle_from_wheel()
+
+
+def _part(bundle: Path, name: str) -> bytes:
+    with zipfile.ZipFile(bundle) as zf:
+        return zf.read(name)
+
+
+def _graph(model: bytes) -> object:
+    return schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model, 0)).subgraphs[0]
+
+
+def test_the_mask_and_only_the_mask_is_taken_out(bundle: Path) -> None:
+    full = _part(bundle, "pose_landmarks_detector.tflite")
+    lean = without_segmentation(full)
+    assert lean is not None
+    before, after = _graph(full), _graph(lean)
+    shapes = [list(before.tensors[o].shape) for o in before.outputs]
+    # landmarks, presence, mask, heatmap, world landmarks: all five still there, as they were
+    assert shapes == [[1, 195], [1, 1], [1, 256, 256, 1], [1, 64, 64, 39], [1, 117]]
+    assert [list(after.tensors[o].shape) for o in after.outputs] == shapes
+    assert list(after.outputs) == list(before.outputs)
+    # 46 operations compute the mask alone; the other 286 are kept in their order
+    assert (len(before.operators), len(after.operators)) == (332, 286)
+    kept = [(list(op.inputs), list(op.outputs)) for op in after.operators]
+    everything = [(list(op.inputs), list(op.outputs)) for op in before.operators]
+    assert kept == [op for op in everything if op in kept]
+    # the mask is now a constant of zeros that nothing computes
+    mask = after.tensors[after.outputs[2]]
+    model = schema.Model.GetRootAsModel(lean, 0)
+    data = model.Buffers(mask.buffer).DataAsNumpy()
+    assert data.size == 256 * 256 * 4 and not data.any()
+    assert all(after.outputs[2] not in op.outputs for op in after.operators)
+
+
+def test_models_without_a_mask_are_left_as_they_are(bundle: Path) -> None:
+    assert without_segmentation(_part(bundle, "pose_detector.tflite")) is None
+
+
+def test_a_model_with_files_packed_in_it_is_left_as_it_is(bundle: Path) -> None:
+    """A rewrite would lose them (MediaPipe's metadata writer packs a model's labels so)."""
+    full = _part(bundle, "pose_landmarks_detector.tflite")
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as zf:
+        zf.writestr("labels.txt", "person\n")
+    assert without_segmentation(full + packed.getvalue()) is None
+
+
+def test_the_lean_copy_is_made_once_and_only_when_it_loads(bundle: Path, tmp_path: Path) -> None:
+    calls: list[Path] = []
+
+    def loads(path: Path) -> bool:
+        calls.append(path)
+        return True
+
+    first = lean_bundle(bundle, tmp_path, loads)
+    assert first is not None and first.parent == tmp_path and len(calls) == 1
+    assert lean_bundle(bundle, tmp_path, loads) == first and len(calls) == 1
+    with zipfile.ZipFile(first) as zf:
+        assert sorted(zf.namelist()) == ["pose_detector.tflite", "pose_landmarks_detector.tflite"]
+        # the detector is copied as it was
+        assert zf.read("pose_detector.tflite") == _part(bundle, "pose_detector.tflite")
+    elsewhere = tmp_path / "refused"
+    assert lean_bundle(bundle, elsewhere, lambda _: False) is None
+    assert not list(elsewhere.glob("*"))  # nothing left behind
+
+
+def test_files_that_are_no_bundle_are_run_as_they_are(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.task"
+    junk.write_bytes(b"not a model")
+    assert lean_bundle(junk, tmp_path, lambda _: True) is None
+    odd = tmp_path / "odd.task"
+    with zipfile.ZipFile(odd, "w") as zf:
+        zf.writestr("model.tflite", b"\x00" * 64)
+        zf.writestr("readme.txt", "hello")
+    assert lean_bundle(odd, tmp_path, lambda _: True) is None
+    info = ModelInfo(junk, "user", junk.name, "0" * 64)
+    assert lean_model(info, DEFAULTS.pose) == info
+
+
+def test_the_setting_turns_the_pruning_off() -> None:
+    lean = resolve_model(DEFAULTS.pose)
+    as_is = resolve_model(dataclasses.replace(DEFAULTS.pose, skip_segmentation=False))
+    assert lean.pruned_from == as_is.sha256 and not as_is.pruned_from
+    assert lean.path != as_is.path and lean.as_dict()["pruned_from"] == as_is.sha256
+    assert "pruned_from" not in as_is.as_dict()
+
+
+@pytest.mark.media
+@pytest.mark.skipif(not CLIP.is_file(), reason="../shared/media is not available")
+def test_the_lean_model_finds_the_same_landmarks_on_a_real_clip() -> None:
+    """Three squats (150 frames) through MediaPipe's video graph: the same landmarks to the last
+    bit, with the person mask and without."""
+    settings = dataclasses.replace(DEFAULTS.pose, model_threads=1)
+    found = {}
+    for model in (
+        resolve_model(settings),
+        resolve_model(dataclasses.replace(settings, skip_segmentation=False)),
+    ):
+        mp, landmarker = _landmarker(dataclasses.replace(settings, num_poses=1), model, video=True)
+        cap = cv2.VideoCapture(str(CLIP))
+        rows = []
+        for k in range(150):
+            ok, bgr = cap.read()
+            assert ok
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            got = landmarker.detect_for_video(
+                mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), k * 33
+            )
+            rows.append(
+                [(p.x, p.y, p.z, p.visibility) for p in got.pose_landmarks[0]]
+                + [(p.x, p.y, p.z, 0.0) for p in got.pose_world_landmarks[0]]
+                if got.pose_landmarks
+                else []
+            )
+        cap.release()
+        landmarker.close()
+        found[model.pruned_from != ""] = rows
+    assert sum(1 for r in found[True] if r) > 140  # someone in (nearly) every frame
+    assert [np.asarray(r).tolist() for r in found[True]] == [
+        np.asarray(r).tolist() for r in found[False]
+    ]
