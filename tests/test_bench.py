@@ -23,10 +23,11 @@ def test_bench_times_posture_and_mediapipe_alone_as_whole_processes(
     out = capsys.readouterr().out
     assert "(20 frames)" in out and "[no annotated video]" in out
     for label in (
-        "MediaPipe alone, num_poses=1",
+        "MediaPipe alone, one person",
         "posture analyze",
-        "MediaPipe alone, num_poses=4",
+        "MediaPipe alone, posture's settings (4)",
         "... --workers 1",
+        "MediaPipe alone, posture's model",
     ):
         assert label in out
     ratio = float(re.search(r"^ratio: ([0-9.]+)", out, re.M).group(1))  # type: ignore[union-attr]
