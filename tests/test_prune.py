@@ -109,6 +109,16 @@ def test_files_that_are_no_bundle_are_run_as_they_are(tmp_path: Path) -> None:
     assert lean_model(info, DEFAULTS.pose) == info
 
 
+def test_a_cache_that_cannot_be_written_runs_the_model_as_it_is(
+    bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))  # the cache's folder cannot be made
+    info = ModelInfo(bundle, "official", bundle.name, "0" * 64)
+    assert lean_model(info, DEFAULTS.pose) == info
+
+
 def test_the_setting_turns_the_pruning_off() -> None:
     lean = resolve_model(DEFAULTS.pose)
     as_is = resolve_model(dataclasses.replace(DEFAULTS.pose, skip_segmentation=False))
