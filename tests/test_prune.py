@@ -6,9 +6,12 @@ from __future__ import annotations
 import dataclasses
 import io
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import cv2
+import flatbuffers
 import numpy as np
 import pytest
 from mediapipe.tasks.metadata import schema_py_generated as schema
@@ -27,9 +30,28 @@ MEDIA = Path(__file__).resolve().parents[1] / ".." / "shared" / "media"
 CLIP = MEDIA / "bodyweight_squats_side.mp4"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def own_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The bundles these tests make go to a cache of their own, not the user's."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="module")
-def bundle() -> Path:
+def bundle(own_cache: Path) -> Path:
     return build_bundle_from_wheel()
+
+
+def _edited(model: bytes, edit: Callable[[Any, int], None]) -> bytes:
+    """``model`` with ``edit(its subgraph, its mask's tensor index)`` made to it."""
+    tree = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model, 0))
+    graph = tree.subgraphs[0]
+    edit(graph, graph.outputs[2])
+    builder = flatbuffers.Builder(len(model))
+    builder.Finish(tree.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
 
 
 def _part(bundle: Path, name: str) -> bytes:
@@ -77,6 +99,23 @@ def test_a_model_with_files_packed_in_it_is_left_as_it_is(bundle: Path) -> None:
     assert without_segmentation(full + packed.getvalue()) is None
 
 
+def test_a_mask_that_the_other_outputs_need_or_that_is_no_float_picture_is_kept(
+    bundle: Path,
+) -> None:
+    full = _part(bundle, "pose_landmarks_detector.tflite")
+
+    def read_by_the_landmarks(graph: Any, mask: int) -> None:
+        last = next(op for op in graph.operators if graph.outputs[0] in op.outputs)
+        last.inputs = [*last.inputs, mask]
+
+    def of_bytes(graph: Any, mask: int) -> None:
+        graph.tensors[mask].type = schema.TensorType.UINT8
+
+    assert without_segmentation(_edited(full, lambda g, m: None)) is not None
+    assert without_segmentation(_edited(full, read_by_the_landmarks)) is None
+    assert without_segmentation(_edited(full, of_bytes)) is None
+
+
 def test_the_lean_copy_is_made_once_and_only_when_it_loads(bundle: Path, tmp_path: Path) -> None:
     calls: list[Path] = []
 
@@ -106,6 +145,25 @@ def test_files_that_are_no_bundle_are_run_as_they_are(tmp_path: Path) -> None:
         zf.writestr("readme.txt", "hello")
     assert lean_bundle(odd, tmp_path, lambda _: True) is None
     info = ModelInfo(junk, "user", junk.name, "0" * 64)
+    assert lean_model(info, DEFAULTS.pose) == info
+
+
+@pytest.mark.parametrize("kind", ["landmark model alone", "deflated oddly"])
+def test_bundles_the_writer_or_the_zip_reader_refuse_are_run_as_they_are(
+    bundle: Path, tmp_path: Path, kind: str
+) -> None:
+    odd = tmp_path / f"{kind}.task"
+    full = _part(bundle, "pose_landmarks_detector.tflite")
+    with zipfile.ZipFile(odd, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("pose_landmarks_detector.tflite", full)
+        if kind == "deflated oddly":
+            zf.writestr("pose_detector.tflite", _part(bundle, "pose_detector.tflite"))
+    if kind == "deflated oddly":  # a compression method zipfile cannot read
+        raw = bytearray(odd.read_bytes())
+        entry = raw.index(b"PK\x01\x02")  # the first entry's record in the zip's directory
+        raw[entry + 10 : entry + 12] = (99).to_bytes(2, "little")
+        odd.write_bytes(bytes(raw))
+    info = ModelInfo(odd, "user", odd.name, "1" * 64)
     assert lean_model(info, DEFAULTS.pose) == info
 
 

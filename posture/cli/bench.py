@@ -12,7 +12,7 @@ moments of load fall on all of them alike; the best run of each is compared:
   with ``--workers 1``;
 * **MediaPipe alone, posture's model**: the reference with the model posture runs (its person
   mask pruned, :mod:`posture.video.prune`), so that what the pruning gives is seen apart from
-  what posture's own work costs; left out with ``pose.skip_segmentation`` off;
+  what posture's own work costs; left out when the model has no mask to prune;
 * **MediaPipe alone, posture's settings** (that model, ``num_poses`` as in ``[pose]``).
 
 The ratio is the reference's time over posture's: above 1, posture is the faster. Each process's

@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     p = argparse.ArgumentParser(prog="python -m posture.cli.bench_reference")
     p.add_argument("video")
-    p.add_argument("--model", required=True, help="the .task file (posture models says which)")
+    p.add_argument(
+        "--model", required=True, help="the .task file (posture bench gives the file as it is)"
+    )
     p.add_argument("--num-poses", type=int, default=1)
     p.add_argument("--frames", type=int, default=0, help="the first N frames only (0: all)")
     args = p.parse_args(argv)

@@ -205,7 +205,7 @@ def resolve_model(settings: PoseSettings) -> ModelInfo:
 def lean_model(model: ModelInfo, settings: PoseSettings) -> ModelInfo:
     """``model`` with its landmark model's person mask pruned (:mod:`posture.video.prune`: the
     same landmarks, some 40 % less CPU a frame), made once and cached; ``model`` itself when
-    it has no mask to prune, the copy does not load or cannot be written."""
+    it has no mask to prune, or the copy cannot be made or does not load."""
 
     def loads(path: Path) -> bool:
         try:
@@ -218,9 +218,9 @@ def lean_model(model: ModelInfo, settings: PoseSettings) -> ModelInfo:
 
     try:
         with native_stderr_hidden():  # the bundle writer logs
-            lean = lean_bundle(model.path, cache_dir(), loads)
-    except OSError:  # no cache to write to: the model as it is, at its full cost
-        lean = None
+            lean = lean_bundle(model.path, cache_dir(), loads, model.sha256)
+    except Exception:  # no cache to write to, a bundle MediaPipe's writer refuses, ...: the
+        lean = None  # pruning only saves time, so the model as it is, at its full cost
     if lean is None:
         return model
     return dataclasses.replace(model, path=lean, sha256=_sha256(lean), pruned_from=model.sha256)

@@ -55,9 +55,13 @@ def without_segmentation(model: bytes) -> bytes | None:
     if len(masks) != 1:
         return None
     mask = masks[0]
+    if graph.tensors[mask].type != schema.TensorType.FLOAT32:
+        return None
     needed = _needed(graph, [o for o in graph.outputs if o != mask])
     if len(needed) == len(graph.operators):
         return None
+    if any(mask in graph.operators[k].inputs or mask in graph.operators[k].outputs for k in needed):
+        return None  # the other outputs need the mask: it is not the mask's alone
     graph.operators = [op for k, op in enumerate(graph.operators) if k in needed]
     zeros = schema.BufferT()
     zeros.data = np.zeros(int(np.prod(graph.tensors[mask].shape)), np.float32).view(np.uint8)
@@ -94,20 +98,25 @@ def _needed(graph: object, outputs: list[int]) -> set[int]:
     return needed
 
 
-def lean_bundle(bundle: Path, folder: Path, loads: Callable[[Path], bool]) -> Path | None:
-    """A copy of the ``.task`` ``bundle`` (a zip of TFLite models) in ``folder``, each model
-    with a person mask pruned (:func:`without_segmentation`), made once (its name carries a
-    hash of the bundle) and kept only if ``loads(copy)``; ``None`` when no model in it has a
-    mask, or the bundle cannot be read or pruned."""
-    raw = bundle.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()[:12]
-    out = folder / f"{bundle.stem}_noseg{PRUNE_VERSION}_{digest}.task"
+def lean_bundle(
+    bundle: Path, folder: Path, loads: Callable[[Path], bool], sha256: str = ""
+) -> Path | None:
+    """A copy of the ``.task`` ``bundle`` (a zip of TFLite models; ``sha256`` its hash, when
+    known) in ``folder``, each model with a person mask pruned (:func:`without_segmentation`),
+    made once (its name carries the bundle's hash and mediapipe's version) and kept only if
+    ``loads(copy)``; ``None`` when no model in it has a mask, or the bundle cannot be read or
+    pruned."""
+    from importlib.metadata import version
+
+    digest = sha256 or hashlib.sha256(bundle.read_bytes()).hexdigest()
+    out = folder / f"{bundle.stem}_noseg{PRUNE_VERSION}_mp{version('mediapipe')}_{digest[:12]}.task"
     if out.is_file():
         return out
+    raw = bundle.read_bytes()
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             parts = {info.filename: zf.read(info) for info in zf.infolist()}
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except Exception:  # not a zip, or one that cannot be read (compressed oddly, encrypted, cut)
         return None
     pruned = False
     for name, data in parts.items():
