@@ -30,7 +30,7 @@ from posture.report import (
     row_at,
     write_report,
 )
-from posture.report.figures import spaced
+from posture.report.figures import envelope, spaced
 from posture.report.scores import REPORT_MAX_LIFTS, lifts_section, niosh_section
 from posture.run.recorded import Result, analyze_landmarks
 
@@ -337,3 +337,19 @@ def test_the_timeline_labels_only_the_lifts_whose_labels_do_not_overlap() -> Non
     # a short clip's lifts are all labelled; none is lost at the edges
     assert spaced([2.0, 9.0, 16.0], 20.0) == [True, True, True]
     assert spaced([], 20.0) == []
+
+
+def test_a_long_timeline_is_drawn_through_each_stretch_lowest_and_highest() -> None:
+    t = np.arange(10_000) / 30.0
+    v = np.sin(t)
+    v[3000:3400] = np.nan  # a stretch the view could not tell
+    v[7777] = 90.0  # one frame's peak
+    short_t, short_v = t[:2000], v[:2000]
+    same_t, same_v = envelope(short_t, short_v)
+    assert same_t is short_t and same_v is short_v  # as is
+    et, ev = envelope(t, v)
+    assert len(et) == len(ev) == 2000 and np.all(np.diff(et) >= 0)
+    assert np.nanmax(ev) == 90.0 and np.nanmin(ev) == np.nanmin(v)  # no peak is lost
+    gap = (et > t[3010]) & (et < t[3390])
+    assert gap.any() and np.isnan(ev[gap]).all()  # the gap stays a gap
+    assert not np.isnan(ev[~((et >= t[3000]) & (et <= t[3399]))]).any()
