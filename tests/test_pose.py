@@ -15,6 +15,7 @@ from posture.core.landmarks import N_LANDMARKS
 from posture.video.pose import (
     CropPoseEstimator,
     DetectedPose,
+    columns_on_their_own,
     crop_around,
     from_crop,
     resolve_model,
@@ -197,3 +198,21 @@ def test_the_first_model_loaded_keeps_nothing_of_the_call_that_loaded_it() -> No
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split()[-1] == "freed"
+
+
+def test_a_final_analysis_maps_its_columns_on_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within ``columns_on_their_own`` glibc maps blocks from 128 KB on by themselves (a
+    column of 30 minutes is 433 KB), given back when freed; after it, from 8 MB on."""
+    import posture.video.pose as pose
+
+    calls: list[tuple[int, int]] = []
+
+    class Libc:
+        def mallopt(self, what: int, value: int) -> None:
+            calls.append((what, value))
+
+    monkeypatch.setattr(pose, "_glibc", Libc)
+    with pytest.raises(KeyError), columns_on_their_own():
+        assert calls == [(-3, 128 << 10)]  # M_MMAP_THRESHOLD
+        raise KeyError("a failed analysis")
+    assert calls == [(-3, 128 << 10), (-3, 8 << 20)]

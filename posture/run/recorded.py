@@ -46,7 +46,13 @@ from posture.video.identity import (
     settle,
 )
 from posture.video.io import Camera, VideoFile, VideoInfo, VideoWriter, open_video
-from posture.video.pose import ModelInfo, cores_each, memory_back_to_system, resolve_model
+from posture.video.pose import (
+    ModelInfo,
+    columns_on_their_own,
+    cores_each,
+    memory_back_to_system,
+    resolve_model,
+)
 from posture.video.render import LaggedRenderer, Person, Row, output_size
 from posture.video.scene import SceneSampler
 from posture.video.scene_lines import SceneSample
@@ -287,6 +293,7 @@ def _final_result(
     )
 
 
+@columns_on_their_own()
 def result_from_tracks(
     tracks: list[TrackPart],
     t_s: np.ndarray,
@@ -449,6 +456,7 @@ def redraw_video(
 
 
 # ---------------------------------------------------------------------------------------------
+@columns_on_their_own()
 def analyze_landmarks(
     path: str | Path,
     settings: Settings,

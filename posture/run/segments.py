@@ -109,6 +109,7 @@ from posture.video.identity import TrackPart, concat, torso, track_end
 from posture.video.io import VideoInfo, VideoWriter, open_video
 from posture.video.pose import (
     ModelInfo,
+    columns_on_their_own,
     cores_each,
     memory_back_to_system,
     resolve_model,
@@ -397,6 +398,7 @@ def analyze_segment(
 
 
 # --- joining --------------------------------------------------------------------------------
+@columns_on_their_own()
 def join_segments(
     plan: SegmentPlan, parts: Iterable[SegmentResult], *, interrupted: bool = False
 ) -> JoinedRecording:
