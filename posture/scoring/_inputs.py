@@ -127,7 +127,12 @@ def any_of(masks: list[BoolArray], n: int) -> BoolArray:
     return out
 
 
+_SIDES = np.asarray(["left", "right", "both", "unknown"], dtype=object)
+
+
 def worse_side(left: FloatArray, right: FloatArray) -> StrArray:
     """Per frame ``"left"``, ``"right"``, ``"both"`` (equal) or ``"unknown"`` (either NaN)."""
-    out = np.where(left > right, "left", np.where(right > left, "right", "both"))
-    return np.where(np.isnan(left) | np.isnan(right), "unknown", out)
+    side = np.select(
+        [np.isnan(left) | np.isnan(right), left > right, right > left], [3, 0, 1], default=2
+    )
+    return _SIDES[side]  # names held by reference (as Levels.of)
