@@ -398,7 +398,8 @@ _M_MMAP_THRESHOLD = -3  # mallopt's parameter (malloc.h)
 #: 30 minutes at 30 frames a second), and those it frees between those it keeps left holes in
 #: the heap that stayed counted: 1.7 KB a frame, the main process' memory after the final
 #: analysis of the squat clip looped to 10 minutes 337 MB with :data:`MMAP_THRESHOLD`, 311 MB
-#: with this. The pictures drawn after it keep :data:`MMAP_THRESHOLD`.
+#: with this (set for all the final stages then). The pictures drawn after it keep
+#: :data:`MMAP_THRESHOLD`.
 COLUMNS_MMAP_THRESHOLD = 128 << 10
 
 
