@@ -274,10 +274,11 @@ def test_ctrl_c_keeps_the_frames_analysed_and_exits_130(tmp_path: Path) -> None:
     one = FLOOR_LIFT.parent / "walking_upright_side.mp4"
     if not one.is_file():
         pytest.skip(f"real clip not found: {one} (needs ../shared/media)")
-    # 54 s of video, so that the interruption comes while frames are analysed (the clip once,
-    # 13 s, was sometimes analysed whole in the 8 s before it)
-    clip = tmp_path / "walking_x4.mp4"
-    loop_video(one, clip, 4)
+    # 160 s of video, so that the interruption comes while frames are analysed (the clip once,
+    # 13 s, was sometimes analysed whole in the 8 s before it, and four times, 54 s, once the
+    # pose model ran without its person mask)
+    clip = tmp_path / "walking_x12.mp4"
+    loop_video(one, clip, 12)
     p = subprocess.Popen(
         [
             sys.executable,
