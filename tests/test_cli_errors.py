@@ -293,6 +293,9 @@ def test_ctrl_c_keeps_the_frames_analysed_and_exits_130(tmp_path: Path) -> None:
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # Ctrl-C as a terminal delivers it, even when this test runs where it is ignored (a
+        # shell's background job ignores SIGINT, and its children inherit that)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(8)  # usually: the model loaded and some frames analysed (the video: ~20 s)
     p.send_signal(signal.SIGINT)
