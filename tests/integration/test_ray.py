@@ -273,8 +273,12 @@ def test_ctrl_c_cancels_the_remote_work_and_every_job_has_an_outcome(
         options=distributed.Options(workers=2 if cut else 1),
         progress=interrupt,
     )
-    assert [o.status for o in outcomes] == ["failed", "not run", "not run"]
-    assert outcomes[0].interrupted
+    assert outcomes[0].status == "failed" and outcomes[0].interrupted
+    # a worker freed by a finished segment may have begun the next recording before the Ctrl-C
+    # came: it is then interrupted too; none is reported done, none is left without an outcome
+    assert all(o.status == "not run" or (o.status == "failed" and o.interrupted) for o in outcomes)
+    if not cut:  # one worker: nothing else had begun
+        assert [o.status for o in outcomes] == ["failed", "not run", "not run"]
     deadline = time.monotonic() + 30  # the killed worker's CPU is given back to the cluster
     while ray.available_resources().get("CPU", 0) < ray.cluster_resources().get("CPU", 0):
         assert time.monotonic() < deadline, "the interrupted worker still holds its CPU"
