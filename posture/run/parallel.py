@@ -48,7 +48,7 @@ from posture.run.segments import (
     render_segment,
 )
 from posture.video.native_logs import quiet_environment
-from posture.video.pose import ModelInfo, share_cores, usable_cores
+from posture.video.pose import ModelInfo, memory_back_to_system, share_cores, usable_cores
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -264,6 +264,7 @@ def analyze_in_segments(
     timings = {"analyze_frames": time.perf_counter() - t_start}
     joined = join_segments(plan, parts, interrupted=workers.cancelled)
     del parts  # joined (a long recording's landmarks are never held twice)
+    memory_back_to_system()  # the segments' results, freed
     if workers.cancelled:
         if joined.frames == 0:  # stopped before a frame was analysed
             raise KeyboardInterrupt
@@ -306,6 +307,7 @@ def _video(
         result.outputs["video"] = final
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        memory_back_to_system()  # the encoder's and decoder's buffers of the pieces drawn here
 
 
 def default_workers() -> int:
