@@ -245,3 +245,19 @@ def test_a_long_recording_is_scored_in_blocks_with_the_same_results(monkeypatch)
         assert a.dtype == b.dtype
         assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), column
     assert len(set(np.asarray(whole["rula_level"]).tolist())) > 1  # not one value throughout
+
+
+def test_a_recordings_reba_and_rula_breakdowns_are_held_as_float32_with_the_same_values() -> None:
+    """Whole numbers and NaN, exactly, in half the memory (``held``)."""
+    from posture.assess.scores import held
+    from posture.scoring import RebaInputs, reba
+
+    trunk = np.array([0.0, 30.0, 70.0, np.nan])
+    full = reba(RebaInputs(trunk_flexion_deg=trunk))
+    kept = held(full)
+    for name in ("trunk", "table_a", "score_a", "final"):
+        assert getattr(kept, name).dtype == np.float32
+        np.testing.assert_array_equal(getattr(kept, name), getattr(full, name))
+    assert kept.left.final.dtype == np.float32
+    np.testing.assert_array_equal(kept.left.final, full.left.final)
+    assert list(kept.level) == list(full.level) and kept.coupling == full.coupling

@@ -19,6 +19,7 @@ held over a minute or lifts come more than 4 times a minute.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,20 @@ class FrameScores:
     owas_back: np.ndarray
     reba_conf: np.ndarray
     owas_conf: np.ndarray
+
+
+def held(result: Any) -> Any:
+    """A REBA or RULA result as kept for a recording: its score arrays, whole numbers or NaN,
+    as float32 (exactly the same values in half the memory: 44 columns a frame, 10 MB of a
+    30-minute recording)."""
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(result):
+        v = getattr(result, f.name)
+        if isinstance(v, np.ndarray) and v.dtype == np.float64:
+            changes[f.name] = v.astype(np.float32)
+        elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+            changes[f.name] = held(v)
+    return dataclasses.replace(result, **changes)
 
 
 def _conf(m: Measures, names: tuple[str, ...]) -> np.ndarray:
@@ -189,7 +204,7 @@ def frame_scores(
     held_or_repeated = np.asarray(static_hold, bool) | repeated
     rula_pf = _merge(_merge(u_loaded_held, u_loaded, held_or_repeated), u_free, handling)
     scores = FrameScores(
-        r_loaded, u_loaded, owas, _reba_conf(m, ctx.seated), _conf(m, OWAS_MEASURES)
+        held(r_loaded), held(u_loaded), owas, _reba_conf(m, ctx.seated), _conf(m, OWAS_MEASURES)
     )
     return scores, {
         "reba_score": reba_pf["final"],
