@@ -219,3 +219,18 @@ def test_the_lean_model_finds_the_same_landmarks_on_a_real_clip() -> None:
     assert [np.asarray(r).tolist() for r in found[True]] == [
         np.asarray(r).tolist() for r in found[False]
     ]
+
+
+def test_a_models_hash_is_read_once_and_again_when_the_file_changes(tmp_path: Path) -> None:
+    """``_sha256`` remembers a file's hash while its size and time of change stay the same."""
+    import hashlib
+    import os
+
+    from posture.video.pose import _sha256
+
+    f = tmp_path / "m.task"
+    f.write_bytes(b"one")
+    assert _sha256(f) == hashlib.sha256(b"one").hexdigest()
+    f.write_bytes(b"three")
+    os.utime(f, ns=(1, 2_000_000_000))
+    assert _sha256(f) == hashlib.sha256(b"three").hexdigest()
