@@ -255,6 +255,7 @@ def analyze_source(
                 if problem:
                     result.warnings.append(problem)
             _keep_video(result, out_dir, tmp_video)
+            memory_back_to_system()  # the decoder's and encoder's buffers, before the report
             timings["finish_video"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - t_start
         if out_dir is not None:
