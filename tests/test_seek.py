@@ -123,25 +123,14 @@ def test_max_fps_takes_the_same_frames_when_timestamps_jitter() -> None:
 def test_the_annotated_video_is_drawn_in_pieces_cut_at_key_frames() -> None:
     """Each segment's frames cut at the first key frame ``RENDER_PIECE_S`` or more after the
     piece's start: every frame in exactly one piece, in order, none decoded twice."""
-    from posture.core.config import DEFAULTS
+    from segment_plans import fake_plan
+
     from posture.run import segments
-    from posture.run.segments import Segment, SegmentPlan, render_pieces
-    from posture.video.io import VideoInfo
-    from posture.video.pose import ModelInfo
+    from posture.run.segments import Segment, render_pieces
 
     fps, n = 30, 3000  # 100 s, a key frame every 4 s
-    pts = np.arange(n, dtype=np.int64) * 100
-    plan = SegmentPlan(
-        "clip.mp4",
-        DEFAULTS,
-        VideoInfo("clip.mp4", 640, 480, fps, n, n / fps, "h264", 0),
-        ModelInfo(Path("m.task"), "test", "m", ""),
-        pts,
-        np.arange(n) / fps,
-        np.arange(n, dtype=np.int64),
-        pts[::120],
-        (Segment(0, 0, 0, 1500, 0), Segment(1, 1470, 1500, 3000, 1440 * 100)),
-    )
+    segs = (Segment(0, 0, 0, 1500, 0), Segment(1, 1470, 1500, 3000, 1440 * 100))
+    plan = fake_plan(n, fps, (640, 480), segs, pts_step=100, key_every=120)
     assert segments.RENDER_PIECE_S == 20.0
     pieces = render_pieces(plan, n)
     assert pieces == [(0, 600), (600, 1200), (1200, 1500), (1500, 2160), (2160, 2760), (2760, 3000)]

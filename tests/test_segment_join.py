@@ -4,15 +4,10 @@ taken up again where the sequential run's tracker would have followed them."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
+from segment_plans import fake_plan
 from test_identity import track
 
-from posture.core.config import DEFAULTS
 from posture.run.segments import Segment, SegmentPlan, SegmentResult, join_segments
-from posture.video.io import VideoInfo
-from posture.video.pose import ModelInfo
 
 FPS, N = 30, 600
 CUT, LEAD_IN = 300, 270  # the second segment owns frames 300-599, analysed from 270
@@ -20,17 +15,8 @@ GREEN = (0.2, 0.45, 0.8, 0.2, 0.45, 0.8)  # clothes unlike the worker's, even to
 
 
 def _plan() -> SegmentPlan:
-    pts = np.arange(N, dtype=np.int64)
-    return SegmentPlan(
-        "clip.mp4",
-        DEFAULTS,
-        VideoInfo("clip.mp4", 1280, 720, FPS, N, N / FPS, "h264", 0),
-        ModelInfo(Path("m.task"), "test", "m", ""),
-        pts,
-        np.arange(N) / FPS,
-        pts.copy(),
-        pts[::30],
-        (Segment(0, 0, 0, CUT, 0), Segment(1, LEAD_IN, CUT, N, LEAD_IN)),
+    return fake_plan(
+        N, FPS, (1280, 720), (Segment(0, 0, 0, CUT, 0), Segment(1, LEAD_IN, CUT, N, LEAD_IN))
     )
 
 
