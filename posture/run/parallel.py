@@ -264,7 +264,6 @@ def analyze_in_segments(
     timings = {"analyze_frames": time.perf_counter() - t_start}
     joined = join_segments(plan, parts, interrupted=workers.cancelled)
     del parts  # joined (a long recording's landmarks are never held twice)
-    memory_back_to_system()  # the segments' results, freed
     if workers.cancelled:
         if joined.frames == 0:  # stopped before a frame was analysed
             raise KeyboardInterrupt
