@@ -336,14 +336,53 @@ def test_nobody_is_missing_after_the_second_look_window() -> None:
     assert _tracked(frames).missing(within_s=0.0) == []
 
 
-def test_second_looks_do_not_extend_the_window_they_are_allowed_in() -> None:
+def test_a_person_found_by_second_looks_is_followed_while_they_are_found() -> None:
+    """As MediaPipe's one-person graph follows someone while its landmark model sees them: a
+    chain of second looks goes on past ``within_s``; once they find no one, the person is
+    looked for ``within_s`` longer."""
     tr = _tracked([[person(0.3, 0.4)]] * MIN_SIGHTINGS)
-    for i in range(int(FPS)):  # found only by second looks for a whole second
-        tr.update(MIN_SIGHTINGS + i, (MIN_SIGHTINGS + i) / FPS, [])
-        if not tr.missing(within_s=0.5):
+    row = MIN_SIGHTINGS
+    for i in range(int(2 * FPS)):  # found only by second looks for two seconds, moving right
+        tr.update(row, row / FPS, [])
+        row += 1
+        assert [tid for tid, _ in tr.missing(within_s=0.5)] == [1]
+        assert tr.recover(1, person(0.3 + 0.002 * i, 0.4))
+    lost_for = 0
+    while tr.update(row, row / FPS, []) == [] and tr.missing(within_s=0.5):
+        row, lost_for = row + 1, lost_for + 1
+    assert (lost_for + 1) / FPS == pytest.approx(0.5 + 1 / FPS, abs=1.5 / FPS)
+
+
+def test_a_chain_of_second_looks_cannot_drift_to_another_size() -> None:
+    """Each pose a second look finds is checked against the size the pose model itself saw,
+    not the size the chain has grown to: a pose growing 5 % a frame is dropped before it is
+    three and a half times the person (the cost of size alone reaches RECOVER_MAX_COST at
+    exp(2 x 0.6) = 3.3 times)."""
+    tr = _tracked([[person(0.3, 0.4)]] * MIN_SIGHTINGS)
+    th = 0.2
+    for row in range(MIN_SIGHTINGS, MIN_SIGHTINGS + int(2 * FPS)):
+        tr.update(row, row / FPS, [])
+        th *= 1.05
+        if not tr.recover(1, person(0.3, 0.4, th)):
             break
-        assert tr.recover(1, person(0.3, 0.4))
-    assert (i + 1) / FPS == pytest.approx(0.5 + 1 / FPS, abs=1.5 / FPS)
+    assert 2.5 < th / 0.2 < 3.5
+
+
+def test_a_chain_of_second_looks_cannot_drift_to_other_clothes() -> None:
+    """The clothes a second look's pose must wear are those the pose model saw: clothes
+    turning from red to blue a little each frame are dropped before they are blue."""
+    red = np.zeros((90, 160, 3), np.uint8)
+    red[..., 0] = 200
+    tr = PersonTracker(SETTINGS, aspect=ASPECT)
+    for row in range(MIN_SIGHTINGS):
+        tr.update(row, row / FPS, [person(0.3, 0.4)], red)
+    for k, row in enumerate(range(MIN_SIGHTINGS, MIN_SIGHTINGS + int(FPS)), start=1):
+        tr.update(row, row / FPS, [])
+        shade = np.zeros_like(red)
+        shade[..., 0], shade[..., 2] = 200 - 10 * k, 10 * k
+        if not tr.recover(1, person(0.3, 0.4), shade):
+            break
+    assert 10 * k < 200 - 10 * k, "still accepted once more blue than red"
 
 
 def test_a_pose_found_again_where_the_person_should_be_joins_their_track() -> None:

@@ -136,8 +136,9 @@ class TrackingSettings:
     )
     recover_s: float = setting(
         1.0,
-        "a person the pose model loses for up to this long is looked for again in a crop of "
-        "the frame around where they were (e.g. while two people overlap); 0: never",
+        "a person the pose model loses is looked for again in a crop of the frame around "
+        "where they were (e.g. while two people overlap), while that finds them and up to this "
+        "long after it last did; 0: never",
         lo=0.0,
         hi=10.0,
         unit="s",

@@ -103,7 +103,8 @@ class _Track:
     last_row: int = -1
     weight: float = 0.0  # visibility-weighted presence (subject rule)
     sightings: int = 0  # frames the pose model itself found it in (not a second look)
-    last_sighting_t: float = float("-inf")
+    #: torso size as the pose model itself found it (second looks are checked against it)
+    sighted_size: float = float("nan")
 
 
 #: A detection whose cost to its track is above this share of its cost to another, unmatched
@@ -226,7 +227,8 @@ class PersonTracker:
             self._extend(by_id[ids[i]], detected[i], marks[i][0], marks[i][1], t_s, row, looks[i])
             tr = by_id[ids[i]]
             tr.sightings += 1
-            tr.last_sighting_t = t_s
+            seen = marks[i][1]
+            tr.sighted_size = seen if tr.sightings == 1 else 0.8 * tr.sighted_size + 0.2 * seen
             if np.isfinite(looks[i]).all():
                 tr.colour = (
                     looks[i]
@@ -237,9 +239,15 @@ class PersonTracker:
 
     def missing(self, within_s: float) -> list[tuple[int, np.ndarray]]:
         """People lost in the newest frame: tracks the pose model itself found in at least
-        ``MIN_SIGHTINGS`` frames, the last one within ``within_s`` seconds (second looks do
-        not extend that: no chain of them can drift away), with the box ``(x0, y0, x1, y1)``
-        (normalised) where they should be now: their last box moved by their recent motion."""
+        ``MIN_SIGHTINGS`` frames, last found (by the model or a second look) within
+        ``within_s`` seconds, with the box ``(x0, y0, x1, y1)`` (normalised) where they should
+        be now: their last box moved by their recent motion.
+
+        A person found by a second look on every frame stays missing, and looked for, as long
+        as that lasts (as MediaPipe's own one-person graph follows someone while its landmark
+        model still sees them): :meth:`recover` checks each pose against the clothes and size
+        the pose model itself saw, never against what second looks added, so no chain of them
+        can drift onto someone or something else."""
         within_s = min(within_s, self.settings.max_missing_s)  # gone that long: a new person
         if not self._t or within_s <= 0:
             return []
@@ -248,7 +256,7 @@ class PersonTracker:
         for tr in self._tracks:
             dt = t_s - tr.last_t
             established = tr.sightings >= MIN_SIGHTINGS
-            if not (dt > 0 and t_s - tr.last_sighting_t <= within_s and established):
+            if not (0 < dt <= within_s and established):
                 continue
             assert tr.last_image is not None and tr.last_vis is not None
             box = landmark_box(tr.last_image, tr.last_vis)
@@ -258,8 +266,9 @@ class PersonTracker:
 
     def recover(self, track_id: int, pose: DetectedPose, rgb: np.ndarray | None = None) -> bool:
         """Add a pose found by a second look (``missing``) to that track in the newest frame,
-        if it is where and what the track should be and is no one else already found there.
-        Returns whether it was added."""
+        if it is where the track should be, of the clothes and size the pose model itself saw
+        (not as second looks left them), and no one else already found there. Returns whether
+        it was added."""
         tr = next((tr for tr in self._tracks if tr.track_id == track_id), None)
         if tr is None or not self._t or tr.last_t >= self._t[-1]:
             return False
@@ -268,7 +277,8 @@ class PersonTracker:
         if not np.isfinite(centre).all() or not torso_in_picture(pose.image_xyz):
             return False
         look = appearance(rgb, pose.image_xyz) if rgb is not None else None
-        if self._cost(tr, centre, size, t_s, look) >= RECOVER_MAX_COST:
+        # tr.colour, too, is only ever the pose model's
+        if self._cost(tr, centre, size, t_s, look, tr.sighted_size) >= RECOVER_MAX_COST:
             return False
         assert tr.last_image is not None
         turn = torso_turn_deg(tr.last_image, pose.image_xyz, self.aspect)
@@ -330,13 +340,15 @@ class PersonTracker:
         size: float,
         t_s: float,
         look: np.ndarray | None = None,
+        size_was: float | None = None,
     ) -> float:
         """0 for a perfect match; 1 or more means 'not this track'. The position is predicted
         from the track's recent motion over at most half a second; clothes of another colour
-        add to the cost."""
+        add to the cost. ``size_was``: the size to compare with (default the track's own)."""
         dt = max(t_s - tr.last_t, 1e-3)
         predicted = tr.centre + tr.velocity * min(dt, 0.5)
-        return match_cost(predicted, tr.size, tr.colour, dt, centre, size, look, self.settings)
+        was = tr.size if size_was is None else size_was
+        return match_cost(predicted, was, tr.colour, dt, centre, size, look, self.settings)
 
     # ----------------------------------------------------------------------------------------
     def parts(self, *, release: bool = False) -> list[TrackPart]:

@@ -51,12 +51,6 @@ def test_seated_tracks_never_jump_between_sightings(runs: Runs, clip: str) -> No
         assert jumps.max() <= MAX_JUMP, f"person {pid} jumps {jumps.max():.2f} of the width"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the worker is seen in 21 of the 29 frames (72 %) since the people finder follows "
-    "each person with their own one-person graph (it passed at >= 80 % only after other clips "
-    "had run in the same process, whose graphs were then reused: now built afresh)",
-)
 def test_the_worker_is_seen_through_the_hand_over(
     runs: Runs, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
