@@ -226,11 +226,14 @@ def test_a_models_hash_is_read_once_and_again_when_the_file_changes(tmp_path: Pa
     import hashlib
     import os
 
-    from posture.video.pose import _sha256
+    from posture.video.pose import _sha256, _sha256_of
 
     f = tmp_path / "m.task"
     f.write_bytes(b"one")
     assert _sha256(f) == hashlib.sha256(b"one").hexdigest()
+    misses = _sha256_of.cache_info().misses
+    assert _sha256(f) == hashlib.sha256(b"one").hexdigest()
+    assert _sha256_of.cache_info().misses == misses, "the unchanged file was read again"
     f.write_bytes(b"three")
     os.utime(f, ns=(1, 2_000_000_000))
     assert _sha256(f) == hashlib.sha256(b"three").hexdigest()
