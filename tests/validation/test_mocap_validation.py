@@ -130,8 +130,10 @@ def test_level_side_view_of_the_whole_trial_meets_the_first_targets(results: Res
             [*TEST_VIEWS, LEVEL_SIDE],
             id="2d",
             marks=_xfail(
-                "the 2D path trusts flexion off by up to 26 deg from front-right and back-left "
-                "obliques (yaw 45 and -135) of a camera 30 deg down"
+                "the 2D path reads the yaw of an oblique view of a pitched camera 15-20 deg "
+                "nearer the side (62 for 45, -117 for -135, 3 m 30 deg down), so it trusts "
+                "trunk flexion off by up to 34 deg (back obliques, cameras 22-30 deg down) "
+                "and the near knee off by 21-42 deg (front obliques, every pitched camera)"
             ),
         ),
     ],
