@@ -18,7 +18,7 @@ from posture.core.landmarks import LM, N_LANDMARKS
 from posture.video.pose import DetectedPose
 from posture.video.second_look import SecondLook
 from posture.video.summaries import most_visible_person, recording_summaries
-from posture.video.tracking import MIN_SIGHTINGS, PersonTracker
+from posture.video.tracking import MIN_SIGHTINGS, RECOVER_MAX_COST, PersonTracker
 
 ASPECT = 16 / 9
 FPS = 30.0
@@ -336,53 +336,80 @@ def test_nobody_is_missing_after_the_second_look_window() -> None:
     assert _tracked(frames).missing(within_s=0.0) == []
 
 
+def _chain(tr: PersonTracker, row: int, poses: list[DetectedPose], within_s: float) -> int:
+    """Frames, from ``row``, in which the pose model finds no one and a second look finds
+    ``poses`` one after the other; how many of them were taken before the chain ended."""
+    for k, pose in enumerate(poses):
+        tr.update(row + k, (row + k) / FPS, [])
+        if not tr.missing(within_s=within_s) or not tr.recover(1, pose):
+            return k
+    return len(poses)
+
+
 def test_a_person_found_by_second_looks_is_followed_while_they_are_found() -> None:
-    """As MediaPipe's one-person graph follows someone while its landmark model sees them: a
-    chain of second looks goes on past ``within_s``; once they find no one, the person is
-    looked for ``within_s`` longer."""
+    """As MediaPipe's one-person graph follows someone while its landmark model sees them, a
+    chain of second looks goes on past ``within_s``, up to ``tracking.max_missing_s`` after the
+    pose model itself last saw the person; once they find no one, the person is looked for
+    ``within_s`` longer."""
     tr = _tracked([[person(0.3, 0.4)]] * MIN_SIGHTINGS)
-    row = MIN_SIGHTINGS
-    for i in range(int(2 * FPS)):  # found only by second looks for two seconds, moving right
-        tr.update(row, row / FPS, [])
-        row += 1
-        assert [tid for tid, _ in tr.missing(within_s=0.5)] == [1]
-        assert tr.recover(1, person(0.3 + 0.002 * i, 0.4))
+    frames = int(3 * SETTINGS.max_missing_s * FPS)
+    taken = _chain(tr, MIN_SIGHTINGS, [person(0.3 + 0.001 * i, 0.4) for i in range(frames)], 0.5)
+    assert taken / FPS == pytest.approx(SETTINGS.max_missing_s, abs=1.5 / FPS)
+    tr = _tracked([[person(0.3, 0.4)]] * MIN_SIGHTINGS)
+    row = MIN_SIGHTINGS + _chain(tr, MIN_SIGHTINGS, [person(0.3, 0.4)] * int(FPS), 0.5)
     lost_for = 0
     while tr.update(row, row / FPS, []) == [] and tr.missing(within_s=0.5):
         row, lost_for = row + 1, lost_for + 1
     assert (lost_for + 1) / FPS == pytest.approx(0.5 + 1 / FPS, abs=1.5 / FPS)
 
 
+def test_a_chain_of_second_looks_stays_within_reach_of_the_last_sighting() -> None:
+    """Each step of a chain may be small, but the chain as a whole stays within the reach the
+    tracker allows a person out of view (``max_match_distance`` torso sizes and
+    ``max_speed`` a second since the pose model last saw them): a pose moving 3.6 torso sizes a
+    second is dropped once it is further than that."""
+    tr = _tracked([[person(0.3, 0.4)]] * MIN_SIGHTINGS)
+    step = 0.02  # of the picture's width a frame
+    taken = _chain(tr, MIN_SIGHTINGS, [person(0.3 + step * i, 0.4) for i in range(1, 60)], 1.0)
+    size = 1.5 * 0.2  # torso size of person(), frame heights
+    # the first frame n whose pose is out of reach: step * ASPECT * n > size * (2 + 1.5 n / FPS)
+    first_out = next(
+        n
+        for n in range(1, 60)
+        if step * ASPECT * n > size * (SETTINGS.max_match_distance + SETTINGS.max_speed * n / FPS)
+    )
+    assert taken == first_out - 1
+
+
 def test_a_chain_of_second_looks_cannot_drift_to_another_size() -> None:
     """Each pose a second look finds is checked against the size the pose model itself saw,
-    not the size the chain has grown to: a pose growing 5 % a frame is dropped before it is
-    three and a half times the person (the cost of size alone reaches RECOVER_MAX_COST at
-    exp(2 x 0.6) = 3.3 times)."""
-    tr = _tracked([[person(0.3, 0.4)]] * MIN_SIGHTINGS)
-    th = 0.2
-    for row in range(MIN_SIGHTINGS, MIN_SIGHTINGS + int(2 * FPS)):
-        tr.update(row, row / FPS, [])
-        th *= 1.05
-        if not tr.recover(1, person(0.3, 0.4, th)):
-            break
-    assert 2.5 < th / 0.2 < 3.5
+    not the size the chain has grown to: a pose growing 2.5 % a frame (its torso in the
+    picture throughout) is dropped once the cost of its size alone reaches RECOVER_MAX_COST
+    (exp(2 x 0.6) = 3.3 times)."""
+    tr = _tracked([[person(0.3, 0.5)]] * MIN_SIGHTINGS)
+    grown = [0.2 * 1.025**k for k in range(1, 60)]
+    taken = _chain(tr, MIN_SIGHTINGS, [person(0.3, 0.5, th) for th in grown], 1.0)
+    assert grown[taken] / 0.2 == pytest.approx(np.exp(2 * RECOVER_MAX_COST), rel=0.03)
 
 
 def test_a_chain_of_second_looks_cannot_drift_to_other_clothes() -> None:
     """The clothes a second look's pose must wear are those the pose model saw: clothes
-    turning from red to blue a little each frame are dropped before they are blue."""
+    turning from red to blue a little each frame are dropped once the colour difference alone
+    reaches RECOVER_MAX_COST."""
     red = np.zeros((90, 160, 3), np.uint8)
     red[..., 0] = 200
     tr = PersonTracker(SETTINGS, aspect=ASPECT)
     for row in range(MIN_SIGHTINGS):
         tr.update(row, row / FPS, [person(0.3, 0.4)], red)
+    blue = 5  # of 200 turned from red to blue a frame
     for k, row in enumerate(range(MIN_SIGHTINGS, MIN_SIGHTINGS + int(FPS)), start=1):
         tr.update(row, row / FPS, [])
         shade = np.zeros_like(red)
-        shade[..., 0], shade[..., 2] = 200 - 10 * k, 10 * k
+        shade[..., 0], shade[..., 2] = 200 - blue * k, blue * k
         if not tr.recover(1, person(0.3, 0.4), shade):
             break
-    assert 10 * k < 200 - 10 * k, "still accepted once more blue than red"
+    # red chromaticity falls by blue * k / 201 on the torso and on the thighs alike
+    assert 2 * blue * (k - 1) / 201 < RECOVER_MAX_COST <= 2 * blue * k / 201
 
 
 def test_a_pose_found_again_where_the_person_should_be_joins_their_track() -> None:

@@ -138,7 +138,8 @@ class TrackingSettings:
         1.0,
         "a person the pose model loses is looked for again in a crop of the frame around "
         "where they were (e.g. while two people overlap), while that finds them and up to this "
-        "long after it last did; 0: never",
+        "long after it last did, never past max_missing_s after the pose model last saw them; "
+        "0: never",
         lo=0.0,
         hi=10.0,
         unit="s",

@@ -103,7 +103,10 @@ class _Track:
     last_row: int = -1
     weight: float = 0.0  # visibility-weighted presence (subject rule)
     sightings: int = 0  # frames the pose model itself found it in (not a second look)
-    #: torso size as the pose model itself found it (second looks are checked against it)
+    #: when, where and how large the pose model itself last found it (second looks are
+    #: checked against these, never against what earlier second looks added)
+    sighted_t: float = float("-inf")
+    sighted_centre: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))
     sighted_size: float = float("nan")
 
 
@@ -229,6 +232,7 @@ class PersonTracker:
             tr.sightings += 1
             seen = marks[i][1]
             tr.sighted_size = seen if tr.sightings == 1 else 0.8 * tr.sighted_size + 0.2 * seen
+            tr.sighted_t, tr.sighted_centre = t_s, marks[i][0]
             if np.isfinite(looks[i]).all():
                 tr.colour = (
                     looks[i]
@@ -243,12 +247,15 @@ class PersonTracker:
         ``within_s`` seconds, with the box ``(x0, y0, x1, y1)`` (normalised) where they should
         be now: their last box moved by their recent motion.
 
-        A person found by a second look on every frame stays missing, and looked for, as long
-        as that lasts (as MediaPipe's own one-person graph follows someone while its landmark
-        model still sees them): :meth:`recover` checks each pose against the clothes and size
-        the pose model itself saw, never against what second looks added, so no chain of them
-        can drift onto someone or something else."""
-        within_s = min(within_s, self.settings.max_missing_s)  # gone that long: a new person
+        A person found by a second look on every frame stays missing, and looked for, while
+        that lasts (as MediaPipe's own one-person graph follows someone while its landmark model
+        still sees them), but never longer than ``tracking.max_missing_s`` after the pose model
+        itself last found them: the tracker's own limit for keeping an identity the model does
+        not see. :meth:`recover` checks each pose against where, in which clothes and at which
+        size the pose model last saw them, never against what second looks added, so no chain
+        of them can drift onto someone or something else."""
+        longest = self.settings.max_missing_s  # unseen by the model that long: a new person
+        within_s = min(within_s, longest)
         if not self._t or within_s <= 0:
             return []
         t_s = self._t[-1]
@@ -256,7 +263,7 @@ class PersonTracker:
         for tr in self._tracks:
             dt = t_s - tr.last_t
             established = tr.sightings >= MIN_SIGHTINGS
-            if not (0 < dt <= within_s and established):
+            if not (0 < dt <= within_s and t_s - tr.sighted_t <= longest and established):
                 continue
             assert tr.last_image is not None and tr.last_vis is not None
             box = landmark_box(tr.last_image, tr.last_vis)
@@ -267,8 +274,10 @@ class PersonTracker:
     def recover(self, track_id: int, pose: DetectedPose, rgb: np.ndarray | None = None) -> bool:
         """Add a pose found by a second look (``missing``) to that track in the newest frame,
         if it is where the track should be, of the clothes and size the pose model itself saw
-        (not as second looks left them), and no one else already found there. Returns whether
-        it was added."""
+        (not as second looks left them), within reach of where the model last saw the person
+        (as far as the tracker lets a person out of view move: ``tracking.max_match_distance``
+        torso sizes and ``tracking.max_speed`` a second since), and no one else already found
+        there. Returns whether it was added."""
         tr = next((tr for tr in self._tracks if tr.track_id == track_id), None)
         if tr is None or not self._t or tr.last_t >= self._t[-1]:
             return False
@@ -276,9 +285,15 @@ class PersonTracker:
         centre, size = torso_anchor(pose.image_xyz, self.aspect)
         if not np.isfinite(centre).all() or not torso_in_picture(pose.image_xyz):
             return False
+        gone = t_s - tr.sighted_t
+        reach = tr.sighted_size * (
+            self.settings.max_match_distance + self.settings.max_speed * gone
+        )
+        if not float(np.linalg.norm(centre - tr.sighted_centre)) <= reach:
+            return False
         look = appearance(rgb, pose.image_xyz) if rgb is not None else None
         # tr.colour, too, is only ever the pose model's
-        if self._cost(tr, centre, size, t_s, look, tr.sighted_size) >= RECOVER_MAX_COST:
+        if not self._cost(tr, centre, size, t_s, look, tr.sighted_size) < RECOVER_MAX_COST:
             return False
         assert tr.last_image is not None
         turn = torso_turn_deg(tr.last_image, pose.image_xyz, self.aspect)
