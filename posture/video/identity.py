@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -36,6 +37,8 @@ from posture.video.appearance import TORSO
 #: a factor of ``exp(SIZE_SCALE)`` likewise.
 COLOUR_SCALE = 0.25
 SIZE_SCALE = 0.5
+#: A length or time: one, or one per pair of tracks.
+Span = TypeVar("Span", float, np.ndarray)
 #: How much of each track, nearest the gap, describes it (seconds of sightings).
 ENDS_S = 2.0
 
@@ -145,6 +148,13 @@ def track_end(
     return float(e.t_s[0]), e.centre[0], float(e.size[0]), e.colour[0]
 
 
+def reach(size: Span, gap_s: Span, settings: TrackingSettings) -> Span:
+    """How far (in the units of ``size``) a person of torso size ``size`` may have moved
+    unseen in ``gap_s`` seconds: ``tracking.max_match_distance`` torso sizes and
+    ``tracking.max_speed`` a second (floats or arrays)."""
+    return size * (settings.max_match_distance + settings.max_speed * gap_s)
+
+
 def join_costs(a: _Ends, b: _Ends, settings: TrackingSettings) -> np.ndarray:
     """How unlike the ends of runs (``a``) and the starts of later ones (``b``) are, pair by
     pair: 0 the same, 1 or more not one person (inf: unknown). Colour and size always count;
@@ -160,8 +170,8 @@ def join_costs(a: _Ends, b: _Ends, settings: TrackingSettings) -> np.ndarray:
         colour = np.where(
             np.isfinite(diff).any(axis=1), np.nansum(diff, axis=1) / COLOUR_SCALE, 0.5
         )
-        reach = scale * (settings.max_match_distance + settings.max_speed * gap)
-        far = np.maximum(np.linalg.norm(b.centre - a.centre, axis=1) - reach, 0.0) / scale
+        apart = np.linalg.norm(b.centre - a.centre, axis=1)
+        far = np.maximum(apart - reach(scale, gap, settings), 0.0) / scale
         cost = size + colour + np.nan_to_num(far, nan=0.0)
     return np.where(np.isfinite(scale) & np.isfinite(cost), cost, np.inf)
 

@@ -34,7 +34,7 @@ from posture.video.appearance import (
     torso_in_picture,
     torso_turn_deg,
 )
-from posture.video.identity import TrackPart, recording, settle
+from posture.video.identity import TrackPart, reach, recording, settle
 from posture.video.pose import DetectedPose
 from posture.video.summaries import TrackSummary, most_visible_person, people_summaries
 
@@ -137,7 +137,7 @@ def match_cost(
     of ``size_was``, clothes ``colour_was``) a pose now is (torso ``centre``, ``size``, clothes
     ``look``): 0 for a perfect match, 1 or more means "not this person". The place counts in
     torso sizes within how far they could have moved; clothes of another colour add to it."""
-    gate = size_was * (settings.max_match_distance + settings.max_speed * dt)
+    gate = reach(size_was, dt, settings)
     dist = float(np.linalg.norm(centre - predicted)) / gate
     size_ratio = abs(np.log(size / size_was))
     colour = 0.0
@@ -285,11 +285,8 @@ class PersonTracker:
         centre, size = torso_anchor(pose.image_xyz, self.aspect)
         if not np.isfinite(centre).all() or not torso_in_picture(pose.image_xyz):
             return False
-        gone = t_s - tr.sighted_t
-        reach = tr.sighted_size * (
-            self.settings.max_match_distance + self.settings.max_speed * gone
-        )
-        if not float(np.linalg.norm(centre - tr.sighted_centre)) <= reach:
+        far = reach(tr.sighted_size, t_s - tr.sighted_t, self.settings)
+        if not float(np.linalg.norm(centre - tr.sighted_centre)) <= far:
             return False
         look = appearance(rgb, pose.image_xyz) if rgb is not None else None
         # tr.colour, too, is only ever the pose model's
