@@ -464,3 +464,19 @@ def test_a_pose_guessed_past_the_edge_of_the_picture_is_no_sighting() -> None:
     assert leaving.image_xyz[:, 0].max() > 1.0  # a shoulder past the edge
     assert not tr.recover(1, leaving)
     assert tr.recover(1, person(0.95, 0.4))  # the same person wholly in the picture
+
+
+def test_a_person_whose_thighs_are_out_of_the_picture_is_still_known_by_their_torso() -> None:
+    """A desk camera: the knees below the frame, so only the torso's colour is ever seen. It is
+    remembered, and a second look's pose in other clothes is not given to the person."""
+    red = np.zeros((90, 160, 3), np.uint8)
+    red[..., 0] = 200
+    blue = red[..., ::-1].copy()
+    at_desk = person(0.3, 0.75, th=0.3)
+    assert at_desk.image_xyz[LM.LEFT_KNEE, 1] > 1.0  # knees below the picture
+    tr = PersonTracker(SETTINGS, aspect=ASPECT)
+    for row in range(MIN_SIGHTINGS):
+        tr.update(row, row / FPS, [at_desk], red)
+    tr.update(MIN_SIGHTINGS, MIN_SIGHTINGS / FPS, [], blue)
+    assert not tr.recover(1, at_desk, blue)
+    assert tr.recover(1, at_desk, red)

@@ -147,6 +147,15 @@ def match_cost(
     return float(dist + 0.5 * size_ratio + APPEARANCE_WEIGHT * colour)
 
 
+def remembered_colour(was: np.ndarray, look: np.ndarray) -> np.ndarray:
+    """A track's clothes colour ``(6,)`` after one more sighting in clothes ``look``: each part
+    (torso, thighs) seen is averaged in (a tenth of the new look), or taken as it is where that
+    part was never seen before; a part not seen now keeps its colour (a desk camera that never
+    shows the thighs still remembers the torso)."""
+    seen = np.isfinite(look)
+    return np.where(seen, np.where(np.isfinite(was), 0.9 * was + 0.1 * look, look), was)
+
+
 class PersonTracker:
     """Assigns track ids to each frame's detections; stores every track's landmarks.
 
@@ -233,12 +242,7 @@ class PersonTracker:
             seen = marks[i][1]
             tr.sighted_size = seen if tr.sightings == 1 else 0.8 * tr.sighted_size + 0.2 * seen
             tr.sighted_t, tr.sighted_centre = t_s, marks[i][0]
-            if np.isfinite(looks[i]).all():
-                tr.colour = (
-                    looks[i]
-                    if not np.isfinite(tr.colour).all()
-                    else (0.9 * tr.colour + 0.1 * looks[i])
-                )
+            tr.colour = remembered_colour(tr.colour, looks[i])
         return kept
 
     def missing(self, within_s: float) -> list[tuple[int, np.ndarray]]:
