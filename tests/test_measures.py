@@ -321,6 +321,21 @@ TURN_INVARIANT = [
 ]
 
 
+@pytest.mark.parametrize("trunk", [89.0, 90.0, 91.0])
+def test_the_head_and_arms_are_measured_with_the_trunk_bent_90_deg(trunk: float) -> None:
+    """Bent exactly 90 deg, the trunk lies along the body's forward direction, which then has
+    nothing across the trunk: the head's, the neck's and the arms' angles against the trunk
+    are still read (they were NaN there; hypothesis found it)."""
+    stand = [synthetic.angles(yaw_deg=90.0) for _ in range(N_STAND)]
+    bent = synthetic.angles(
+        yaw_deg=90.0, trunk_flexion_deg=trunk, neck_flexion_deg=20.0, upper_arm_flexion_deg=60.0
+    )
+    m = compute_measures(synthetic.sequence([*stand, bent], world_only=True), DEFAULTS)
+    assert m["neck_flexion_deg"][-1] == pytest.approx(20.0, abs=0.05)
+    assert m["shoulders_forward_deg"][-1] == pytest.approx(0.0, abs=0.05)
+    assert m["upper_arm_flexion_left_deg"][-1] == pytest.approx(60.0, abs=0.05)
+
+
 @settings(max_examples=25, deadline=None)
 @given(posture=POSTURE, yaw=st.floats(-180, 180))
 def test_world_measures_never_flip_when_the_person_turns(posture: dict, yaw: float) -> None:

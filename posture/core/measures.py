@@ -177,10 +177,15 @@ def trunk_angles(bf: BodyFrame) -> dict[str, np.ndarray]:
 
 
 def _trunk_sagittal_axes(bf: BodyFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Unit trunk axis (hip to shoulder) and the forward direction perpendicular to it."""
+    """Unit trunk axis (hip to shoulder) and the forward direction perpendicular to it. Where
+    the trunk lies along the body's forward direction (bent exactly 90 deg), nothing of that
+    direction is left across the trunk: the chest's direction (across the trunk and the body's
+    right, the same direction in the limit) is taken there, not an undefined one."""
     p = bf.points
     axis = unit(mid(p, _SHOULDERS) - mid(p, _HIPS))
-    fwd_t = unit(bf.forward - dot(bf.forward, axis)[..., None] * axis)
+    across = bf.forward - dot(bf.forward, axis)[..., None] * axis
+    along = np.linalg.norm(across, axis=-1) < 1e-6
+    fwd_t = unit(np.where(along[..., None], np.cross(axis, bf.right), across))
     return axis, fwd_t
 
 
