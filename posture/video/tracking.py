@@ -147,6 +147,11 @@ def match_cost(
     return float(dist + 0.5 * size_ratio + APPEARANCE_WEIGHT * colour)
 
 
+def _smoothed_size(was: float, now: float) -> float:
+    """A track's torso size after one more pose of size ``now`` (a fifth of it taken in)."""
+    return 0.8 * was + 0.2 * now
+
+
 def remembered_colour(was: np.ndarray, look: np.ndarray) -> np.ndarray:
     """A track's clothes colour ``(6,)`` after one more sighting in clothes ``look``: each part
     (torso, thighs) seen is averaged in (a tenth of the new look), or taken as it is where that
@@ -239,8 +244,10 @@ class PersonTracker:
             self._extend(by_id[ids[i]], detected[i], marks[i][0], marks[i][1], t_s, row, looks[i])
             tr = by_id[ids[i]]
             tr.sightings += 1
-            seen = marks[i][1]
-            tr.sighted_size = seen if tr.sightings == 1 else 0.8 * tr.sighted_size + 0.2 * seen
+            size_now = marks[i][1]
+            tr.sighted_size = (
+                size_now if tr.sightings == 1 else _smoothed_size(tr.sighted_size, size_now)
+            )
             tr.sighted_t, tr.sighted_centre = t_s, marks[i][0]
             tr.colour = remembered_colour(tr.colour, looks[i])
         return kept
@@ -341,7 +348,7 @@ class PersonTracker:
             if norm > limit:
                 step = step * (limit / norm)
             tr.velocity = 0.7 * tr.velocity + 0.3 * step
-        tr.centre, tr.size, tr.last_t = c, 0.8 * tr.size + 0.2 * s, t_s
+        tr.centre, tr.size, tr.last_t = c, _smoothed_size(tr.size, s), t_s
         tr.store.append(row, p, look)
         tr.last_image, tr.last_vis = p.image_xyz, p.visibility
         if tr.first_row < 0:
